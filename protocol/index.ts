@@ -10,4 +10,10 @@ export * from './buffer.js';
 // --- types (values <-> bytes)
 export * from './types/datatype.js';
 // --- frames, segments, compression
+export * from './crc.js';
+export * from './lz4.js';
+export * from './compression.js';
+export * from './frame.js';
+export * from './segment.js';
+export * from './decoder.js';
 // --- messages

@@ -1,0 +1,400 @@
+// Incremental decoders: bytes in as they arrive (any split), whole frames out.
+// Received chunks are queued, not concatenated; a frame or segment that lies inside one chunk
+// comes out as a view of it, and only one that straddles chunks is copied (once).
+import { type Compressor, decompressV4Body } from './compression.js';
+import { FrameFlag, ProtocolVersion } from './constants.js';
+import { ProtocolError, ProtocolErrorCode } from './errors.js';
+import { type Frame, DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_LENGTH, checkFrameHeader, frameFromHeader } from './frame.js';
+import { segmentCrc32 } from './crc.js';
+import {
+  COMPRESSED_SEGMENT_HEADER_LENGTH,
+  SEGMENT_TRAILER_LENGTH,
+  type SegmentHeader,
+  UNCOMPRESSED_SEGMENT_HEADER_LENGTH,
+  readSegmentHeader,
+} from './segment.js';
+
+const EMPTY = Buffer.alloc(0);
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function checkMaxFrameSize(value: number | undefined): number {
+  const max = value ?? DEFAULT_MAX_FRAME_SIZE;
+  if (!(max >= 0 && max <= 0x7fffffff && Math.floor(max) === max)) throw new RangeError(`maxFrameSize must be an integer in 0..2^31-1, got ${max}`);
+  return max;
+}
+
+/** FIFO of received chunks with a read position; copies only across chunk boundaries. */
+class ChunkQueue {
+  private chunks: Buffer[] = [];
+  private head = 0;
+  /** Read position in `chunks[head]`. */
+  private offset = 0;
+  /** Unread bytes in total. */
+  length = 0;
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+  }
+
+  /** The head chunk if the next `n` bytes lie wholly inside it (read at {@link headOffset}). */
+  contiguous(n: number): Buffer | undefined {
+    const chunk = this.chunks[this.head];
+    return chunk !== undefined && chunk.length - this.offset >= n ? chunk : undefined;
+  }
+
+  get headOffset(): number {
+    return this.offset;
+  }
+
+  /** Copies the next `n` (<= length) bytes into `dst` without consuming them. */
+  peek(dst: Uint8Array, n: number): void {
+    let at = 0;
+    let i = this.head;
+    let from = this.offset;
+    while (at < n) {
+      const chunk = this.chunks[i++];
+      const count = Math.min(chunk.length - from, n - at);
+      dst.set(chunk.subarray(from, from + count), at);
+      at += count;
+      from = 0;
+    }
+  }
+
+  /** Consumes `n` (<= length) bytes. */
+  skip(n: number): void {
+    this.length -= n;
+    while (n > 0) {
+      const chunk = this.chunks[this.head];
+      const available = chunk.length - this.offset;
+      if (n < available) {
+        this.offset += n;
+        return;
+      }
+      n -= available;
+      this.dropHead();
+    }
+  }
+
+  /** Consumes `n` (<= length) bytes: a view if they lie in one chunk, else one copy. */
+  take(n: number): Buffer {
+    const chunk = this.chunks[this.head];
+    if (chunk !== undefined && chunk.length - this.offset >= n) {
+      const view = chunk.subarray(this.offset, this.offset + n);
+      this.skip(n);
+      return view;
+    }
+    const out = Buffer.allocUnsafe(n);
+    this.peek(out, n);
+    this.skip(n);
+    return out;
+  }
+
+  /** Removes and returns every unread byte. */
+  drain(): Buffer[] {
+    const rest: Buffer[] = [];
+    for (let i = this.head; i < this.chunks.length; i++) rest.push(i === this.head ? this.chunks[i].subarray(this.offset) : this.chunks[i]);
+    this.chunks = [];
+    this.head = 0;
+    this.offset = 0;
+    this.length = 0;
+    return rest;
+  }
+
+  private dropHead(): void {
+    this.chunks[this.head++] = EMPTY; // release the chunk for GC
+    this.offset = 0;
+    if (this.head === this.chunks.length) {
+      this.chunks.length = 0;
+      this.head = 0;
+    } else if (this.head >= 64) {
+      this.chunks.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/** Options of {@link FrameDecoder}. */
+export interface FrameDecoderOptions {
+  /**
+   * Largest frame body accepted, in bytes (default 256 MiB, the spec's limit). A header
+   * declaring more fails with `FRAME_TOO_LARGE` at once, before the body is awaited.
+   */
+  maxFrameSize?: number;
+  /**
+   * The negotiated compressor, to decompress v4 bodies flagged `COMPRESSION`. Without one, a
+   * v4 frame with that flag fails with `COMPRESSION`. v5 ignores the flag (spec §2.4.1.2).
+   */
+  compressor?: Compressor;
+}
+
+/**
+ * Incremental decoder of unsegmented frames: protocol v4, and v5 before its handshake
+ * completes (STARTUP/OPTIONS exchanges are not segmented). `push` received bytes, then call
+ * `next` until it returns null.
+ *
+ * Any malformed input throws a {@link ProtocolError}; after that the decoder is dead and every
+ * call throws the same error.
+ */
+export class FrameDecoder {
+  private readonly queue = new ChunkQueue();
+  private readonly maxFrameSize: number;
+  private compressor: Compressor | undefined;
+  private readonly header = Buffer.alloc(FRAME_HEADER_LENGTH);
+  /** Body length of the frame whose header is parsed (and still queued), or -1. */
+  private bodyLength = -1;
+  private error: ProtocolError | undefined;
+
+  constructor(options: FrameDecoderOptions = {}) {
+    this.maxFrameSize = checkMaxFrameSize(options.maxFrameSize);
+    this.compressor = options.compressor;
+  }
+
+  /** Unconsumed bytes held (0 between whole frames: more means a frame is incomplete). */
+  get bufferedBytes(): number {
+    return this.queue.length;
+  }
+
+  /** Queues received bytes. Does not copy them. */
+  push(chunk: Uint8Array): void {
+    if (this.error !== undefined) throw this.error;
+    this.queue.push(asBuffer(chunk));
+  }
+
+  /**
+   * The next whole frame, or null until more bytes arrive.
+   *
+   * @throws ProtocolError `VERSION`, `FRAME_TOO_LARGE` or `COMPRESSION` (then always again).
+   */
+  next(): Frame | null {
+    if (this.error !== undefined) throw this.error;
+    try {
+      return this.decode();
+    } catch (e) {
+      this.error = e instanceof ProtocolError ? e : new ProtocolError(ProtocolErrorCode.MALFORMED, 'frame decoding failed', { cause: e });
+      throw this.error;
+    }
+  }
+
+  /**
+   * Sets (or clears) the compressor for v4 bodies flagged `COMPRESSION`, e.g. once STARTUP
+   * negotiated one. Setting it before STARTUP is harmless: only flagged frames use it.
+   */
+  setCompressor(compressor: Compressor | undefined): void {
+    this.compressor = compressor;
+  }
+
+  /**
+   * Removes and returns the bytes not yet decoded, e.g. to hand them to a
+   * {@link SegmentDecoder} when a v5 connection switches to segments after READY.
+   */
+  takeBuffered(): Buffer[] {
+    if (this.error !== undefined) throw this.error;
+    this.bodyLength = -1;
+    return this.queue.drain();
+  }
+
+  private decode(): Frame | null {
+    const queue = this.queue;
+    if (this.bodyLength < 0) {
+      if (queue.length < FRAME_HEADER_LENGTH) return null;
+      const chunk = queue.contiguous(FRAME_HEADER_LENGTH);
+      this.bodyLength =
+        chunk !== undefined
+          ? checkFrameHeader(chunk, queue.headOffset, this.maxFrameSize)
+          : (queue.peek(this.header, FRAME_HEADER_LENGTH), checkFrameHeader(this.header, 0, this.maxFrameSize));
+    }
+    const total = FRAME_HEADER_LENGTH + this.bodyLength;
+    if (queue.length < total) return null;
+
+    const whole = queue.contiguous(total);
+    let frame: Frame;
+    if (whole !== undefined) {
+      const at = queue.headOffset;
+      frame = frameFromHeader(whole, at, whole.subarray(at + FRAME_HEADER_LENGTH, at + total));
+      queue.skip(total);
+    } else {
+      queue.peek(this.header, FRAME_HEADER_LENGTH);
+      queue.skip(FRAME_HEADER_LENGTH);
+      frame = frameFromHeader(this.header, 0, queue.take(this.bodyLength));
+    }
+    this.bodyLength = -1;
+
+    if ((frame.flags & FrameFlag.COMPRESSION) !== 0 && frame.version < ProtocolVersion.V5) {
+      if (this.compressor === undefined) {
+        throw new ProtocolError(ProtocolErrorCode.COMPRESSION, 'compressed frame received but no compression was negotiated');
+      }
+      frame.body = decompressV4Body(this.compressor, frame.body, this.maxFrameSize);
+      frame.flags &= ~FrameFlag.COMPRESSION;
+    }
+    return frame;
+  }
+}
+
+/** Options of {@link SegmentDecoder}. */
+export interface SegmentDecoderOptions {
+  /**
+   * The negotiated compressor. Its presence selects the compressed segment format (8-byte
+   * headers) for every segment; absent, segments have 6-byte headers.
+   */
+  compressor?: Compressor;
+  /** Largest frame body accepted (default 256 MiB), including frames spread over segments. */
+  maxFrameSize?: number;
+}
+
+/**
+ * Incremental decoder of protocol v5 segments (after the handshake): verifies each header's
+ * CRC24 and payload's CRC32, decompresses, and yields the frames inside — several from a
+ * self-contained segment, or one reassembled from a run of non-self-contained ones.
+ *
+ * Any malformed input or checksum mismatch throws a {@link ProtocolError} (`CHECKSUM`,
+ * `COMPRESSION`, `MALFORMED`, `VERSION`, `FRAME_TOO_LARGE`); after that the decoder is dead and
+ * every call throws the same error.
+ */
+export class SegmentDecoder {
+  private readonly queue = new ChunkQueue();
+  private readonly maxFrameSize: number;
+  private readonly compressor: Compressor | undefined;
+  private readonly headerLength: number;
+  private readonly scratch = Buffer.alloc(COMPRESSED_SEGMENT_HEADER_LENGTH);
+  /** Verified header of the segment whose payload is awaited. */
+  private segment: SegmentHeader | undefined;
+  /** Self-contained payload being split into frames, and the position in it. */
+  private payload: Buffer | undefined;
+  private payloadOffset = 0;
+  /** Slices of a large frame received so far, their total, and the frame's total (or -1). */
+  private parts: Buffer[] = [];
+  private partsLength = 0;
+  private partsTotal = -1;
+  private error: ProtocolError | undefined;
+
+  constructor(options: SegmentDecoderOptions = {}) {
+    this.maxFrameSize = checkMaxFrameSize(options.maxFrameSize);
+    this.compressor = options.compressor;
+    this.headerLength = this.compressor !== undefined ? COMPRESSED_SEGMENT_HEADER_LENGTH : UNCOMPRESSED_SEGMENT_HEADER_LENGTH;
+  }
+
+  /** Bytes received but not yet verified as part of a segment. */
+  get bufferedBytes(): number {
+    return this.queue.length;
+  }
+
+  /** True if nothing partial is held: no incomplete segment, frame, or unread frames. */
+  get isIdle(): boolean {
+    return this.queue.length === 0 && this.partsLength === 0 && this.payload === undefined;
+  }
+
+  /** Queues received bytes. Does not copy them. */
+  push(chunk: Uint8Array): void {
+    if (this.error !== undefined) throw this.error;
+    this.queue.push(asBuffer(chunk));
+  }
+
+  /**
+   * The next whole frame, or null until more bytes arrive.
+   *
+   * @throws ProtocolError on corrupt or malformed input (then always again).
+   */
+  next(): Frame | null {
+    if (this.error !== undefined) throw this.error;
+    try {
+      return this.decode();
+    } catch (e) {
+      this.error = e instanceof ProtocolError ? e : new ProtocolError(ProtocolErrorCode.MALFORMED, 'segment decoding failed', { cause: e });
+      throw this.error;
+    }
+  }
+
+  private decode(): Frame | null {
+    for (;;) {
+      const payload = this.payload;
+      if (payload !== undefined) {
+        if (this.payloadOffset < payload.length) return this.frameFromPayload(payload);
+        this.payload = undefined;
+      }
+      const segment = this.segment ?? this.readHeader();
+      if (segment === undefined) return null;
+      const body = this.readPayload(segment);
+      if (body === undefined) return null;
+      if (segment.selfContained) {
+        if (this.partsLength > 0) throw new ProtocolError(ProtocolErrorCode.MALFORMED, 'self-contained segment inside a multi-segment frame');
+        this.payload = body;
+        this.payloadOffset = 0;
+      } else {
+        const frame = this.accumulate(body);
+        if (frame !== null) return frame;
+      }
+    }
+  }
+
+  private readHeader(): SegmentHeader | undefined {
+    const queue = this.queue;
+    const n = this.headerLength;
+    if (queue.length < n) return undefined;
+    const chunk = queue.contiguous(n);
+    const header =
+      chunk !== undefined
+        ? readSegmentHeader(chunk, queue.headOffset, n === COMPRESSED_SEGMENT_HEADER_LENGTH)
+        : (queue.peek(this.scratch, n), readSegmentHeader(this.scratch, 0, n === COMPRESSED_SEGMENT_HEADER_LENGTH));
+    queue.skip(n);
+    this.segment = header;
+    return header;
+  }
+
+  /** The verified, decompressed payload of `segment`, or undefined until all of it arrived. */
+  private readPayload(segment: SegmentHeader): Buffer | undefined {
+    const queue = this.queue;
+    const length = segment.payloadLength;
+    if (queue.length < length + SEGMENT_TRAILER_LENGTH) return undefined;
+    const payload = queue.take(length);
+    queue.peek(this.scratch, SEGMENT_TRAILER_LENGTH);
+    queue.skip(SEGMENT_TRAILER_LENGTH);
+    this.segment = undefined;
+    const expected = this.scratch.readUInt32LE(0);
+    const actual = segmentCrc32(payload);
+    if (expected !== actual) {
+      throw new ProtocolError(
+        ProtocolErrorCode.CHECKSUM,
+        `segment payload CRC32 mismatch: read 0x${expected.toString(16)}, computed 0x${actual.toString(16)}`,
+      );
+    }
+    if (segment.uncompressedLength === 0 || this.compressor === undefined) return payload;
+    return this.compressor.decompress(payload, segment.uncompressedLength);
+  }
+
+  /** Next frame of a self-contained payload: it must lie wholly inside. */
+  private frameFromPayload(payload: Buffer): Frame {
+    const at = this.payloadOffset;
+    if (payload.length - at < FRAME_HEADER_LENGTH) {
+      throw new ProtocolError(ProtocolErrorCode.MALFORMED, 'self-contained segment ends inside a frame header');
+    }
+    const end = at + FRAME_HEADER_LENGTH + checkFrameHeader(payload, at, this.maxFrameSize);
+    if (end > payload.length) throw new ProtocolError(ProtocolErrorCode.MALFORMED, 'self-contained segment ends inside a frame body');
+    this.payloadOffset = end;
+    return frameFromHeader(payload, at, payload.subarray(at + FRAME_HEADER_LENGTH, end));
+  }
+
+  /** Adds a slice of a large frame; returns the frame once its last byte arrived. */
+  private accumulate(part: Buffer): Frame | null {
+    if (part.length === 0) return null;
+    this.parts.push(part);
+    this.partsLength += part.length;
+    if (this.partsTotal < 0 && this.partsLength >= FRAME_HEADER_LENGTH) {
+      const header = this.parts[0].length >= FRAME_HEADER_LENGTH ? this.parts[0] : Buffer.concat(this.parts, FRAME_HEADER_LENGTH);
+      this.partsTotal = FRAME_HEADER_LENGTH + checkFrameHeader(header, 0, this.maxFrameSize);
+    }
+    if (this.partsTotal < 0 || this.partsLength < this.partsTotal) return null;
+    if (this.partsLength > this.partsTotal) {
+      throw new ProtocolError(ProtocolErrorCode.MALFORMED, 'multi-segment frame has bytes past its declared length');
+    }
+    const whole = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partsLength);
+    this.parts = [];
+    this.partsLength = 0;
+    this.partsTotal = -1;
+    return frameFromHeader(whole, 0, whole.subarray(FRAME_HEADER_LENGTH));
+  }
+}

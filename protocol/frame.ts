@@ -1,0 +1,141 @@
+// Frame (v5: "envelope") header, spec §2 (v4) and §2.4 (v5): 9 bytes, big-endian.
+//   version(1: 0x80 = response) flags(1) stream(2, signed) opcode(1) length(4)
+// Flags travel untouched: the body envelope they imply (tracing id, warnings, custom payload)
+// is read by the message codecs, not here.
+import { FrameFlag, ProtocolVersion } from './constants.js';
+import { ProtocolError, ProtocolErrorCode } from './errors.js';
+
+/** Bytes in a frame header. */
+export const FRAME_HEADER_LENGTH = 9;
+
+/** Default maximum frame body length: 256 MiB, the spec's limit (§2.5). */
+export const DEFAULT_MAX_FRAME_SIZE = 256 * 1024 * 1024;
+
+/** Direction bit of the version byte: set on responses (spec §2.1). */
+export const RESPONSE_VERSION_BIT = 0x80;
+
+/** The fields of a frame header, for encoding. */
+export interface FrameHeader {
+  /** Protocol version, 4 or 5 (any 0–127 encodes, for tests that need a wrong one). */
+  readonly version: number;
+  /** Sets the response bit of the version byte. Default false (a request). */
+  readonly isResponse?: boolean;
+  /** {@link FrameFlag} bits. */
+  readonly flags: number;
+  /** Stream id, -32768..32767; negative ids are server-initiated (events use -1). */
+  readonly stream: number;
+  /** {@link Opcode} of the message in the body. */
+  readonly opcode: number;
+}
+
+/** A decoded frame: header fields and the (decompressed) body. */
+export interface Frame {
+  /** Protocol version (response bit removed): 4 or 5. */
+  version: number;
+  /** Whether the version byte had the response bit. */
+  isResponse: boolean;
+  /** {@link FrameFlag} bits; `COMPRESSION` is cleared once a v4 body is decompressed. */
+  flags: number;
+  /** Signed stream id. */
+  stream: number;
+  /** Opcode byte; unknown values are left for the message layer to reject. */
+  opcode: number;
+  /** The body: often a view into the received bytes, not a copy. */
+  body: Buffer;
+}
+
+/** True for the protocol versions this codec decodes (4 and 5). */
+export function isSupportedVersion(version: number): boolean {
+  return version === ProtocolVersion.V4 || version === ProtocolVersion.V5;
+}
+
+function encodeError(message: string): ProtocolError {
+  return new ProtocolError(ProtocolErrorCode.ENCODE, message);
+}
+
+/**
+ * Writes a 9-byte frame header at `buf[offset]`, for builders that write the body in place
+ * right after it. v5 frames may not set `FrameFlag.COMPRESSION`: v5 compresses segments.
+ *
+ * @throws ProtocolError `ENCODE` if a field is out of range.
+ */
+export function writeFrameHeader(buf: Uint8Array, offset: number, header: FrameHeader, bodyLength: number): void {
+  const { version, flags, stream, opcode } = header;
+  if (!(version >= 0 && version <= 0x7f && (version | 0) === version)) throw encodeError(`bad protocol version ${version}`);
+  if (!(flags >= 0 && flags <= 0xff && (flags | 0) === flags)) throw encodeError(`bad frame flags ${flags}`);
+  if (!(stream >= -0x8000 && stream <= 0x7fff && (stream | 0) === stream)) throw encodeError(`stream id ${stream} out of range`);
+  if (!(opcode >= 0 && opcode <= 0xff && (opcode | 0) === opcode)) throw encodeError(`bad opcode ${opcode}`);
+  if (!(bodyLength >= 0 && bodyLength <= 0x7fffffff && Math.floor(bodyLength) === bodyLength)) {
+    throw encodeError(`bad body length ${bodyLength}`);
+  }
+  if (version >= ProtocolVersion.V5 && (flags & FrameFlag.COMPRESSION) !== 0) {
+    throw encodeError('v5 frames are never compressed individually (segments are)');
+  }
+  if (offset < 0 || buf.length - offset < FRAME_HEADER_LENGTH) throw encodeError('no room for the frame header');
+  buf[offset] = header.isResponse === true ? version | RESPONSE_VERSION_BIT : version;
+  buf[offset + 1] = flags;
+  buf[offset + 2] = (stream >>> 8) & 0xff;
+  buf[offset + 3] = stream & 0xff;
+  buf[offset + 4] = opcode;
+  buf[offset + 5] = bodyLength >>> 24;
+  buf[offset + 6] = (bodyLength >>> 16) & 0xff;
+  buf[offset + 7] = (bodyLength >>> 8) & 0xff;
+  buf[offset + 8] = bodyLength & 0xff;
+}
+
+/** Encodes one frame: header + `body` (copied) in a new buffer. */
+export function encodeFrame(header: FrameHeader, body: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + body.length);
+  writeFrameHeader(out, 0, header, body.length);
+  out.set(body, FRAME_HEADER_LENGTH);
+  return out;
+}
+
+/**
+ * Reads a frame's body length from its header at `buf[offset]` and checks its version and
+ * size. Shared by the decoders; expects 9 readable bytes.
+ *
+ * @throws ProtocolError `VERSION` for an unsupported version, `FRAME_TOO_LARGE` for a body
+ *   longer than `maxFrameSize`.
+ */
+export function checkFrameHeader(buf: Uint8Array, offset: number, maxFrameSize: number): number {
+  const version = buf[offset] & 0x7f;
+  if (!isSupportedVersion(version)) {
+    throw new ProtocolError(ProtocolErrorCode.VERSION, `unsupported protocol version ${version} in frame header`);
+  }
+  const length = ((buf[offset + 5] << 24) | (buf[offset + 6] << 16) | (buf[offset + 7] << 8) | buf[offset + 8]) >>> 0;
+  if (length > maxFrameSize) {
+    throw new ProtocolError(ProtocolErrorCode.FRAME_TOO_LARGE, `frame body of ${length} bytes exceeds the maximum of ${maxFrameSize}`);
+  }
+  return length;
+}
+
+/** Builds a {@link Frame} from a checked header at `header[offset]` and its body. */
+export function frameFromHeader(header: Uint8Array, offset: number, body: Buffer): Frame {
+  const versionByte = header[offset];
+  return {
+    version: versionByte & 0x7f,
+    isResponse: (versionByte & RESPONSE_VERSION_BIT) !== 0,
+    flags: header[offset + 1],
+    stream: ((header[offset + 2] << 24) | (header[offset + 3] << 16)) >> 16,
+    opcode: header[offset + 4],
+    body,
+  };
+}
+
+/**
+ * Decodes a buffer holding exactly one whole frame (tools and tests; streams use
+ * `FrameDecoder`). The body is a view into `bytes`; compressed v4 bodies are not decompressed.
+ *
+ * @throws ProtocolError `TRUNCATED` / `MALFORMED` if `bytes` is not exactly one frame,
+ *   `VERSION` or `FRAME_TOO_LARGE` as {@link checkFrameHeader}.
+ */
+export function decodeFrame(bytes: Uint8Array, maxFrameSize: number = DEFAULT_MAX_FRAME_SIZE): Frame {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length < FRAME_HEADER_LENGTH) throw new ProtocolError(ProtocolErrorCode.TRUNCATED, 'truncated input while reading frame header');
+  const length = checkFrameHeader(buf, 0, maxFrameSize);
+  const end = FRAME_HEADER_LENGTH + length;
+  if (buf.length < end) throw new ProtocolError(ProtocolErrorCode.TRUNCATED, 'truncated input while reading frame body');
+  if (buf.length > end) throw new ProtocolError(ProtocolErrorCode.MALFORMED, `${buf.length - end} bytes after the frame`);
+  return frameFromHeader(buf, 0, buf.subarray(FRAME_HEADER_LENGTH, end));
+}
