@@ -111,7 +111,8 @@ class ChunkQueue {
     if (this.head === this.chunks.length) {
       this.chunks.length = 0;
       this.head = 0;
-    } else if (this.head >= 64) {
+    } else if (this.head >= 64 && this.head * 2 >= this.chunks.length) {
+      // Compact only when most entries are dead: O(1) amortised even for 1-byte chunks.
       this.chunks.splice(0, this.head);
       this.head = 0;
     }
