@@ -1,0 +1,812 @@
+import type tls from 'node:tls';
+import {
+  BatchType,
+  Consistency,
+  EncodedValues,
+  Opcode,
+  UNSET,
+  decodeRows,
+  encodeValue,
+  guessDataType,
+  lz4Compressor,
+  type BoundValue,
+  type BoundValues,
+  type Compressor,
+  type DataType,
+  type QueryParameters,
+  type Request,
+  type RowsResult,
+} from '../protocol/index.js';
+import { PlainTextAuthProvider, type AuthProvider } from './auth.js';
+import { loadLz4Napi } from './compression.js';
+import type { ConnectionResponse } from './connection.js';
+import { channels } from './diagnostics.js';
+import { AbortedError, ClientClosedError, CqlwireError, InvalidArgumentError, NoHostAvailableError, QueueFullError, UnexpectedResponseError } from './errors.js';
+import { Host } from './host.js';
+import { RequestMetrics, type MetricsSnapshot } from './metrics.js';
+import {
+  DefaultLoadBalancingPolicy,
+  DefaultRetryPolicy,
+  ExponentialReconnectionPolicy,
+  NoSpeculativeExecutionPolicy,
+  type LoadBalancingPolicy,
+  type ReconnectionPolicy,
+  type RetryPolicy,
+  type SpeculativeExecutionPolicy,
+} from './policies.js';
+import { PreparedCache, PreparedStatement } from './prepared.js';
+import { ResultPage, type ExecutionInfo, type Row } from './result.js';
+import { UnpreparedError } from './server-errors.js';
+import { RowStream, type StreamControl } from './stream.js';
+
+/** Consistency level names accepted in options, or the numeric protocol value. */
+export type ConsistencyLevel = keyof typeof Consistency | Consistency;
+
+/** A named bundle of request settings; requests pick one with `profile`. */
+export interface ExecutionProfile {
+  /** Consistency level. */
+  readonly consistency?: ConsistencyLevel;
+  /** Serial consistency for conditional statements. */
+  readonly serialConsistency?: ConsistencyLevel;
+  /** Per-attempt timeout in ms (0 disables). */
+  readonly timeoutMs?: number;
+  /** Rows per page. */
+  readonly fetchSize?: number;
+  /** Retry policy. */
+  readonly retryPolicy?: RetryPolicy;
+  /** Load-balancing policy. */
+  readonly loadBalancingPolicy?: LoadBalancingPolicy;
+  /** Speculative execution policy (idempotent requests only). */
+  readonly speculativeExecutionPolicy?: SpeculativeExecutionPolicy;
+}
+
+/** Options of {@link Client.connect}. */
+export interface ClientOptions {
+  /** Addresses of nodes to connect to (`host` or `host:port`). */
+  readonly contactPoints: readonly string[];
+  /** Default port. Default 9042. */
+  readonly port?: number;
+  /** Keyspace to use on every connection. */
+  readonly keyspace?: string;
+  /** Username/password for PasswordAuthenticator. */
+  readonly credentials?: { readonly username: string; readonly password: string };
+  /** Custom SASL authentication (takes precedence over `credentials`). */
+  readonly authProvider?: AuthProvider;
+  /** TLS: `true` for defaults with certificate and host name verification, or Node TLS options. */
+  readonly tls?: boolean | tls.ConnectionOptions;
+  /** `'lz4'` to compress frames (v4) / segments (v5); uses lz4-napi when installed. Default none. */
+  readonly compression?: 'lz4' | 'none';
+  /** Pin the protocol version; by default v5 then v4. */
+  readonly protocolVersion?: 4 | 5;
+  /** Connections per host. Default 1. */
+  readonly connectionsPerHost?: number;
+  /** Requests in flight per connection at most (≤ 32768). */
+  readonly maxRequestsPerConnection?: number;
+  /** Requests queued per connection at most when all stream ids are busy. Default 16384. */
+  readonly maxQueuedPerConnection?: number;
+  /** Connect timeout in ms. Default 5000. */
+  readonly connectTimeoutMs?: number;
+  /** Heartbeat interval in ms (0 disables). Default 30000. */
+  readonly heartbeatIntervalMs?: number;
+  /** Settings of the default profile, and named profiles. */
+  readonly profiles?: Readonly<Record<string, ExecutionProfile>>;
+  /** Default consistency. Default LOCAL_ONE. */
+  readonly consistency?: ConsistencyLevel;
+  /** Default per-attempt timeout in ms. Default 12000. */
+  readonly requestTimeoutMs?: number;
+  /** Default rows per page. Default 5000. */
+  readonly fetchSize?: number;
+  /** Default retry policy. */
+  readonly retryPolicy?: RetryPolicy;
+  /** Default load-balancing policy. */
+  readonly loadBalancingPolicy?: LoadBalancingPolicy;
+  /** Reconnection schedule for down hosts. */
+  readonly reconnectionPolicy?: ReconnectionPolicy;
+  /** Default speculative execution policy. */
+  readonly speculativeExecutionPolicy?: SpeculativeExecutionPolicy;
+  /** Prepared statements cached at most. Default 1000. */
+  readonly preparedCacheSize?: number;
+  /** Largest frame accepted from the server. Default 256 MiB. */
+  readonly maxFrameSize?: number;
+  /** Return 64-bit integers as this instead of bigint (e.g. `Long.fromBits` from npm `long`). */
+  readonly int64?: 'bigint';
+}
+
+/** Per-request options of `execute`, `stream` and `batch`. */
+export interface ExecuteOptions {
+  /** Prepare the statement (cached) and execute it by id. Default false. */
+  readonly prepare?: boolean;
+  /** Consistency level. */
+  readonly consistency?: ConsistencyLevel;
+  /** Serial consistency (SERIAL / LOCAL_SERIAL) for conditional statements. */
+  readonly serialConsistency?: ConsistencyLevel;
+  /** Write timestamp: microseconds since the epoch (bigint) or a Date. */
+  readonly timestamp?: bigint | Date;
+  /** Whether the statement can be safely retried / speculated. Default false. */
+  readonly idempotent?: boolean;
+  /** Rows per page. */
+  readonly fetchSize?: number;
+  /** Resume from a page saved with `page.pagingState`. */
+  readonly pagingState?: Buffer;
+  /** Ask the server to trace this request; the id is in `info.traceId`. */
+  readonly trace?: boolean;
+  /** Custom payload sent with the request. */
+  readonly customPayload?: Readonly<Record<string, Uint8Array | null>>;
+  /** Per-attempt timeout in ms (0 disables). */
+  readonly timeoutMs?: number;
+  /** Name of an execution profile, or one inline. */
+  readonly profile?: string | ExecutionProfile;
+  /** Send to this host only (`address` or `address:port`); no failover. */
+  readonly host?: string;
+  /** Run as this user (proxy execution; honoured by DataStax Enterprise, carried in the custom payload). */
+  readonly executeAs?: string;
+  /** v5: keyspace for this request only. */
+  readonly keyspace?: string;
+  /** v5: "now" in seconds, for testing TTLs. */
+  readonly nowInSeconds?: number;
+  /** CQL types of positional parameters of an unprepared statement, when guessing is not enough. */
+  readonly hints?: readonly (DataType | null | undefined)[];
+  /** Cancel the request. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of {@link Client.stream}. */
+export interface StreamOptions extends ExecuteOptions, StreamControl {}
+
+/** A statement of a batch: CQL text or a prepared statement, with its values. */
+export interface BatchStatement {
+  /** CQL text or a prepared statement. */
+  readonly query: string | PreparedStatement;
+  /** Positional (or, for prepared, named) values. */
+  readonly params?: Params;
+}
+
+/** Options of {@link Client.batch}. */
+export interface BatchOptions extends Omit<ExecuteOptions, 'fetchSize' | 'pagingState' | 'hints'> {
+  /** `'logged'` (default), `'unlogged'` or `'counter'`. */
+  readonly type?: 'logged' | 'unlogged' | 'counter';
+}
+
+/** Bound parameters: positional array or an object keyed by marker name. */
+export type Params = readonly unknown[] | Readonly<Record<string, unknown>>;
+
+/** Events of one tracing session. */
+export interface QueryTrace {
+  /** Trace session id. */
+  readonly id: string;
+  /** Coordinator address. */
+  readonly coordinator: string;
+  /** Total duration in microseconds. */
+  readonly durationMicros: number;
+  /** Request kind. */
+  readonly request: string;
+  /** Start time. */
+  readonly startedAt: Date;
+  /** Parameters recorded by the server. */
+  readonly parameters: Readonly<Record<string, string>>;
+  /** Trace events in order. */
+  readonly events: readonly { readonly activity: string; readonly source: string; readonly elapsedMicros: number; readonly thread: string }[];
+}
+
+const DEFAULT_PROFILE = 'default';
+
+interface ResolvedOptions {
+  consistency: Consistency;
+  serialConsistency: Consistency | undefined;
+  timeoutMs: number;
+  fetchSize: number;
+  retryPolicy: RetryPolicy;
+  loadBalancingPolicy: LoadBalancingPolicy;
+  speculativeExecutionPolicy: SpeculativeExecutionPolicy;
+}
+
+let nextRequestId = 1;
+
+/**
+ * A client of one Cassandra cluster: connection pools per host, prepared statement cache,
+ * retries, paging and metrics. Create with {@link Client.connect}; close with `close()` or
+ * `await using`.
+ */
+export class Client {
+  /** Counters and latency of the whole client. */
+  private readonly sessionMetrics = new RequestMetrics();
+  private readonly hostMap = new Map<string, Host>();
+  private readonly prepared: PreparedCache;
+  private readonly profiles = new Map<string, ResolvedOptions>();
+  private readonly compressor: Compressor | null;
+  private currentKeyspace: string | undefined;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+
+  private constructor(private readonly options: ClientOptions) {
+    if (!options.contactPoints || options.contactPoints.length === 0) {
+      throw new InvalidArgumentError('contactPoints must name at least one host');
+    }
+    this.currentKeyspace = options.keyspace;
+    this.prepared = new PreparedCache(options.preparedCacheSize ?? 1000);
+    this.compressor = options.compression === 'lz4' ? (loadLz4Napi() ?? lz4Compressor) : null;
+    const base: ResolvedOptions = {
+      consistency: toConsistency(options.consistency ?? 'LOCAL_ONE'),
+      serialConsistency: undefined,
+      timeoutMs: options.requestTimeoutMs ?? 12_000,
+      fetchSize: options.fetchSize ?? 5000,
+      retryPolicy: options.retryPolicy ?? new DefaultRetryPolicy(),
+      loadBalancingPolicy: options.loadBalancingPolicy ?? new DefaultLoadBalancingPolicy(),
+      speculativeExecutionPolicy: options.speculativeExecutionPolicy ?? new NoSpeculativeExecutionPolicy(),
+    };
+    this.profiles.set(DEFAULT_PROFILE, mergeProfile(base, options.profiles?.[DEFAULT_PROFILE]));
+    for (const [name, p] of Object.entries(options.profiles ?? {})) {
+      if (name !== DEFAULT_PROFILE) this.profiles.set(name, mergeProfile(this.profiles.get(DEFAULT_PROFILE)!, p));
+    }
+    const reconnectionPolicy = options.reconnectionPolicy ?? new ExponentialReconnectionPolicy();
+    const authProvider = options.authProvider ?? (options.credentials ? new PlainTextAuthProvider(options.credentials.username, options.credentials.password) : undefined);
+    for (const cp of options.contactPoints) {
+      const { address, port } = splitHostPort(cp, options.port ?? 9042);
+      const host = new Host(address, port, {
+        connectionsPerHost: options.connectionsPerHost ?? 1,
+        reconnectionPolicy,
+        keyspace: () => this.currentKeyspace,
+        connection: {
+          protocolVersion: options.protocolVersion,
+          tls: options.tls,
+          authProvider,
+          compressor: this.compressor,
+          connectTimeoutMs: options.connectTimeoutMs,
+          requestTimeoutMs: options.requestTimeoutMs,
+          heartbeatIntervalMs: options.heartbeatIntervalMs,
+          maxInFlight: options.maxRequestsPerConnection,
+          maxQueued: options.maxQueuedPerConnection,
+          maxFrameSize: options.maxFrameSize,
+        },
+      });
+      this.hostMap.set(host.id, host);
+    }
+    const registry = { all: () => [...this.hostMap.values()] };
+    for (const p of new Set([...this.profiles.values()].map((r) => r.loadBalancingPolicy))) p.init?.(registry);
+  }
+
+  /**
+   * Connect to the cluster: opens the pools of the contact points. Resolves once at least one
+   * host is ready; rejects with NoHostAvailableError (each host's cause inside) otherwise.
+   */
+  static async connect(options: ClientOptions): Promise<Client> {
+    const client = new Client(options);
+    const errors = new Map<string, Error>();
+    const results = await Promise.allSettled(
+      [...client.hostMap.values()].map(async (h) => {
+        try {
+          await h.warmUp();
+        } catch (err) {
+          errors.set(h.id, err instanceof Error ? err : new Error(String(err)));
+          throw err;
+        }
+      }),
+    );
+    if (!results.some((r) => r.status === 'fulfilled')) {
+      client.destroy();
+      throw new NoHostAvailableError(errors);
+    }
+    return client;
+  }
+
+  /** The keyspace requests run in by default. */
+  get keyspace(): string | undefined {
+    return this.currentKeyspace;
+  }
+
+  /** The hosts the client knows. */
+  get hosts(): readonly Host[] {
+    return [...this.hostMap.values()];
+  }
+
+  /** Negotiated protocol version (of the first open connection), or undefined before connect. */
+  get protocolVersion(): 4 | 5 | undefined {
+    for (const h of this.hostMap.values()) {
+      const c = h.borrow();
+      if (!(c instanceof Promise)) return c.version;
+      c.catch(() => undefined);
+    }
+    return undefined;
+  }
+
+  /** Switch every connection to `keyspace`. */
+  async useKeyspace(keyspace: string): Promise<void> {
+    this.ensureOpen();
+    await Promise.all([...this.hostMap.values()].filter((h) => h.isUp).map((h) => h.useKeyspace(keyspace)));
+    this.currentKeyspace = keyspace;
+  }
+
+  /**
+   * Run one statement and return one page of its result. `params` are positional (array) or
+   * named (object). With `prepare: true` (or a PreparedStatement) the statement runs prepared.
+   */
+  async execute<R = Row>(query: string | PreparedStatement, params?: Params, options: ExecuteOptions = {}): Promise<ResultPage<R>> {
+    this.ensureOpen();
+    try {
+      return await this.executePage<R>(query, params, options, options.pagingState);
+    } catch (err) {
+      throw withCallerStack(err);
+    }
+  }
+
+  /**
+   * Iterate every row of a query lazily (`for await`), fetching pages as the consumer reads:
+   * at most one page is buffered ahead. `.eachPage()` iterates page by page.
+   */
+  stream<R = Row>(query: string | PreparedStatement, params?: Params, options: StreamOptions = {}): RowStream<R> {
+    const execOptions: ExecuteOptions = options;
+    return new RowStream<R>(
+      (pagingState) => {
+        this.ensureOpen();
+        return this.executePage<R>(query, params, execOptions, pagingState);
+      },
+      { maxPages: options.maxPages, onPage: options.onPage, signal: options.signal },
+      options.pagingState,
+    );
+  }
+
+  /** Prepare a statement (cached per keyspace and text); reuse the result for repeated execution. */
+  async prepare(query: string, options: Pick<ExecuteOptions, 'keyspace' | 'host' | 'timeoutMs' | 'signal' | 'customPayload'> = {}): Promise<PreparedStatement> {
+    this.ensureOpen();
+    const keyspace = options.keyspace ?? this.currentKeyspace;
+    const key = PreparedCache.key(keyspace, query);
+    const cached = this.prepared.get(key);
+    if (cached) return cached;
+    const promise = this.prepareOnPlan(query, options);
+    this.prepared.set(key, promise);
+    promise.catch(() => this.prepared.delete(key));
+    return promise;
+  }
+
+  /** Run statements as one batch: logged (default), unlogged or counter. */
+  async batch(statements: readonly BatchStatement[], options: BatchOptions = {}): Promise<ResultPage<Row>> {
+    this.ensureOpen();
+    try {
+      const resolved = this.resolve(options);
+      const entries = await Promise.all(
+        statements.map(async (s) => {
+          if (typeof s.query === 'string' && !options.prepare) {
+            return { kind: 'query' as const, query: s.query, values: encodeSimpleValues(s.params, undefined) as readonly BoundValue[] };
+          }
+          const ps = typeof s.query === 'string' ? await this.prepare(s.query, options) : s.query;
+          return { kind: 'prepared' as const, id: ps.id, values: bindPrepared(ps, s.params), ps };
+        }),
+      );
+      const type = options.type === 'unlogged' ? BatchType.UNLOGGED : options.type === 'counter' ? BatchType.COUNTER : BatchType.LOGGED;
+      const build = (): Request => ({
+        opcode: Opcode.BATCH,
+        type,
+        statements: entries.map((e) => (e.kind === 'query' ? e : { kind: 'prepared' as const, id: e.ps.id, values: e.values })),
+        consistency: resolved.consistency,
+        serialConsistency: resolved.serialConsistency,
+        timestamp: toMicros(options.timestamp),
+        keyspace: options.keyspace,
+        nowInSeconds: options.nowInSeconds,
+      });
+      const response = await this.run(build, options, resolved, 'batch', `BATCH(${statements.length})`, undefined, entries.flatMap((e) => (e.kind === 'prepared' ? [e.ps] : [])));
+      return this.toPage<Row>(response, undefined, null, null);
+    } catch (err) {
+      throw withCallerStack(err);
+    }
+  }
+
+  /** Read a tracing session from `system_traces` (waits briefly until the server has written it). */
+  async getTrace(traceId: string, options: { readonly attempts?: number; readonly delayMs?: number } = {}): Promise<QueryTrace> {
+    const attempts = options.attempts ?? 10;
+    for (let i = 0; i < attempts; i++) {
+      const session = (
+        await this.execute(
+          'SELECT coordinator, duration, request, started_at, parameters FROM system_traces.sessions WHERE session_id = ?',
+          [traceId],
+          { hints: [{ kind: 'uuid' }], consistency: 'ONE' },
+        )
+      ).one();
+      if (session && session['duration'] !== null && session['duration'] !== undefined) {
+        const events = await this.execute(
+          'SELECT activity, source, source_elapsed, thread FROM system_traces.events WHERE session_id = ?',
+          [traceId],
+          { hints: [{ kind: 'uuid' }], consistency: 'ONE' },
+        );
+        const params = session['parameters'] as Map<string, string> | null;
+        return {
+          id: traceId,
+          coordinator: String(session['coordinator']),
+          durationMicros: Number(session['duration']),
+          request: String(session['request']),
+          startedAt: session['started_at'] as Date,
+          parameters: params ? Object.fromEntries(params) : {},
+          events: events.rows.map((e) => ({
+            activity: String(e['activity']),
+            source: String(e['source']),
+            elapsedMicros: Number(e['source_elapsed']),
+            thread: String(e['thread']),
+          })),
+        };
+      }
+      await new Promise((r) => setTimeout(r, options.delayMs ?? 200));
+    }
+    throw new UnexpectedResponseError(`trace ${traceId} not complete after ${attempts} attempts`);
+  }
+
+  /** Snapshot of the client's and each host's counters and latency percentiles. */
+  metrics(): MetricsSnapshot {
+    const hosts: Record<string, ReturnType<RequestMetrics['snapshot']> & { inFlight: number; connections: number }> = {};
+    for (const h of this.hostMap.values()) hosts[h.id] = { ...h.metrics.snapshot(), inFlight: h.inFlight, connections: h.connectionCount };
+    return { session: this.sessionMetrics.snapshot(), hosts };
+  }
+
+  /** Stop taking requests, wait for those in flight, close every connection. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closed = true;
+    this.closing = Promise.all([...this.hostMap.values()].map((h) => h.close())).then(() => undefined);
+    return this.closing;
+  }
+
+  /** Close at once: requests in flight are rejected with ConnectionClosedError. */
+  destroy(error?: Error): void {
+    this.closed = true;
+    for (const h of this.hostMap.values()) h.destroy(error);
+    this.closing ??= Promise.resolve();
+  }
+
+  /** `close()`, for `await using client = await Client.connect(...)`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private ensureOpen(): void {
+    if (this.closed) throw new ClientClosedError();
+  }
+
+  private resolve(options: ExecuteOptions): ResolvedOptions {
+    let base: ResolvedOptions;
+    if (options.profile === undefined) base = this.profiles.get(DEFAULT_PROFILE)!;
+    else if (typeof options.profile === 'string') {
+      const p = this.profiles.get(options.profile);
+      if (!p) throw new InvalidArgumentError(`unknown execution profile "${options.profile}"`);
+      base = p;
+    } else base = mergeProfile(this.profiles.get(DEFAULT_PROFILE)!, options.profile);
+    if (options.consistency === undefined && options.serialConsistency === undefined && options.timeoutMs === undefined && options.fetchSize === undefined) return base;
+    return {
+      ...base,
+      consistency: options.consistency !== undefined ? toConsistency(options.consistency) : base.consistency,
+      serialConsistency: options.serialConsistency !== undefined ? toConsistency(options.serialConsistency) : base.serialConsistency,
+      timeoutMs: options.timeoutMs ?? base.timeoutMs,
+      fetchSize: options.fetchSize ?? base.fetchSize,
+    };
+  }
+
+  private async executePage<R>(query: string | PreparedStatement, params: Params | undefined, options: ExecuteOptions, pagingState: Buffer | undefined): Promise<ResultPage<R>> {
+    const resolved = this.resolve(options);
+    const ps = typeof query !== 'string' ? query : options.prepare ? await this.prepare(query, options) : undefined;
+    const baseParams = {
+      consistency: resolved.consistency,
+      pageSize: resolved.fetchSize > 0 ? resolved.fetchSize : undefined,
+      pagingState,
+      serialConsistency: resolved.serialConsistency,
+      defaultTimestamp: toMicros(options.timestamp),
+      keyspace: options.keyspace,
+      nowInSeconds: options.nowInSeconds,
+    };
+    const fetchNext = (next: Buffer): Promise<ResultPage<R>> => this.executePage<R>(query, params, options, next);
+    if (ps !== undefined) {
+      const values = bindPrepared(ps, params);
+      const response = await this.run(
+        (version) => {
+          const skip = version === 5 && ps.resultMetadataId !== undefined;
+          const p: QueryParameters = { ...baseParams, values, skipMetadata: skip };
+          return { opcode: Opcode.EXECUTE, queryId: ps.id, resultMetadataId: version === 5 ? ps.resultMetadataId : undefined, params: p };
+        },
+        options,
+        resolved,
+        'execute',
+        ps.query,
+        undefined,
+        [ps],
+      );
+      return this.toPage<R>(response, ps, fetchNext, options);
+    }
+    const text = query as string;
+    const values = encodeSimpleValues(params, options.hints);
+    const request: Request = { opcode: Opcode.QUERY, query: text, params: { ...baseParams, values } };
+    const response = await this.run(() => request, options, resolved, 'query', text);
+    return this.toPage<R>(response, undefined, fetchNext, options);
+  }
+
+  private toPage<R>(response: ConnectionResponse & { attempts: ExecutionInfo['attempts']; version: 4 | 5 }, ps: PreparedStatement | undefined, fetchNext: ((s: Buffer) => Promise<ResultPage<R>>) | null, _options: ExecuteOptions | null): ResultPage<R> {
+    const m = response.message;
+    if (m.opcode !== Opcode.RESULT) throw new UnexpectedResponseError(`expected RESULT, got opcode ${m.opcode}`);
+    const info: ExecutionInfo = {
+      coordinator: response.host,
+      traceId: response.tracingId,
+      warnings: response.warnings ?? [],
+      customPayload: response.customPayload,
+      protocolVersion: response.version,
+      attempts: response.attempts,
+    };
+    const result = m.result;
+    if (result.kind === 'setKeyspace') {
+      // `USE ks` through execute(): keep every connection on the same keyspace.
+      this.currentKeyspace = result.keyspace;
+      for (const h of this.hostMap.values()) void h.useKeyspace(result.keyspace).catch(() => undefined);
+    }
+    if (result.kind !== 'rows') return new ResultPage<R>([], [], null, info, null);
+    const rows = result as RowsResult;
+    let columns = rows.metadata.columns;
+    if (ps !== undefined) {
+      if (rows.metadata.newMetadataId !== undefined && columns !== undefined) {
+        // v5: the table changed since preparation; adopt the new result metadata.
+        ps.resultMetadataId = rows.metadata.newMetadataId;
+        ps.resultColumns = columns;
+      }
+      columns ??= ps.resultColumns;
+    }
+    const decoded = decodeRows(rows, columns ?? []) as R[];
+    return new ResultPage<R>(decoded, columns ?? [], rows.metadata.pagingState ?? null, info, rows.metadata.pagingState ? fetchNext : null);
+  }
+
+  private async prepareOnPlan(query: string, options: Pick<ExecuteOptions, 'keyspace' | 'host' | 'timeoutMs' | 'signal' | 'customPayload'>): Promise<PreparedStatement> {
+    const resolved = this.resolve(options);
+    const response = await this.run(() => ({ opcode: Opcode.PREPARE, query, keyspace: options.keyspace }), { ...options, idempotent: true }, resolved, 'prepare', query);
+    const m = response.message;
+    if (m.opcode !== Opcode.RESULT || m.result.kind !== 'prepared') throw new UnexpectedResponseError('PREPARE did not return a Prepared result');
+    const r = m.result;
+    return new PreparedStatement({
+      id: r.id,
+      query,
+      keyspace: options.keyspace ?? this.currentKeyspace,
+      variables: r.metadata.columns,
+      pkIndexes: r.metadata.pkIndexes,
+      resultMetadataId: r.resultMetadataId,
+      resultMetadata: r.resultMetadata,
+    });
+  }
+
+  /** Re-prepare statements on one host after UNPREPARED. */
+  private async reprepare(host: Host, statements: readonly PreparedStatement[], timeoutMs: number): Promise<void> {
+    const conn = await host.borrow();
+    for (const ps of statements) {
+      const r = await conn.send({ opcode: Opcode.PREPARE, query: ps.query, keyspace: conn.version === 5 ? ps.keyspace : undefined }, { timeoutMs });
+      if (r.message.opcode === Opcode.RESULT && r.message.result.kind === 'prepared' && ps.keyspace === undefined) {
+        ps.resultMetadataId = r.message.result.resultMetadataId ?? ps.resultMetadataId;
+      }
+    }
+  }
+
+  /**
+   * Run a request along the query plan: retries per the retry policy, re-prepare on
+   * UNPREPARED, metrics and diagnostics. `build` gets the connection's protocol version.
+   */
+  private async run(
+    build: (version: 4 | 5) => Request,
+    options: ExecuteOptions,
+    resolved: ResolvedOptions,
+    kind: 'query' | 'execute' | 'batch' | 'prepare',
+    queryText: string,
+    _routing?: undefined,
+    preparedStatements: readonly PreparedStatement[] = [],
+  ): Promise<ConnectionResponse & { attempts: ExecutionInfo['attempts']; version: 4 | 5 }> {
+    const requestId = nextRequestId++;
+    const started = performance.now();
+    const attempts: { host: string; error?: Error }[] = [];
+    const errors = new Map<string, Error>();
+    const customPayload = withExecuteAs(options.customPayload, options.executeAs);
+    const sendOptions = {
+      timeoutMs: resolved.timeoutMs,
+      signal: options.signal,
+      tracing: options.trace,
+      customPayload,
+    };
+    const plan = this.queryPlan(options, resolved);
+    let retryCount = 0;
+    let lastHost = '';
+    let host: Host | undefined = plan.next().value as Host | undefined;
+    let repreparedOn: Host | undefined;
+    while (host !== undefined) {
+      lastHost = host.id;
+      let conn;
+      try {
+        const b = host.borrow();
+        conn = b instanceof Promise ? await b : b;
+      } catch (err) {
+        const e = asError(err);
+        errors.set(host.id, e);
+        attempts.push({ host: host.id, error: e });
+        host = plan.next().value as Host | undefined;
+        continue;
+      }
+      if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ requestId, kind, query: queryText, host: host.id });
+      const t0 = performance.now();
+      try {
+        const request = build(conn.version);
+        const response = await conn.send(request, sendOptions);
+        const micros = (performance.now() - t0) * 1000;
+        host.metrics.recordSuccess(micros);
+        this.sessionMetrics.recordSuccess((performance.now() - started) * 1000);
+        attempts.push({ host: host.id });
+        if (response.warnings && response.warnings.length > 0 && channels.warning.hasSubscribers) {
+          channels.warning.publish({ query: queryText, host: host.id, warnings: response.warnings });
+        }
+        if (channels.requestEnd.hasSubscribers) channels.requestEnd.publish({ requestId, host: host.id, durationMs: performance.now() - started });
+        return Object.assign(response, { attempts, version: conn.version });
+      } catch (err) {
+        const e = asError(err);
+        attempts.push({ host: host.id, error: e });
+        host.metrics.recordError(CqlwireError.is(e) ? e.code : 'ERR_UNKNOWN');
+        if (e instanceof AbortedError || (CqlwireError.is(e) && e.code.startsWith('ERR_PROTOCOL'))) {
+          this.fail(requestId, host.id, e, started);
+          throw e;
+        }
+        if (e instanceof UnpreparedError && preparedStatements.length > 0 && repreparedOn !== host) {
+          repreparedOn = host;
+          try {
+            await this.reprepare(host, preparedStatements, resolved.timeoutMs);
+            continue; // same host, not counted as a retry
+          } catch (prepErr) {
+            errors.set(host.id, asError(prepErr));
+            host = plan.next().value as Host | undefined;
+            continue;
+          }
+        }
+        if (e instanceof QueueFullError) {
+          errors.set(host.id, e);
+          host = plan.next().value as Host | undefined;
+          continue;
+        }
+        const decision = resolved.retryPolicy.onError({ error: e, idempotent: options.idempotent === true || kind === 'prepare', retryCount, consistency: resolved.consistency });
+        if (decision.action === 'rethrow') {
+          this.fail(requestId, host.id, e, started);
+          throw e;
+        }
+        if (decision.action === 'ignore') {
+          this.fail(requestId, host.id, e, started);
+          throw e;
+        }
+        retryCount++;
+        this.sessionMetrics.retries++;
+        host.metrics.retries++;
+        errors.set(host.id, e);
+        if (!decision.sameHost || options.host !== undefined) {
+          if (options.host !== undefined && !decision.sameHost) {
+            this.fail(requestId, host.id, e, started);
+            throw e;
+          }
+          if (!decision.sameHost) host = plan.next().value as Host | undefined;
+        }
+      }
+    }
+    const error = new NoHostAvailableError(errors);
+    this.fail(requestId, lastHost, error, started);
+    throw error;
+  }
+
+  private fail(requestId: number, host: string, error: Error, started: number): void {
+    this.sessionMetrics.recordError(CqlwireError.is(error) ? error.code : 'ERR_UNKNOWN');
+    if (channels.requestError.hasSubscribers) channels.requestError.publish({ requestId, host, error, durationMs: performance.now() - started });
+  }
+
+  private queryPlan(options: ExecuteOptions, resolved: ResolvedOptions): Iterator<Host> {
+    if (options.host !== undefined) {
+      const id = options.host.includes(':') && !options.host.includes('::') ? options.host : `${options.host}:${this.options.port ?? 9042}`;
+      const host = this.hostMap.get(id) ?? this.hostMap.get(options.host);
+      if (!host) throw new InvalidArgumentError(`unknown host "${options.host}"`);
+      return [host][Symbol.iterator]();
+    }
+    const plan = resolved.loadBalancingPolicy.newQueryPlan({ keyspace: options.keyspace ?? this.currentKeyspace });
+    return plan[Symbol.iterator]();
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+function mergeProfile(base: ResolvedOptions, p: ExecutionProfile | undefined): ResolvedOptions {
+  if (!p) return base;
+  return {
+    consistency: p.consistency !== undefined ? toConsistency(p.consistency) : base.consistency,
+    serialConsistency: p.serialConsistency !== undefined ? toConsistency(p.serialConsistency) : base.serialConsistency,
+    timeoutMs: p.timeoutMs ?? base.timeoutMs,
+    fetchSize: p.fetchSize ?? base.fetchSize,
+    retryPolicy: p.retryPolicy ?? base.retryPolicy,
+    loadBalancingPolicy: p.loadBalancingPolicy ?? base.loadBalancingPolicy,
+    speculativeExecutionPolicy: p.speculativeExecutionPolicy ?? base.speculativeExecutionPolicy,
+  };
+}
+
+/** Numeric consistency from a name or number. */
+export function toConsistency(c: ConsistencyLevel): Consistency {
+  if (typeof c === 'number') return c;
+  const v = (Consistency as Record<string, Consistency>)[c];
+  if (v === undefined) throw new InvalidArgumentError(`unknown consistency level "${String(c)}"`);
+  return v;
+}
+
+function toMicros(t: bigint | Date | undefined): bigint | undefined {
+  if (t === undefined) return undefined;
+  return t instanceof Date ? BigInt(t.getTime()) * 1000n : t;
+}
+
+function splitHostPort(cp: string, defaultPort: number): { address: string; port: number } {
+  const m = /^\[(.+)\]:(\d+)$/.exec(cp) ?? /^([^:]+):(\d+)$/.exec(cp);
+  if (m) return { address: m[1]!, port: Number(m[2]) };
+  return { address: cp.replace(/^\[|\]$/g, ''), port: defaultPort };
+}
+
+function withExecuteAs(payload: Readonly<Record<string, Uint8Array | null>> | undefined, executeAs: string | undefined): Readonly<Record<string, Uint8Array | null>> | undefined {
+  if (executeAs === undefined) return payload;
+  // DSE proxy execution: the user to run as, in the custom payload under "ProxyExecute".
+  return { ...payload, ProxyExecute: Buffer.from(executeAs, 'utf8') };
+}
+
+function encodeSimpleValues(params: Params | undefined, hints: ExecuteOptions['hints']): BoundValues | undefined {
+  if (params === undefined) return undefined;
+  if (Array.isArray(params)) {
+    const list = params as readonly unknown[];
+    return list.map((v, i) => {
+      if (v === undefined) return UNSET;
+      if (v === null) return null;
+      const type = hints?.[i] ?? guessDataType(v);
+      if (type === null) throw new InvalidArgumentError(`cannot infer the CQL type of parameter ${i}; pass options.hints or prepare the statement`);
+      return encodeValue(type, v);
+    });
+  }
+  const names = Object.keys(params);
+  const obj = params as Readonly<Record<string, unknown>>;
+  return {
+    names,
+    values: names.map((n) => {
+      const v = obj[n];
+      if (v === undefined) return UNSET;
+      if (v === null) return null;
+      const type = guessDataType(v);
+      if (type === null) throw new InvalidArgumentError(`cannot infer the CQL type of parameter "${n}"; prepare the statement`);
+      return encodeValue(type, v);
+    }),
+  };
+}
+
+function bindPrepared(ps: PreparedStatement, params: Params | undefined): EncodedValues {
+  const n = ps.variables.length;
+  if (params === undefined) {
+    if (n !== 0) throw new InvalidArgumentError(`statement has ${n} bind markers but no values were given`);
+    return new EncodedValues(ps.encoders, []);
+  }
+  if (Array.isArray(params)) {
+    if (params.length !== n) throw new InvalidArgumentError(`statement has ${n} bind markers but ${params.length} values were given`);
+    return new EncodedValues(ps.encoders, (params as readonly unknown[]).map((v) => (v === undefined ? UNSET : v)));
+  }
+  const obj = params as Readonly<Record<string, unknown>>;
+  const values = new Array<unknown>(n).fill(UNSET);
+  for (const [name, v] of Object.entries(obj)) {
+    const i = ps.markerIndex.get(name) ?? ps.markerIndex.get(name.toLowerCase());
+    if (i === undefined) throw new InvalidArgumentError(`statement has no bind marker named "${name}"`);
+    values[i] = v === undefined ? UNSET : v;
+  }
+  return new EncodedValues(ps.encoders, values);
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * Append the caller's async stack to an error raised on the event loop. Captured only on
+ * failure: inside this catch, V8's async stack traces still lead back to the user's await,
+ * so success costs nothing.
+ */
+function withCallerStack(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace(holder, withCallerStack);
+  const lines = (holder.stack ?? '').split('\n').slice(1).join('\n');
+  if (lines && !(err.stack ?? '').includes('--- awaited at ---')) {
+    try {
+      Object.defineProperty(err, 'stack', { value: `${err.stack ?? `${err.name}: ${err.message}`}\n    --- awaited at ---\n${lines}`, configurable: true, writable: true });
+    } catch {
+      // a frozen error keeps its own stack
+    }
+  }
+  return err;
+}

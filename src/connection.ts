@@ -1,0 +1,653 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import {
+  FrameDecoder,
+  Opcode,
+  SegmentDecoder,
+  Writer,
+  compressV4Body,
+  decodeResponse,
+  encodeSegments,
+  writeRequestFrame,
+  type Compressor,
+  type Frame,
+  type Request,
+  type Response,
+  type ResponseEnvelope,
+} from '../protocol/index.js';
+import type { AuthProvider } from './auth.js';
+import { channels } from './diagnostics.js';
+import {
+  AbortedError,
+  AuthError,
+  ConnectError,
+  ConnectionClosedError,
+  QueueFullError,
+  RequestTimeoutError,
+  UnexpectedResponseError,
+} from './errors.js';
+import { toServerError } from './server-errors.js';
+import { StreamIdPool } from './stream-ids.js';
+
+/** Driver name and version sent in STARTUP. */
+export const DRIVER_NAME = 'cqlwire';
+/** Driver version sent in STARTUP. */
+export const DRIVER_VERSION = '0.1.0';
+
+const MAX_STREAMS = 32768;
+const TIMEOUT_TICK_MS = 20;
+
+/** How one connection is opened and behaves. */
+export interface ConnectionOptions {
+  /** IP address or host name. */
+  readonly host: string;
+  /** CQL port, default 9042. */
+  readonly port?: number;
+  /** Pin the protocol version; by default v5 is tried first, then v4. */
+  readonly protocolVersion?: 4 | 5;
+  /** TLS options; `true` for defaults. Certificate and host name verification are on unless disabled here. */
+  readonly tls?: boolean | tls.ConnectionOptions;
+  /** SASL authentication. */
+  readonly authProvider?: AuthProvider;
+  /** Frame/segment compressor (LZ4) or none. */
+  readonly compressor?: Compressor | null;
+  /** Give up opening the connection after this long. Default 5000 ms. */
+  readonly connectTimeoutMs?: number;
+  /** Default per-request timeout. Default 12000 ms; 0 disables. */
+  readonly requestTimeoutMs?: number;
+  /** Send OPTIONS when nothing was read for this long. Default 30000 ms; 0 disables. */
+  readonly heartbeatIntervalMs?: number;
+  /** Requests in flight at most (stream ids, ≤ 32768). Default 32768. */
+  readonly maxInFlight?: number;
+  /** Requests waiting for a stream id at most; past it, requests fail with QueueFullError. Default 16384. */
+  readonly maxQueued?: number;
+  /** Largest frame accepted from the server. Default 256 MiB. */
+  readonly maxFrameSize?: number;
+  /** Keyspace to `USE` once ready. */
+  readonly keyspace?: string;
+  /** Called for every server EVENT (after REGISTER). */
+  readonly onEvent?: (event: Response) => void;
+  /** Called once when the connection closes, for whatever reason. */
+  readonly onClose?: (conn: Connection, error: Error | undefined) => void;
+  /** Open the socket yourself (tests, proxies). */
+  readonly socketFactory?: (host: string, port: number) => net.Socket;
+}
+
+/** Per-request options at the connection level. */
+export interface SendOptions {
+  /** Milliseconds; 0 disables; undefined uses the connection default. */
+  readonly timeoutMs?: number;
+  /** Cancel the request. */
+  readonly signal?: AbortSignal;
+  /** Ask the server to trace this request. */
+  readonly tracing?: boolean;
+  /** Custom payload (QUERY/PREPARE/EXECUTE/BATCH). */
+  readonly customPayload?: Readonly<Record<string, Uint8Array | null>>;
+}
+
+/** A response with its envelope and where it came from. */
+export interface ConnectionResponse extends ResponseEnvelope {
+  /** `address:port` of the connection that answered. */
+  readonly host: string;
+}
+
+class PendingRequest {
+  stream = -1;
+  deadline = 0;
+  done = false;
+  onAbort: (() => void) | null = null;
+  constructor(
+    readonly request: Request,
+    readonly options: SendOptions | undefined,
+    readonly resolve: (r: ConnectionResponse) => void,
+    readonly reject: (e: Error) => void,
+    readonly timeoutMs: number,
+  ) {}
+}
+
+type State = 'connecting' | 'ready' | 'closing' | 'closed';
+
+/**
+ * One socket to one Cassandra node: handshake and version negotiation, stream-id
+ * multiplexing, write coalescing, heartbeats and timeouts.
+ */
+export class Connection {
+  /** `address:port`. */
+  readonly hostId: string;
+  /** Negotiated protocol version. */
+  version: 4 | 5 = 5;
+  /** Options from the server's SUPPORTED message. */
+  supported: Readonly<Record<string, string[]>> = {};
+  /** Keyspace the connection is using. */
+  keyspace: string | undefined;
+
+  private socket: net.Socket | null = null;
+  private state: State = 'connecting';
+  private closeError: Error | undefined;
+  private readonly ids: StreamIdPool;
+  private readonly pending: (PendingRequest | undefined)[];
+  private readonly waiting: PendingRequest[] = [];
+  private waitingHead = 0;
+  private readonly maxQueued: number;
+  private readonly defaultTimeoutMs: number;
+  private decoder: FrameDecoder | SegmentDecoder;
+  private framed = false; // v5 segments in use
+  private compressor: Compressor | null = null;
+  private out = new Writer(16 * 1024);
+  private flushScheduled = false;
+  private readonly flushFn = (): void => this.flush();
+  private timeoutQueue: PendingRequest[] = [];
+  private timeoutHead = 0;
+  private timeoutTimer: NodeJS.Timeout | null = null;
+  private mixedTimeouts = false;
+  private lastTimeoutMs = -1;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private lastReadAt = 0;
+  private heartbeatInFlight = false;
+  private drainWaiters: (() => void)[] = [];
+
+  private constructor(private readonly options: ConnectionOptions) {
+    this.hostId = `${options.host}:${options.port ?? 9042}`;
+    const maxInFlight = Math.min(MAX_STREAMS, Math.max(1, options.maxInFlight ?? MAX_STREAMS));
+    this.ids = new StreamIdPool(maxInFlight);
+    this.pending = new Array<PendingRequest | undefined>(maxInFlight);
+    this.maxQueued = options.maxQueued ?? 16384;
+    this.defaultTimeoutMs = options.requestTimeoutMs ?? 12_000;
+    this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize });
+    this.keyspace = options.keyspace;
+  }
+
+  /** Open a connection and complete the handshake (version negotiation, STARTUP, auth, USE). */
+  static async open(options: ConnectionOptions): Promise<Connection> {
+    const pinned = options.protocolVersion;
+    const first = new Connection(options);
+    try {
+      await first.handshake(pinned ?? 5);
+      return first;
+    } catch (err) {
+      first.destroy(err instanceof Error ? err : new Error(String(err)));
+      if (pinned !== undefined || !isVersionRejection(err)) throw err;
+    }
+    const second = new Connection(options);
+    try {
+      await second.handshake(4);
+      return second;
+    } catch (err) {
+      second.destroy(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
+  }
+
+  /** Requests sent and not yet answered (orphaned ones included). */
+  get inFlight(): number {
+    return this.ids.inUse;
+  }
+
+  /** Requests waiting for a stream id. */
+  get queued(): number {
+    return this.waiting.length - this.waitingHead;
+  }
+
+  /** True until the connection starts closing. */
+  get isOpen(): boolean {
+    return this.state === 'ready';
+  }
+
+  /**
+   * Send a request and wait for its response. Server ERRORs reject with typed errors;
+   * RESULT and other messages resolve.
+   */
+  send(request: Request, options?: SendOptions): Promise<ConnectionResponse> {
+    return new Promise<ConnectionResponse>((resolve, reject) => {
+      if (this.state !== 'ready' && this.state !== 'connecting') {
+        reject(new ConnectionClosedError(this.hostId, 'connection is closed', this.closeError));
+        return;
+      }
+      const timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
+      const p = new PendingRequest(request, options, resolve, reject, timeoutMs);
+      const signal = options?.signal;
+      if (signal) {
+        if (signal.aborted) {
+          reject(new AbortedError(signal.reason));
+          return;
+        }
+        p.onAbort = () => this.giveUp(p, new AbortedError(signal.reason));
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
+      if (timeoutMs > 0) {
+        p.deadline = performance.now() + timeoutMs;
+        if (this.lastTimeoutMs !== timeoutMs) {
+          if (this.lastTimeoutMs !== -1) this.mixedTimeouts = true;
+          this.lastTimeoutMs = timeoutMs;
+        }
+        this.timeoutQueue.push(p);
+        if (this.timeoutTimer === null) this.startTimeoutTimer();
+      }
+      const stream = this.ids.acquire();
+      if (stream < 0) {
+        if (this.queued >= this.maxQueued) {
+          this.finish(p);
+          reject(new QueueFullError(this.hostId, this.maxQueued));
+          return;
+        }
+        this.waiting.push(p);
+        return;
+      }
+      this.dispatch(p, stream);
+    });
+  }
+
+  /** Stop taking requests, wait for those in flight, then close the socket. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    if (this.state !== 'closing') {
+      this.state = 'closing';
+      if (this.inFlight - this.ids.orphaned > 0 || this.queued > 0) {
+        await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+      }
+    }
+    this.destroy(undefined, 'closed by client');
+  }
+
+  /** Close at once; every request in flight or queued is rejected with ConnectionClosedError. */
+  destroy(error?: Error, reason = error?.message ?? 'destroyed'): void {
+    if (this.state === 'closed') return;
+    const wasReady = this.state === 'ready' || this.state === 'closing';
+    this.state = 'closed';
+    this.closeError = error;
+    if (this.timeoutTimer) clearInterval(this.timeoutTimer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.timeoutTimer = null;
+    this.heartbeatTimer = null;
+    const closed = (): ConnectionClosedError => new ConnectionClosedError(this.hostId, reason, error);
+    for (let i = 0; i < this.pending.length; i++) {
+      const p = this.pending[i];
+      if (p !== undefined) {
+        this.pending[i] = undefined;
+        if (!p.done) {
+          this.finish(p);
+          p.reject(closed());
+        }
+      }
+    }
+    for (let i = this.waitingHead; i < this.waiting.length; i++) {
+      const p = this.waiting[i]!;
+      if (!p.done) {
+        this.finish(p);
+        p.reject(closed());
+      }
+    }
+    this.waiting.length = 0;
+    this.waitingHead = 0;
+    this.timeoutQueue = [];
+    this.socket?.destroy();
+    for (const w of this.drainWaiters.splice(0)) w();
+    if (wasReady) {
+      if (channels.connectionClose.hasSubscribers) {
+        channels.connectionClose.publish({ host: this.hostId, protocolVersion: this.version, reason });
+      }
+    }
+    this.options.onClose?.(this, error);
+  }
+
+  /** `close()`, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---------------------------------------------------------------- handshake
+
+  private async handshake(version: 4 | 5): Promise<void> {
+    this.version = version;
+    await this.connectSocket();
+    const supported = await this.send({ opcode: Opcode.OPTIONS }, { timeoutMs: this.connectTimeout() });
+    if (supported.message.opcode !== Opcode.SUPPORTED) {
+      throw new UnexpectedResponseError(`expected SUPPORTED, got opcode ${supported.message.opcode}`);
+    }
+    this.supported = supported.message.options;
+    const startup: Record<string, string> = {
+      CQL_VERSION: '3.0.0',
+      DRIVER_NAME,
+      DRIVER_VERSION,
+    };
+    const compressor = this.options.compressor ?? null;
+    if (compressor) {
+      const offered = this.supported['COMPRESSION'] ?? [];
+      if (!offered.includes(compressor.name)) {
+        throw new ConnectError(this.hostId, `server does not support ${compressor.name} compression`);
+      }
+      startup['COMPRESSION'] = compressor.name;
+    }
+    const reply = await this.send({ opcode: Opcode.STARTUP, options: startup }, { timeoutMs: this.connectTimeout() });
+    // From the STARTUP answer on: v5 uses checksummed segments; v4 compresses frame bodies.
+    this.compressor = compressor;
+    if (this.version === 5) this.switchToSegments();
+    else if (compressor) (this.decoder as FrameDecoder).setCompressor(compressor);
+    if (reply.message.opcode === Opcode.AUTHENTICATE) {
+      await this.authenticate(reply.message.authenticator);
+    } else if (reply.message.opcode !== Opcode.READY) {
+      throw new UnexpectedResponseError(`expected READY or AUTHENTICATE, got opcode ${reply.message.opcode}`);
+    }
+    if (this.keyspace !== undefined) await this.useKeyspace(this.keyspace);
+    this.state = 'ready';
+    this.lastReadAt = performance.now();
+    this.startHeartbeat();
+    if (channels.connectionOpen.hasSubscribers) {
+      channels.connectionOpen.publish({ host: this.hostId, protocolVersion: this.version });
+    }
+  }
+
+  private connectTimeout(): number {
+    return this.options.connectTimeoutMs ?? 5000;
+  }
+
+  private connectSocket(): Promise<void> {
+    const host = this.options.host;
+    const port = this.options.port ?? 9042;
+    return new Promise<void>((resolve, reject) => {
+      let socket: net.Socket;
+      const tlsOption = this.options.tls;
+      const onError = (err: Error): void => {
+        cleanup();
+        socket.destroy();
+        reject(new ConnectError(this.hostId, err.message, err));
+      };
+      const timer = setTimeout(() => onError(new Error(`timed out after ${this.connectTimeout()} ms`)), this.connectTimeout());
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        socket.removeListener('error', onError);
+      };
+      const onConnect = (): void => {
+        cleanup();
+        this.attach(socket);
+        resolve();
+      };
+      if (this.options.socketFactory) {
+        socket = this.options.socketFactory(host, port);
+        socket.once('connect', onConnect);
+      } else if (tlsOption) {
+        const opts: tls.ConnectionOptions = { host, port, ...(tlsOption === true ? {} : tlsOption) };
+        if (opts.servername === undefined && net.isIP(host) === 0) opts.servername = host;
+        socket = tls.connect(opts);
+        socket.once('secureConnect', onConnect);
+      } else {
+        socket = net.connect({ host, port });
+        socket.once('connect', onConnect);
+      }
+      socket.once('error', onError);
+    });
+  }
+
+  private attach(socket: net.Socket): void {
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.destroy(new ConnectionClosedError(this.hostId, err.message, err), err.message));
+    socket.on('close', () => this.destroy(undefined, 'socket closed by peer'));
+  }
+
+  private switchToSegments(): void {
+    this.framed = true;
+    const previous = this.decoder as FrameDecoder;
+    this.decoder = new SegmentDecoder({ maxFrameSize: this.options.maxFrameSize, compressor: this.compressor ?? undefined });
+    // Bytes that arrived after the STARTUP answer already belong to the segment stream.
+    for (const chunk of previous.takeBuffered()) this.decoder.push(chunk);
+  }
+
+  private async authenticate(authenticatorName: string): Promise<void> {
+    const provider = this.options.authProvider;
+    if (!provider) throw new AuthError(`${this.hostId} requires authentication (${authenticatorName}) but no authProvider is configured`);
+    const auth = provider.newAuthenticator(this.hostId, authenticatorName);
+    let token = await auth.initialResponse();
+    for (let round = 0; round < 100; round++) {
+      const reply = await this.send({ opcode: Opcode.AUTH_RESPONSE, token: token === null ? null : Buffer.from(token) }, { timeoutMs: this.connectTimeout() });
+      const m = reply.message;
+      if (m.opcode === Opcode.AUTH_SUCCESS) {
+        auth.onSuccess?.(m.token);
+        return;
+      }
+      if (m.opcode !== Opcode.AUTH_CHALLENGE) throw new UnexpectedResponseError(`unexpected opcode ${m.opcode} during authentication`);
+      token = await auth.evaluateChallenge(m.token);
+    }
+    throw new AuthError('authentication did not finish after 100 rounds');
+  }
+
+  /** Switch this connection to `keyspace` (`USE`). */
+  async useKeyspace(keyspace: string, options?: SendOptions): Promise<void> {
+    await this.send({ opcode: Opcode.QUERY, query: `USE ${quoteIdentifier(keyspace)}`, params: { consistency: 1 } }, options);
+    this.keyspace = keyspace;
+  }
+
+  // ---------------------------------------------------------------- write path
+
+  private dispatch(p: PendingRequest, stream: number): void {
+    p.stream = stream;
+    this.pending[stream] = p;
+    const o = p.options;
+    const frameOptions = o && (o.tracing || o.customPayload) ? { tracing: o.tracing, customPayload: o.customPayload } : undefined;
+    try {
+      if (!this.framed && this.compressor && this.state !== 'connecting') {
+        this.writeCompressedV4(stream, p.request, frameOptions);
+      } else {
+        writeRequestFrame(this.out, this.version, stream, p.request, frameOptions);
+      }
+    } catch (err) {
+      // Encoding failed (bad value): nothing was written for this stream; fail only this request.
+      this.pending[stream] = undefined;
+      this.ids.release(stream);
+      this.finish(p);
+      p.reject(err instanceof Error ? err : new Error(String(err)));
+      this.pumpWaiting();
+      return;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // Every request issued in this tick's microtasks joins one socket write.
+      process.nextTick(this.flushFn);
+    }
+    if (channels.requestStart.hasSubscribers) {
+      // The session publishes request-level events; nothing per frame here.
+    }
+  }
+
+  private writeCompressedV4(stream: number, request: Request, frameOptions: { tracing?: boolean; customPayload?: Readonly<Record<string, Uint8Array | null>> } | undefined): void {
+    const tmp = new Writer(256);
+    writeRequestFrame(tmp, this.version, stream, request, frameOptions);
+    const frame = tmp.finish();
+    const body = frame.subarray(9);
+    const compressed = compressV4Body(this.compressor!, body);
+    this.out.raw(frame.subarray(0, 9));
+    const at = this.out.offset;
+    this.out.buf[at - 8] |= 0x01; // compression flag in the header just written
+    this.out.buf.writeInt32BE(compressed.length, at - 4);
+    this.out.raw(compressed);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const socket = this.socket;
+    if (this.out.offset === 0 || socket === null || this.state === 'closed') return;
+    const bytes = this.out.finish();
+    // Hand the written bytes to the socket and start a fresh buffer: the socket owns them now.
+    this.out = new Writer(Math.max(16 * 1024, Math.min(bytes.length, 1 << 20)));
+    if (this.framed) {
+      const segments = encodeSegments(bytes, { compressor: this.compressor ?? undefined });
+      if (segments.length === 1) socket.write(segments[0]!);
+      else {
+        socket.cork();
+        for (const segment of segments) socket.write(segment);
+        socket.uncork();
+      }
+    } else {
+      socket.write(bytes);
+    }
+  }
+
+  // ---------------------------------------------------------------- read path
+
+  private onData(chunk: Buffer): void {
+    this.lastReadAt = performance.now();
+    try {
+      this.decoder.push(chunk);
+      let frame: Frame | null;
+      while ((frame = this.decoder.next()) !== null) this.onFrame(frame);
+    } catch (err) {
+      // Malformed bytes from the server: the stream cannot be resynchronised.
+      this.destroy(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private onFrame(frame: Frame): void {
+    const stream = frame.stream;
+    if (stream < 0) {
+      if (frame.opcode === Opcode.EVENT && this.options.onEvent) {
+        const env = decodeResponse(frame);
+        this.options.onEvent(env.message);
+      }
+      return;
+    }
+    const p = this.pending[stream];
+    if (p === undefined) return; // not ours (late duplicate); ignore
+    this.pending[stream] = undefined;
+    this.ids.release(stream);
+    if (p.done) {
+      // Late answer to a timed-out / aborted request: the id is free again.
+      this.ids.orphaned--;
+    } else {
+      this.finish(p);
+      let env: ResponseEnvelope;
+      try {
+        env = decodeResponse(frame);
+      } catch (err) {
+        p.reject(err instanceof Error ? err : new Error(String(err)));
+        this.pumpWaiting();
+        return;
+      }
+      if (env.message.opcode === Opcode.ERROR) {
+        p.reject(toServerError(env.message, this.hostId));
+      } else {
+        p.resolve({ ...env, host: this.hostId });
+      }
+    }
+    this.pumpWaiting();
+  }
+
+  private pumpWaiting(): void {
+    while (this.waitingHead < this.waiting.length) {
+      const next = this.waiting[this.waitingHead]!;
+      if (next.done) {
+        this.waiting[this.waitingHead++] = undefined as unknown as PendingRequest;
+        continue;
+      }
+      const stream = this.ids.acquire();
+      if (stream < 0) break;
+      this.waiting[this.waitingHead++] = undefined as unknown as PendingRequest;
+      this.dispatch(next, stream);
+    }
+    if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
+      this.waiting.splice(0, this.waitingHead);
+      this.waitingHead = 0;
+    }
+    if (this.state === 'closing' && this.inFlight - this.ids.orphaned === 0 && this.queued === 0) {
+      for (const w of this.drainWaiters.splice(0)) w();
+    }
+  }
+
+  // ---------------------------------------------------------------- timeouts, abort, heartbeat
+
+  /** Mark a request finished: no timeout, no abort listener. */
+  private finish(p: PendingRequest): void {
+    p.done = true;
+    if (p.onAbort !== null) {
+      p.options?.signal?.removeEventListener('abort', p.onAbort);
+      p.onAbort = null;
+    }
+  }
+
+  /** Fail a request before its answer came (timeout, abort); its stream id stays reserved until the answer arrives. */
+  private giveUp(p: PendingRequest, error: Error): void {
+    if (p.done) return;
+    this.finish(p);
+    if (p.stream >= 0) this.ids.orphaned++;
+    p.reject(error);
+    if (this.state === 'closing') this.pumpWaiting();
+  }
+
+  private startTimeoutTimer(): void {
+    this.timeoutTimer = setInterval(() => this.sweepTimeouts(), TIMEOUT_TICK_MS);
+    this.timeoutTimer.unref();
+  }
+
+  private sweepTimeouts(): void {
+    const now = performance.now();
+    const q = this.timeoutQueue;
+    if (!this.mixedTimeouts) {
+      // One timeout for all: deadlines grow in send order, so only the head needs looking at.
+      let h = this.timeoutHead;
+      while (h < q.length) {
+        const p = q[h]!;
+        if (!p.done) {
+          if (p.deadline > now) break;
+          this.giveUp(p, new RequestTimeoutError(this.hostId, p.timeoutMs));
+        }
+        h++;
+      }
+      this.timeoutHead = h;
+      if (h > 4096 || h === q.length) {
+        q.splice(0, h);
+        this.timeoutHead = 0;
+      }
+    } else {
+      let write = 0;
+      for (let i = this.timeoutHead; i < q.length; i++) {
+        const p = q[i]!;
+        if (p.done) continue;
+        if (p.deadline <= now) {
+          this.giveUp(p, new RequestTimeoutError(this.hostId, p.timeoutMs));
+          continue;
+        }
+        q[write++] = p;
+      }
+      q.length = write;
+      this.timeoutHead = 0;
+    }
+    if (q.length === 0 && this.timeoutTimer !== null) {
+      clearInterval(this.timeoutTimer);
+      this.timeoutTimer = null;
+      this.mixedTimeouts = false;
+      this.lastTimeoutMs = -1;
+    }
+  }
+
+  private startHeartbeat(): void {
+    const interval = this.options.heartbeatIntervalMs ?? 30_000;
+    if (interval <= 0) return;
+    this.heartbeatTimer = setInterval(() => {
+      if (this.state !== 'ready' || this.heartbeatInFlight) return;
+      if (performance.now() - this.lastReadAt < interval) return;
+      this.heartbeatInFlight = true;
+      this.send({ opcode: Opcode.OPTIONS }, { timeoutMs: Math.max(1000, Math.min(interval, this.defaultTimeoutMs || interval)) }).then(
+        () => {
+          this.heartbeatInFlight = false;
+        },
+        (err: unknown) => {
+          this.heartbeatInFlight = false;
+          this.destroy(new ConnectionClosedError(this.hostId, 'heartbeat failed', err), 'heartbeat failed');
+        },
+      );
+    }, Math.max(50, Math.floor(interval / 2)));
+    this.heartbeatTimer.unref();
+  }
+}
+
+function isVersionRejection(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (code === 'ERR_SERVER_PROTOCOL') return /version/i.test(err.message);
+  return false;
+}
+
+/** Double-quote a CQL identifier when it is not a plain lower-case name. */
+export function quoteIdentifier(name: string): string {
+  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,132 @@
+import { CqlwireError } from '../protocol/index.js';
+
+export { CqlwireError };
+
+/** Stable `code` values of the driver's own (non-server) errors. */
+export const DriverErrorCode = {
+  /** The request did not complete within its timeout. */
+  REQUEST_TIMEOUT: 'ERR_REQUEST_TIMEOUT',
+  /** The request was cancelled through its AbortSignal. */
+  ABORTED: 'ERR_ABORTED',
+  /** The connection closed (or was destroyed) before the response arrived. */
+  CONNECTION_CLOSED: 'ERR_CONNECTION_CLOSED',
+  /** Could not open a connection (refused, TLS failure, handshake failure). */
+  CONNECT_FAILED: 'ERR_CONNECT_FAILED',
+  /** Every host tried failed; `errors` holds each host's cause. */
+  NO_HOST_AVAILABLE: 'ERR_NO_HOST_AVAILABLE',
+  /** Too many requests queued waiting for a free stream id. */
+  QUEUE_FULL: 'ERR_QUEUE_FULL',
+  /** The client was closed. */
+  CLIENT_CLOSED: 'ERR_CLIENT_CLOSED',
+  /** A caller passed an invalid argument or option. */
+  INVALID_ARGUMENT: 'ERR_INVALID_ARGUMENT',
+  /** The server answered something the driver cannot use at this point. */
+  UNEXPECTED_RESPONSE: 'ERR_UNEXPECTED_RESPONSE',
+  /** Authentication was required but not configured, or failed locally. */
+  AUTH: 'ERR_AUTH',
+  /** An offload worker crashed or stopped answering. */
+  WORKER_FAILED: 'ERR_WORKER_FAILED',
+} as const;
+/** One of the {@link DriverErrorCode} values. */
+export type DriverErrorCode = (typeof DriverErrorCode)[keyof typeof DriverErrorCode];
+
+/** An error raised by the driver itself (not sent by the server). */
+export class DriverError extends CqlwireError {
+  declare readonly code: DriverErrorCode;
+  constructor(code: DriverErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** The request did not complete within its timeout. Its stream id stays reserved until the late answer arrives. */
+export class RequestTimeoutError extends DriverError {
+  /** Timeout that elapsed, in milliseconds. */
+  readonly timeoutMs: number;
+  /** Host the request was sent to. */
+  readonly host: string;
+  constructor(host: string, timeoutMs: number) {
+    super(DriverErrorCode.REQUEST_TIMEOUT, `request to ${host} timed out after ${timeoutMs} ms`);
+    this.host = host;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The request was cancelled through its AbortSignal. */
+export class AbortedError extends DriverError {
+  constructor(reason?: unknown) {
+    super(DriverErrorCode.ABORTED, 'request aborted', reason === undefined ? undefined : { cause: reason });
+  }
+}
+
+/** The connection closed before the response arrived; whether the server ran the request is unknown. */
+export class ConnectionClosedError extends DriverError {
+  /** Host of the connection. */
+  readonly host: string;
+  constructor(host: string, reason: string, cause?: unknown) {
+    super(DriverErrorCode.CONNECTION_CLOSED, `connection to ${host} closed: ${reason}`, cause === undefined ? undefined : { cause });
+    this.host = host;
+  }
+}
+
+/** A connection could not be opened or its handshake failed. */
+export class ConnectError extends DriverError {
+  /** Host that could not be reached. */
+  readonly host: string;
+  constructor(host: string, reason: string, cause?: unknown) {
+    super(DriverErrorCode.CONNECT_FAILED, `cannot connect to ${host}: ${reason}`, cause === undefined ? undefined : { cause });
+    this.host = host;
+  }
+}
+
+/** No host could serve the request. `errors` maps each host tried to why it failed. */
+export class NoHostAvailableError extends DriverError {
+  /** Per-host cause, keyed by `address:port`. */
+  readonly errors: ReadonlyMap<string, Error>;
+  constructor(errors: ReadonlyMap<string, Error>, message?: string) {
+    const detail = [...errors].map(([h, e]) => `${h}: ${e.message}`).join('; ');
+    super(
+      DriverErrorCode.NO_HOST_AVAILABLE,
+      message ?? (errors.size === 0 ? 'no host available (none to try)' : `no host available (${detail})`),
+      errors.size === 1 ? { cause: [...errors.values()][0] } : undefined,
+    );
+    this.errors = errors;
+  }
+}
+
+/** A bound was hit: too many requests waiting for a stream id. */
+export class QueueFullError extends DriverError {
+  /** The configured limit. */
+  readonly limit: number;
+  constructor(host: string, limit: number) {
+    super(DriverErrorCode.QUEUE_FULL, `request queue for ${host} is full (${limit} waiting); the server is not keeping up`);
+    this.limit = limit;
+  }
+}
+
+/** The client was closed before or while the request ran. */
+export class ClientClosedError extends DriverError {
+  constructor() {
+    super(DriverErrorCode.CLIENT_CLOSED, 'client is closed');
+  }
+}
+
+/** An invalid argument or option. */
+export class InvalidArgumentError extends DriverError {
+  constructor(message: string) {
+    super(DriverErrorCode.INVALID_ARGUMENT, message);
+  }
+}
+
+/** Authentication failed locally or is required but not configured. */
+export class AuthError extends DriverError {
+  constructor(message: string, cause?: unknown) {
+    super(DriverErrorCode.AUTH, message, cause === undefined ? undefined : { cause });
+  }
+}
+
+/** The server answered with a message the driver did not expect. */
+export class UnexpectedResponseError extends DriverError {
+  constructor(message: string) {
+    super(DriverErrorCode.UNEXPECTED_RESPONSE, message);
+  }
+}

@@ -1,0 +1,218 @@
+import { Connection, type ConnectionOptions } from './connection.js';
+import { channels } from './diagnostics.js';
+import { ConnectionClosedError } from './errors.js';
+import { RequestMetrics } from './metrics.js';
+import type { ReconnectionPolicy } from './policies.js';
+
+/** A Cassandra node as the client sees it, with its connection pool. */
+export class Host {
+  /** `address:port`, the key used everywhere (metrics, target host, errors). */
+  readonly id: string;
+  /** Data center, once known. */
+  datacenter: string | undefined;
+  /** Rack, once known. */
+  rack: string | undefined;
+  /** The node's host_id, once known. */
+  hostId: string | undefined;
+  /** Cassandra release version, once known. */
+  releaseVersion: string | undefined;
+  /** Tokens the node owns (Murmur3), once known. */
+  tokens: readonly string[] = [];
+  /** Counters and latency for requests sent to this host. */
+  readonly metrics = new RequestMetrics();
+
+  private up = true;
+  private readonly connections: Connection[] = [];
+  private opening: Promise<Connection> | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private reconnectSchedule: { next(): number } | null = null;
+  private closed = false;
+  private lastError: Error | undefined;
+
+  constructor(
+    /** IP address. */
+    readonly address: string,
+    /** CQL port. */
+    readonly port: number,
+    private readonly pool: HostPoolOptions,
+  ) {
+    this.id = `${address}:${port}`;
+  }
+
+  /** False once the driver saw the node go down; true again when it answers. */
+  get isUp(): boolean {
+    return this.up;
+  }
+
+  /** Open connections. */
+  get connectionCount(): number {
+    return this.connections.length;
+  }
+
+  /** Requests in flight over all connections. */
+  get inFlight(): number {
+    let n = 0;
+    for (const c of this.connections) n += c.inFlight;
+    return n;
+  }
+
+  /** Why the host was last marked down. */
+  get lastFailure(): Error | undefined {
+    return this.lastError;
+  }
+
+  /**
+   * A ready connection: the least busy of the pool, opening the pool's connections as needed.
+   * Rejects when the host cannot be reached.
+   */
+  borrow(): Connection | Promise<Connection> {
+    const conns = this.connections;
+    let best: Connection | undefined;
+    let bestLoad = Infinity;
+    for (let i = 0; i < conns.length; i++) {
+      const c = conns[i]!;
+      if (!c.isOpen) continue;
+      const load = c.inFlight + c.queued;
+      if (load < bestLoad) {
+        best = c;
+        bestLoad = load;
+      }
+    }
+    if (best !== undefined) {
+      // Grow the pool in the background while the chosen connection is loaded.
+      if (conns.length < this.pool.connectionsPerHost && this.opening === null && bestLoad > 0) void this.openOne().catch(() => undefined);
+      return best;
+    }
+    return this.openOne();
+  }
+
+  /** Open the pool's connections now (used at connect and after the node comes back). */
+  async warmUp(): Promise<void> {
+    await this.openOne();
+    while (this.connections.length < this.pool.connectionsPerHost && !this.closed) await this.openOne();
+  }
+
+  /** Mark the host down and start reconnecting in the background. */
+  markDown(error: Error): void {
+    this.lastError = error;
+    if (!this.up) return;
+    this.up = false;
+    publishStatus(this.id, false);
+    this.pool.onStatusChange?.(this, false);
+    this.scheduleReconnect();
+  }
+
+  /** Mark the host up (e.g. on a STATUS_CHANGE UP event). */
+  markUp(): void {
+    if (this.reconnectTimer) {
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = null;
+    }
+    this.reconnectSchedule = null;
+    if (this.up) return;
+    this.up = true;
+    publishStatus(this.id, true);
+    this.pool.onStatusChange?.(this, true);
+  }
+
+  /** Close every connection, draining in-flight requests. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    await Promise.all(this.connections.map((c) => c.close()));
+    this.connections.length = 0;
+  }
+
+  /** Close every connection at once, rejecting requests in flight. */
+  destroy(error?: Error): void {
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    for (const c of [...this.connections]) c.destroy(error);
+    this.connections.length = 0;
+  }
+
+  /** Replace the keyspace of every connection (after `USE`). */
+  async useKeyspace(keyspace: string): Promise<void> {
+    await Promise.all(this.connections.filter((c) => c.isOpen).map((c) => c.useKeyspace(keyspace)));
+  }
+
+  private openOne(): Promise<Connection> {
+    if (this.opening) return this.opening;
+    if (this.closed) return Promise.reject(new ConnectionClosedError(this.id, 'client is closing'));
+    const opening = Connection.open({
+      ...this.pool.connection,
+      host: this.address,
+      port: this.port,
+      keyspace: this.pool.keyspace(),
+      onClose: (conn, err) => this.onConnectionClose(conn, err),
+    }).then(
+      (conn) => {
+        this.opening = null;
+        if (this.closed) {
+          conn.destroy();
+          throw new ConnectionClosedError(this.id, 'client is closing');
+        }
+        this.connections.push(conn);
+        this.metrics.connectionsOpened++;
+        this.markUp();
+        return conn;
+      },
+      (err: unknown) => {
+        this.opening = null;
+        const e = err instanceof Error ? err : new Error(String(err));
+        if (this.connections.length === 0) this.markDown(e);
+        throw e;
+      },
+    );
+    this.opening = opening;
+    return opening;
+  }
+
+  private onConnectionClose(conn: Connection, error: Error | undefined): void {
+    const i = this.connections.indexOf(conn);
+    if (i < 0) return;
+    this.connections.splice(i, 1);
+    this.metrics.connectionsClosed++;
+    if (this.closed) return;
+    if (this.connections.length === 0 && error !== undefined) {
+      this.markDown(error);
+    } else if (this.connections.length === 0) {
+      // The peer closed the socket without an error: try again in the background.
+      this.markDown(new ConnectionClosedError(this.id, 'connection closed by peer'));
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer) return;
+    this.reconnectSchedule ??= this.pool.reconnectionPolicy.newSchedule();
+    const delay = this.reconnectSchedule.next();
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.openOne().then(
+        () => undefined,
+        () => this.scheduleReconnect(),
+      );
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+}
+
+/** Settings a host needs to build its pool. */
+export interface HostPoolOptions {
+  /** Connections per host. */
+  readonly connectionsPerHost: number;
+  /** Options for each connection (host and port are filled in). */
+  readonly connection: Omit<ConnectionOptions, 'host' | 'port' | 'keyspace' | 'onClose'>;
+  /** Current keyspace of the client. */
+  keyspace(): string | undefined;
+  /** Reconnection schedule. */
+  readonly reconnectionPolicy: ReconnectionPolicy;
+  /** Told when the host goes up or down. */
+  readonly onStatusChange?: (host: Host, up: boolean) => void;
+}
+
+function publishStatus(host: string, up: boolean): void {
+  if (channels.hostStatus.hasSubscribers) channels.hostStatus.publish({ host, up });
+}

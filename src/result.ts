@@ -1,0 +1,95 @@
+import type { ColumnSpec, DataType } from '../protocol/index.js';
+
+/** A row as returned by default: column name → value. */
+export type Row = Record<string, unknown>;
+
+/** One column of a result. */
+export interface ColumnInfo {
+  /** Keyspace of the column's table. */
+  readonly keyspace: string;
+  /** Table name. */
+  readonly table: string;
+  /** Column name (or alias). */
+  readonly name: string;
+  /** CQL type. */
+  readonly type: DataType;
+}
+
+/** Where and how a request ran. */
+export interface ExecutionInfo {
+  /** Coordinator that answered (`address:port`). */
+  readonly coordinator: string;
+  /** Tracing session id when tracing was requested; read it with `client.getTrace(id)`. */
+  readonly traceId: string | undefined;
+  /** Warnings the server attached to the response. */
+  readonly warnings: readonly string[];
+  /** Custom payload the server attached to the response. */
+  readonly customPayload: Readonly<Record<string, Buffer | null>> | undefined;
+  /** Protocol version of the connection. */
+  readonly protocolVersion: 4 | 5;
+  /** Hosts tried, in order, with the error of each failed attempt. */
+  readonly attempts: readonly { readonly host: string; readonly error?: Error }[];
+}
+
+/**
+ * One page of a result: the rows the server sent for one request. `for…of` iterates this
+ * page only; use `client.stream()` to iterate every row of every page lazily.
+ */
+export class ResultPage<R = Row> implements Iterable<R> {
+  constructor(
+    /** Rows of this page. */
+    readonly rows: R[],
+    /** Result columns (empty for results without rows). */
+    readonly columns: readonly ColumnInfo[],
+    /** State to fetch the next page; null on the last page. */
+    readonly pagingState: Buffer | null,
+    /** Where and how the request ran. */
+    readonly info: ExecutionInfo,
+    private readonly fetchNext: ((pagingState: Buffer) => Promise<ResultPage<R>>) | null = null,
+  ) {}
+
+  /** True when the server has more pages after this one. */
+  get hasMorePages(): boolean {
+    return this.pagingState !== null;
+  }
+
+  /** Number of rows in this page. */
+  get rowCount(): number {
+    return this.rows.length;
+  }
+
+  /** The first row of this page, or null when it has none. */
+  one(): R | null {
+    return this.rows.length > 0 ? this.rows[0]! : null;
+  }
+
+  /** The rows of this page (a copy of the array). */
+  all(): R[] {
+    return this.rows.slice();
+  }
+
+  /** For lightweight transactions: the `[applied]` column of the first row (true when there is none). */
+  wasApplied(): boolean {
+    const first = this.rows[0] as Record<string, unknown> | undefined;
+    if (first === undefined || typeof first !== 'object' || first === null) return true;
+    const applied = first['[applied]'];
+    return applied === undefined ? true : applied === true;
+  }
+
+  /** Fetch the page after this one with the same statement and options, or null on the last page. */
+  async nextPage(): Promise<ResultPage<R> | null> {
+    if (this.pagingState === null || this.fetchNext === null) return null;
+    return this.fetchNext(this.pagingState);
+  }
+
+  /** Iterate the rows of this page. */
+  [Symbol.iterator](): Iterator<R> {
+    return this.rows[Symbol.iterator]();
+  }
+}
+
+/** Convert codec column specs to the public shape. */
+export function toColumnInfo(specs: readonly ColumnSpec[] | undefined): readonly ColumnInfo[] {
+  if (specs === undefined) return [];
+  return specs;
+}

@@ -1,0 +1,105 @@
+import { AbortedError } from './errors.js';
+import type { ResultPage, Row } from './result.js';
+
+/** Progress reported after each page of a stream. */
+export interface PageProgress {
+  /** 1-based number of the page just received. */
+  readonly page: number;
+  /** Rows in that page. */
+  readonly rowsInPage: number;
+  /** Rows received so far, this page included. */
+  readonly rowsSoFar: number;
+  /** Whether more pages follow. */
+  readonly hasMorePages: boolean;
+}
+
+/** Options of a streaming read. */
+export interface StreamControl {
+  /** Stop after this many pages. */
+  readonly maxPages?: number;
+  /** Called after each page arrives (before its rows are handed out). */
+  readonly onPage?: (progress: PageProgress) => void;
+  /** Cancel the stream; the iteration then rejects with AbortedError. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Every row of a query, fetched page by page as the consumer reads. Backpressure: the next
+ * page is requested when the consumer starts on the current one, and no further until the
+ * consumer reaches it, so at most one page is buffered ahead. `break` or the AbortSignal
+ * stop it cleanly.
+ */
+export class RowStream<R = Row> implements AsyncIterable<R> {
+  private started = false;
+  private pagesSeen = 0;
+  private rowsSeen = 0;
+
+  constructor(
+    private readonly fetchPage: (pagingState: Buffer | undefined) => Promise<ResultPage<R>>,
+    private readonly control: StreamControl = {},
+    initialPagingState?: Buffer,
+  ) {
+    this.initialPagingState = initialPagingState;
+  }
+
+  private readonly initialPagingState: Buffer | undefined;
+
+  /** Pages received so far. */
+  get pages(): number {
+    return this.pagesSeen;
+  }
+
+  /** Rows received so far. */
+  get rows(): number {
+    return this.rowsSeen;
+  }
+
+  /** Iterate the stream page by page instead of row by row. */
+  async *eachPage(): AsyncGenerator<ResultPage<R>, void, undefined> {
+    if (this.started) throw new Error('a RowStream can be iterated only once');
+    this.started = true;
+    const { maxPages, onPage, signal } = this.control;
+    const checkAbort = (): void => {
+      if (signal?.aborted) throw new AbortedError(signal.reason);
+    };
+    checkAbort();
+    let pending: Promise<ResultPage<R>> | null = this.fetchPage(this.initialPagingState);
+    // A prefetch nobody awaits must not become an unhandled rejection.
+    pending.catch(() => undefined);
+    try {
+      while (pending !== null) {
+        const page: ResultPage<R> = await pending;
+        pending = null;
+        checkAbort();
+        this.pagesSeen++;
+        this.rowsSeen += page.rows.length;
+        const more = page.pagingState !== null && (maxPages === undefined || this.pagesSeen < maxPages);
+        onPage?.({ page: this.pagesSeen, rowsInPage: page.rows.length, rowsSoFar: this.rowsSeen, hasMorePages: more });
+        if (more) {
+          // Prefetch exactly one page while the consumer works on this one.
+          pending = this.fetchPage(page.pagingState!);
+          pending.catch(() => undefined);
+        }
+        yield page;
+        checkAbort();
+      }
+    } finally {
+      // On break/return the in-flight prefetch (if any) is dropped; its result is discarded.
+      pending = null;
+    }
+  }
+
+  /** Iterate every row of every page. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<R, void, undefined> {
+    for await (const page of this.eachPage()) {
+      for (const row of page.rows) yield row;
+    }
+  }
+
+  /** Read every remaining row into an array (mind memory for big results). */
+  async toArray(): Promise<R[]> {
+    const out: R[] = [];
+    for await (const row of this) out.push(row);
+    return out;
+  }
+}
