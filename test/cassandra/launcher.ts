@@ -279,7 +279,8 @@ function fileSize(path: string): number {
   }
 }
 
-function readFrom(path: string, offset: number): string {
+/** Text of `path` from `offset` to its end, but at most the last `max` bytes of that. */
+function readFrom(path: string, offset: number, max = 256 * 1024): string {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -288,7 +289,7 @@ function readFrom(path: string, offset: number): string {
   }
   try {
     const size = statSync(path).size;
-    const from = size < offset ? 0 : offset;
+    const from = Math.max(size < offset ? 0 : offset, size - max);
     const buf = Buffer.alloc(size - from);
     let got = 0;
     while (got < buf.length) {
@@ -302,9 +303,67 @@ function readFrom(path: string, offset: number): string {
   }
 }
 
+/**
+ * Follows a log from an offset and reports which of a set of patterns have appeared since.
+ * Reads incrementally (a chatty node can write hundreds of MB; never hold it all).
+ */
+class LogWatcher {
+  private pos: number;
+  private carry = '';
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly path: string,
+    offset: number,
+    private readonly patterns: Map<string, RegExp>,
+  ) {
+    this.pos = offset;
+  }
+
+  /** Keys of the patterns matched so far. */
+  poll(): Set<string> {
+    const size = fileSize(this.path);
+    if (size < this.pos) {
+      this.pos = 0; // truncated or replaced
+      this.carry = '';
+    }
+    let budget = 64 * 1024 * 1024;
+    while (this.pos < size && budget > 0) {
+      const chunk = readChunk(this.path, this.pos, Math.min(size - this.pos, 4 * 1024 * 1024));
+      if (chunk.length === 0) break;
+      this.pos += chunk.length;
+      budget -= chunk.length;
+      const text = this.carry + chunk.toString('utf8');
+      const cut = text.lastIndexOf('\n');
+      this.carry = cut < 0 ? text : text.slice(cut + 1);
+      if (this.carry.length > 64 * 1024) this.carry = this.carry.slice(-64 * 1024);
+      const complete = cut < 0 ? '' : text.slice(0, cut);
+      for (const [key, re] of this.patterns) if (!this.seen.has(key) && re.test(complete)) this.seen.add(key);
+    }
+    return this.seen;
+  }
+}
+
+function readChunk(path: string, pos: number, len: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return Buffer.alloc(0);
+  }
+  try {
+    const buf = Buffer.alloc(len);
+    const n = readSync(fd, buf, 0, len, pos);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function tail(path: string, lines: number): string {
   const size = fileSize(path);
   const text = readFrom(path, Math.max(0, size - 256 * 1024));
+  // (a partial first line when the file is longer than what was read: harmless for a tail)
   return text.split('\n').filter((l, i, a) => i < a.length - 1 || l.length > 0).slice(-lines).join('\n');
 }
 
@@ -409,15 +468,18 @@ const CQL_READY = 'Starting listening for CQL clients';
 async function waitNodeReady(s: Stored, node: NodeSpec, offset: number, timeoutMs: number): Promise<void> {
   const p = nodePaths(node.dir);
   const deadline = Date.now() + timeoutMs;
+  const watcher = new LogWatcher(p.systemLog, offset, new Map([['ready', new RegExp(CQL_READY)]]));
   let logged = false;
   let lastAuthError = '';
   for (;;) {
     if (livePid(s.name, node) === undefined) {
       throw new LauncherError(`node ${node.index} (${node.address}) died during start`, deathReport(node, offset));
     }
-    if (!logged) logged = readFrom(p.systemLog, offset).includes(CQL_READY);
+    if (!logged) logged = watcher.poll().has('ready');
     if (logged && (await optionsAnswers({ host: node.address, port: CQL_PORT, timeoutMs: 2000 }))) {
-      if (!s.auth) return;
+      // With several nodes, system_auth data may live on a node not started yet: the superuser
+      // login is checked once the whole ring is up (startNodes).
+      if (!s.auth || s.nodes > 1) return;
       const r = await startupProbe({ host: node.address, port: CQL_PORT, credentials: { ...SUPERUSER }, timeoutMs: 5000 });
       if (r === 'authenticated') return;
       lastAuthError = typeof r === 'object' ? r.error : r;
@@ -433,6 +495,21 @@ async function waitNodeReady(s: Stored, node: NodeSpec, offset: number, timeoutM
   }
 }
 
+/** Every node accepts the superuser (multi-node --auth, once the ring is up). */
+async function waitSuperuser(s: Stored, nodes: NodeSpec[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const n of nodes) {
+    for (;;) {
+      const r = await startupProbe({ host: n.address, port: CQL_PORT, credentials: { ...SUPERUSER }, timeoutMs: 5000 });
+      if (r === 'authenticated') break;
+      if (Date.now() > deadline) {
+        throw new LauncherError(`node ${n.index} (${n.address}) does not accept the superuser: ${typeof r === 'object' ? r.error : r}`);
+      }
+      await sleep(500);
+    }
+  }
+}
+
 function upPattern(address: string): RegExp {
   const a = address.replace(/\./g, '\\.');
   return new RegExp(`/${a}:${STORAGE_PORT} (?:is now UP|has restarted, now UP)`);
@@ -441,12 +518,18 @@ function upPattern(address: string): RegExp {
 /** Every node's log (since `offsets`) shows the nodes it must know about as UP. */
 async function waitRing(s: Stored, nodes: NodeSpec[], started: number[], offsets: Map<number, number>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const watchers = new Map(
+    nodes.map((n) => [
+      n.index,
+      new LogWatcher(nodePaths(n.dir).systemLog, offsets.get(n.index) ?? 0, new Map(nodes.map((o) => [o.address, upPattern(o.address)]))),
+    ]),
+  );
   for (;;) {
     const missing: string[] = [];
     for (const n of nodes) {
-      const text = readFrom(nodePaths(n.dir).systemLog, offsets.get(n.index) ?? 0);
+      const seen = watchers.get(n.index)?.poll() ?? new Set<string>();
       const mustSee = nodes.filter((o) => o.index !== n.index && (started.includes(n.index) || started.includes(o.index)));
-      for (const o of mustSee) if (!upPattern(o.address).test(text)) missing.push(`${n.index} does not see ${o.index}`);
+      for (const o of mustSee) if (!seen.has(o.address)) missing.push(`${n.index} does not see ${o.index}`);
     }
     if (missing.length === 0) return;
     for (const n of nodes) {
@@ -476,6 +559,7 @@ async function startNodes(s: Stored, which: NodeSpec[], all: NodeSpec[], timeout
     const t0 = Date.now();
     await waitRing(s, all, which.map((n) => n.index), offsets, Math.max(60_000, timeoutMs / 2));
     log(`ring agreed (${all.length} nodes UP in every log) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    if (s.auth) await waitSuperuser(s, all, Math.max(60_000, timeoutMs / 2));
   }
 }
 
