@@ -8,6 +8,7 @@ import { authContactPoint, authCredentials, endpoints, splitHostPort, tlsCaPath 
 
 interface RawFrame {
   version: number;
+  flags: number;
   stream: number;
   opcode: number;
   body: Buffer;
@@ -22,20 +23,20 @@ function open(host: string, port: number, ca?: string): Promise<Socket> {
 }
 
 /** Writes one v4 request frame and reads the one response frame. */
-function roundTrip(socket: Socket, opcode: number, body: Buffer = Buffer.alloc(0), stream = 1): Promise<RawFrame> {
+function roundTrip(socket: Socket, opcode: number, body: Buffer = Buffer.alloc(0), stream = 1, flags = 0): Promise<RawFrame> {
   return new Promise((resolve, reject) => {
     let buf = Buffer.alloc(0);
     const onData = (d: Buffer): void => {
       buf = Buffer.concat([buf, d]);
       if (buf.length < 9 || buf.length < 9 + buf.readInt32BE(5)) return;
       socket.off('data', onData);
-      resolve({ version: buf[0]!, stream: buf.readInt16BE(2), opcode: buf[4]!, body: buf.subarray(9, 9 + buf.readInt32BE(5)) });
+      resolve({ version: buf[0]!, flags: buf[1]!, stream: buf.readInt16BE(2), opcode: buf[4]!, body: buf.subarray(9, 9 + buf.readInt32BE(5)) });
     };
     socket.on('data', onData);
     socket.once('error', reject);
     const header = Buffer.alloc(9);
     header[0] = 0x04; // version 4, request
-    header[1] = 0x00; // flags
+    header[1] = flags;
     header.writeInt16BE(stream, 2);
     header[4] = opcode;
     header.writeInt32BE(body.length, 5);
@@ -110,6 +111,32 @@ describe('local Cassandra from the launcher', () => {
       } finally {
         s.destroy();
       }
+    }
+  });
+
+  it('traces on request and sends server-side warnings', async () => {
+    const { host, port } = endpoints()[0]!;
+    const s = await open(host, port);
+    try {
+      expect((await roundTrip(s, 0x01 /* STARTUP */, stringMap({ CQL_VERSION: '3.0.0' }))).opcode).toBe(0x02); // READY
+      // QUERY: [long string] query, [short] consistency ONE, [byte] flags 0; frame flag 0x02 = tracing
+      const query = Buffer.from('SELECT count(*) FROM system_schema.keyspaces');
+      const r = await roundTrip(s, 0x07, Buffer.concat([bytes(query), Buffer.from([0x00, 0x01, 0x00])]), 1, 0x02);
+      expect(r.opcode).toBe(0x08); // RESULT
+      expect(r.flags & 0x02).toBe(0x02); // tracing id present
+      expect(r.flags & 0x08).toBe(0x08); // warnings present
+      let off = 16; // trace session uuid
+      const count = r.body.readUInt16BE(off);
+      off += 2;
+      const warnings: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const len = r.body.readUInt16BE(off);
+        warnings.push(r.body.toString('utf8', off + 2, off + 2 + len));
+        off += 2 + len;
+      }
+      expect(warnings.join('\n')).toContain('Aggregation query used without partition key');
+    } finally {
+      s.destroy();
     }
   });
 
