@@ -318,11 +318,12 @@ export class Connection {
       }
       startup['COMPRESSION'] = compressor.name;
     }
+    // v4: the server may already compress its answer to STARTUP.
+    if (this.version === 4 && compressor) (this.decoder as FrameDecoder).setCompressor(compressor);
     const reply = await this.send({ opcode: Opcode.STARTUP, options: startup }, { timeoutMs: this.connectTimeout() });
     // From the STARTUP answer on: v5 uses checksummed segments; v4 compresses frame bodies.
     this.compressor = compressor;
     if (this.version === 5) this.switchToSegments();
-    else if (compressor) (this.decoder as FrameDecoder).setCompressor(compressor);
     if (reply.message.opcode === Opcode.AUTHENTICATE) {
       await this.authenticate(reply.message.authenticator);
     } else if (reply.message.opcode !== Opcode.READY) {
