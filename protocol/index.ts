@@ -9,6 +9,11 @@ export * from './constants.js';
 export * from './buffer.js';
 // --- types (values <-> bytes)
 export * from './types/datatype.js';
+export * from './types/datatypes.js';
+export * from './types/values.js';
+export * from './types/option.js';
+export * from './types/codec.js';
+export * from './types/guess.js';
 // --- frames, segments, compression
 export * from './crc.js';
 export * from './lz4.js';

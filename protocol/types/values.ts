@@ -339,8 +339,8 @@ export class Duration {
     const anyNegative = months < 0 || days < 0 || nanoseconds < 0n;
     const anyPositive = months > 0 || days > 0 || nanoseconds > 0n;
     if (anyNegative && anyPositive) throw invalid('duration: months, days and nanoseconds must share one sign');
-    this.months = months;
-    this.days = days;
+    this.months = months | 0; // | 0 also turns -0 into 0
+    this.days = days | 0;
     this.nanoseconds = nanoseconds;
   }
 

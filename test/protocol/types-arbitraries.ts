@@ -87,7 +87,7 @@ export function valueArb(t: DataType): fc.Arbitrary<unknown> {
       const i64 = fc.bigInt({ min: 0n, max: 2n ** 63n - 1n });
       return fc
         .tuple(i32, i32, i64, fc.boolean())
-        .map(([m, d, n, neg]) => (neg ? new Duration(-m, -d, -n) : new Duration(m, d, n)));
+        .map(([m, d, n, neg]) => (neg ? new Duration(0 - m || 0, 0 - d || 0, -n) : new Duration(m, d, n)));
     }
     case 'inet':
       return fc.oneof(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.uint8Array({ minLength: 16, maxLength: 16 })).map(formatIp);
