@@ -22,3 +22,4 @@ export * from './frame.js';
 export * from './segment.js';
 export * from './decoder.js';
 // --- messages
+export * from './messages/index.js';

@@ -12,7 +12,7 @@ import { readPrepare, writePrepare, type PrepareRequest } from './request/prepar
 import { readQuery, writeQuery, type QueryRequest } from './request/query.js';
 import { readRegister, writeRegister, type RegisterRequest } from './request/register.js';
 import { readStartup, writeStartup, type StartupRequest } from './request/startup.js';
-import { asProtocolError, checkVersion } from './util.js';
+import { asProtocolError, checkVersion, encodeError } from './util.js';
 
 /** Any request message, discriminated by `opcode`. */
 export type Request =
@@ -104,6 +104,9 @@ export function writeRequestFrame(
   req: Request,
   opts?: RequestFrameOptions,
 ): void {
+  if (!(stream >= -0x8000 && stream <= 0x7fff) || !Number.isInteger(stream)) {
+    throw encodeError(`stream id ${stream} is not a [short]`);
+  }
   const start = w.offset;
   try {
     let flags = 0;

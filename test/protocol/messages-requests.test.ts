@@ -4,7 +4,8 @@ import { UNSET, Writer } from '../../protocol/buffer.js';
 import { BatchType, Consistency, EventType, FrameFlag, Opcode, QueryFlag } from '../../protocol/constants.js';
 import { ProtocolError, ProtocolErrorCode } from '../../protocol/errors.js';
 import type { BatchStatement } from '../../protocol/messages/request/batch.js';
-import { EncodedValues, type BoundValue, type QueryParameters, type ValueEncoder } from '../../protocol/messages/request/query.js';
+import { EncodedValues, type BoundValue, type QueryParameters } from '../../protocol/messages/request/query.js';
+import type { ValueEncoder } from '../../protocol/types/codec.js';
 import { decodeRequest, encodeRequestBody, writeRequestFrame, type Request } from '../../protocol/messages/request.js';
 import { body } from './builders.js';
 

@@ -3,6 +3,7 @@ import type { Reader, Unset, Writer } from '../../buffer.js';
 import type { Consistency, ProtocolVersion } from '../../constants.js';
 import { Opcode, QueryFlag } from '../../constants.js';
 import { truncated } from '../../errors.js';
+import type { ValueEncoder } from '../../types/codec.js';
 import { encodeError, readConsistency, requireV5 } from '../util.js';
 
 /** One bound value, already serialized: its bytes, `null`, or {@link UNSET} (leave the column unchanged). */
@@ -35,9 +36,6 @@ export interface ValueWriter {
  */
 export type BoundValues = readonly BoundValue[] | NamedValues | ValueWriter;
 
-/** Writes one whole [value] (length included) from a JS value; the shape of `compileEncoder` results. */
-export type ValueEncoder = (w: Writer, value: unknown) => void;
-
 /**
  * A {@link ValueWriter} pairing compiled per-marker encoders (cached per prepared statement) with
  * one request's JS values. One small object per request; values are encoded only when the
@@ -45,7 +43,7 @@ export type ValueEncoder = (w: Writer, value: unknown) => void;
  */
 export class EncodedValues implements ValueWriter {
   constructor(
-    /** One encoder per bind marker. */
+    /** One `compileEncoder` result per bind marker (each writes a whole [value]). */
     readonly encoders: readonly ValueEncoder[],
     /** One JS value per bind marker. */
     readonly values: readonly unknown[],
