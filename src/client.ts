@@ -366,7 +366,11 @@ export class Client {
       const entries = await Promise.all(
         statements.map(async (s) => {
           if (typeof s.query === 'string' && !options.prepare) {
-            return { kind: 'query' as const, query: s.query, values: encodeSimpleValues(s.params, undefined) as readonly BoundValue[] };
+            if (s.params !== undefined && !Array.isArray(s.params)) {
+              // The protocol cannot carry names for BATCH values (CASSANDRA-10246).
+              throw new InvalidArgumentError('named parameters of an unprepared batch statement are not supported; pass an array or prepare the statement');
+            }
+            return { kind: 'query' as const, query: s.query, values: (encodeSimpleValues(s.params, undefined) ?? []) as readonly BoundValue[] };
           }
           const ps = typeof s.query === 'string' ? await this.prepare(s.query, options) : s.query;
           return { kind: 'prepared' as const, id: ps.id, values: bindPrepared(ps, s.params), ps };

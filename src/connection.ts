@@ -1,8 +1,11 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import {
+  CqlwireError,
   FrameDecoder,
   Opcode,
+  ProtocolError,
+  ProtocolErrorCode,
   SegmentDecoder,
   Writer,
   compressV4Body,
@@ -433,11 +436,12 @@ export class Connection {
         writeRequestFrame(this.out, this.version, stream, p.request, frameOptions);
       }
     } catch (err) {
-      // Encoding failed (bad value): nothing was written for this stream; fail only this request.
+      // Encoding failed (bad value): nothing was written for this stream; fail only this request,
+      // always with a typed error (an encoder bug or a plain-JS caller can raise anything).
       this.pending[stream] = undefined;
       this.ids.release(stream);
       this.finish(p);
-      p.reject(err instanceof Error ? err : new Error(String(err)));
+      p.reject(CqlwireError.is(err) ? err : new ProtocolError(ProtocolErrorCode.ENCODE, `cannot encode the request: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
       this.pumpWaiting();
       return;
     }
@@ -520,7 +524,7 @@ export class Connection {
       try {
         env = decodeResponse(frame);
       } catch (err) {
-        p.reject(err instanceof Error ? err : new Error(String(err)));
+        p.reject(CqlwireError.is(err) ? err : new ProtocolError(ProtocolErrorCode.MALFORMED, `cannot decode the response: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
         this.pumpWaiting();
         return;
       }

@@ -73,7 +73,7 @@ export function isValueList(v: BoundValues): v is readonly BoundValue[] {
 
 /** True when `v` is the named form. */
 export function isNamedValues(v: BoundValues): v is NamedValues {
-  return !Array.isArray(v) && 'names' in v;
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && 'names' in v;
 }
 
 /** <query_parameters> of QUERY and EXECUTE (spec §4.1.4). Absent optional fields are not sent. */
@@ -109,6 +109,8 @@ export interface QueryRequest {
 
 /** Write `count` then the values of `values` (names included for the named form). */
 export function writeBoundValues(w: Writer, values: BoundValues): void {
+  // Callers outside the type system (plain JS) can pass anything: refuse it with a typed error.
+  if (typeof values !== 'object' || values === null) throw encodeError(`bound values must be an array, named values or a ValueWriter, got ${values === null ? 'null' : typeof values}`);
   if (isValueList(values)) {
     if (values.length > 0xffff) throw encodeError(`too many bound values (${values.length})`);
     w.short(values.length);
@@ -120,6 +122,7 @@ export function writeBoundValues(w: Writer, values: BoundValues): void {
     w.short(list.length);
     for (let i = 0; i < list.length; i++) w.string(names[i]!).value(list[i]!);
   } else {
+    if (typeof values.count !== 'number' || typeof values.write !== 'function') throw encodeError('bound values must be an array, named values or a ValueWriter');
     if (values.count > 0xffff || values.count < 0) throw encodeError(`invalid bound value count ${values.count}`);
     w.short(values.count);
     values.write(w);
