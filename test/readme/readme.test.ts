@@ -1,0 +1,39 @@
+// Every TypeScript example of README.md type-checks against this checkout (strict).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { asModule, readmeBlocks } from './readme-blocks.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const OUT = fileURLToPath(new URL('./.generated', import.meta.url));
+
+describe('README examples', () => {
+  it('has a quick start and several API examples', () => {
+    const blocks = readmeBlocks();
+    expect(blocks.filter((b) => b.tags.includes('quickstart'))).toHaveLength(1);
+    expect(blocks.length).toBeGreaterThan(5);
+  });
+
+  it('type-check with tsc --strict', () => {
+    rmSync(OUT, { recursive: true, force: true });
+    mkdirSync(OUT, { recursive: true });
+    const files = readmeBlocks().map((b, i) => {
+      const f = `${OUT}/block-${String(i).padStart(2, '0')}.ts`;
+      writeFileSync(f, asModule(b, OUT));
+      return f;
+    });
+    writeFileSync(
+      `${OUT}/tsconfig.json`,
+      JSON.stringify({ extends: '../../../tsconfig.json', compilerOptions: { noEmit: true, noUnusedLocals: false }, include: ['./*.ts'] }),
+    );
+    let output = '';
+    try {
+      execFileSync(process.execPath, [`${ROOT}/node_modules/typescript/bin/tsc`, '-p', `${OUT}/tsconfig.json`], { encoding: 'utf8' });
+    } catch (err) {
+      output = String((err as { stdout?: string }).stdout ?? err);
+    }
+    expect(output, `README examples do not type-check:\n${output}`).toBe('');
+    expect(files.length).toBeGreaterThan(0);
+  }, 120_000);
+});
