@@ -609,6 +609,11 @@ export class Client {
     let lastHost = '';
     let host: Host | undefined = plan.next().value as Host | undefined;
     let repreparedOn: Host | undefined;
+    // Hosts that could not take the request (no connection, queue full) vs the last error of a
+    // request a host did run: when the plan runs out after retries on hosts that all answered,
+    // the caller gets that server/timeout error itself, not a NoHostAvailableError around it.
+    let unreachable = 0;
+    let lastAttemptError: Error | undefined;
     while (host !== undefined) {
       lastHost = host.id;
       let conn;
@@ -619,6 +624,7 @@ export class Client {
         const e = asError(err);
         errors.set(host.id, e);
         attempts.push({ host: host.id, error: e });
+        unreachable++;
         host = plan.next().value as Host | undefined;
         continue;
       }
@@ -651,11 +657,13 @@ export class Client {
             continue; // same host, not counted as a retry
           } catch (prepErr) {
             errors.set(host.id, asError(prepErr));
+            unreachable++;
             host = plan.next().value as Host | undefined;
             continue;
           }
         }
         if (e instanceof QueueFullError) {
+          unreachable++;
           errors.set(host.id, e);
           host = plan.next().value as Host | undefined;
           continue;
@@ -673,6 +681,7 @@ export class Client {
         this.sessionMetrics.retries++;
         host.metrics.retries++;
         errors.set(host.id, e);
+        lastAttemptError = e;
         if (!decision.sameHost || options.host !== undefined) {
           if (options.host !== undefined && !decision.sameHost) {
             this.fail(requestId, host.id, e, started);
@@ -682,7 +691,7 @@ export class Client {
         }
       }
     }
-    const error = new NoHostAvailableError(errors);
+    const error = unreachable === 0 && lastAttemptError !== undefined ? lastAttemptError : new NoHostAvailableError(errors);
     this.fail(requestId, lastHost, error, started);
     throw error;
   }
@@ -749,7 +758,7 @@ function encodeSimpleValues(params: Params | undefined, hints: ExecuteOptions['h
   if (Array.isArray(params)) {
     const list = params as readonly unknown[];
     return list.map((v, i) => {
-      if (v === undefined) return UNSET;
+      if (v === undefined || v === UNSET) return UNSET;
       if (v === null) return null;
       const type = hints?.[i] ?? guessDataType(v);
       if (type === null) throw new InvalidArgumentError(`cannot infer the CQL type of parameter ${i}; pass options.hints or prepare the statement`);
@@ -762,7 +771,7 @@ function encodeSimpleValues(params: Params | undefined, hints: ExecuteOptions['h
     names,
     values: names.map((n) => {
       const v = obj[n];
-      if (v === undefined) return UNSET;
+      if (v === undefined || v === UNSET) return UNSET;
       if (v === null) return null;
       const type = guessDataType(v);
       if (type === null) throw new InvalidArgumentError(`cannot infer the CQL type of parameter "${n}"; prepare the statement`);
