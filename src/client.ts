@@ -612,7 +612,9 @@ export class Client {
     // Hosts that could not take the request (no connection, queue full) vs the last error of a
     // request a host did run: when the plan runs out after retries on hosts that all answered,
     // the caller gets that server/timeout error itself, not a NoHostAvailableError around it.
+    // Every queue full: the QueueFullError itself (back-pressure the caller can act on).
     let unreachable = 0;
+    let queueFull = 0;
     let lastAttemptError: Error | undefined;
     while (host !== undefined) {
       lastHost = host.id;
@@ -663,7 +665,7 @@ export class Client {
           }
         }
         if (e instanceof QueueFullError) {
-          unreachable++;
+          queueFull++;
           errors.set(host.id, e);
           host = plan.next().value as Host | undefined;
           continue;
@@ -691,7 +693,10 @@ export class Client {
         }
       }
     }
-    const error = unreachable === 0 && lastAttemptError !== undefined ? lastAttemptError : new NoHostAvailableError(errors);
+    let error: Error;
+    if (queueFull > 0 && queueFull === errors.size) error = [...errors.values()].pop()!;
+    else if (unreachable === 0 && queueFull === 0 && lastAttemptError !== undefined) error = lastAttemptError;
+    else error = new NoHostAvailableError(errors);
     this.fail(requestId, lastHost, error, started);
     throw error;
   }

@@ -186,6 +186,31 @@ export class Connection {
     return this.ids.inUse;
   }
 
+  /** Stream ids held by requests that timed out or were aborted, until their late answer arrives. */
+  get orphaned(): number {
+    return this.ids.orphaned;
+  }
+
+  /** Compression in use on the wire (`'lz4'`), or null. Set once the handshake has negotiated it. */
+  get compression(): string | null {
+    return this.compressor?.name ?? null;
+  }
+
+  /** Local (client-side) port of the socket, e.g. to find this connection in `system_views.clients`. */
+  get localPort(): number | undefined {
+    return this.socket?.localPort;
+  }
+
+  /** Bytes received on the socket so far (compressed size when compression is on). */
+  get bytesRead(): number {
+    return this.socket?.bytesRead ?? 0;
+  }
+
+  /** Bytes written to the socket so far (compressed size when compression is on). */
+  get bytesWritten(): number {
+    return this.socket?.bytesWritten ?? 0;
+  }
+
   /** Requests waiting for a stream id. */
   get queued(): number {
     return this.waiting.length - this.waitingHead;
@@ -249,7 +274,10 @@ export class Connection {
         await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
       }
     }
+    const socket = this.socket;
     this.destroy(undefined, 'closed by client');
+    // Resolve only once the socket handle is released, so nothing is left open after close().
+    if (socket !== null && !socket.closed) await new Promise<void>((resolve) => socket.once('close', () => resolve()));
   }
 
   /** Close at once; every request in flight or queued is rejected with ConnectionClosedError. */

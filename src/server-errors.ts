@@ -203,18 +203,95 @@ export class CasWriteUnknownError extends ServerError {
   }
 }
 
-const SIMPLE_CODES: Readonly<Record<number, ServerErrorCode>> = {
-  [ErrorCode.SERVER_ERROR]: ServerErrorCode.SERVER_ERROR,
-  [ErrorCode.PROTOCOL_ERROR]: ServerErrorCode.PROTOCOL,
-  [ErrorCode.AUTHENTICATION_ERROR]: ServerErrorCode.AUTHENTICATION,
-  [ErrorCode.OVERLOADED]: ServerErrorCode.OVERLOADED,
-  [ErrorCode.IS_BOOTSTRAPPING]: ServerErrorCode.IS_BOOTSTRAPPING,
-  [ErrorCode.TRUNCATE_ERROR]: ServerErrorCode.TRUNCATE,
-  [ErrorCode.CDC_WRITE_FAILURE]: ServerErrorCode.CDC_WRITE_FAILURE,
-  [ErrorCode.SYNTAX_ERROR]: ServerErrorCode.SYNTAX,
-  [ErrorCode.UNAUTHORIZED]: ServerErrorCode.UNAUTHORIZED,
-  [ErrorCode.INVALID]: ServerErrorCode.INVALID,
-  [ErrorCode.CONFIG_ERROR]: ServerErrorCode.CONFIG,
+/** The coordinator failed internally (CQL 0x0000). */
+export class ServerInternalError extends ServerError {
+  constructor(m: string, host: string) {
+    super(ServerErrorCode.SERVER_ERROR, ErrorCode.SERVER_ERROR, m, host);
+  }
+}
+
+/** The server rejected a message as a protocol violation, e.g. an unsupported version (CQL 0x000A). */
+export class ServerProtocolError extends ServerError {
+  constructor(m: string, host: string) {
+    super(ServerErrorCode.PROTOCOL, ErrorCode.PROTOCOL_ERROR, m, host);
+  }
+}
+
+/** Authentication failed: bad credentials (CQL 0x0100). */
+export class AuthenticationError extends ServerError {
+  constructor(m: string, host: string) {
+    super(ServerErrorCode.AUTHENTICATION, ErrorCode.AUTHENTICATION_ERROR, m, host);
+  }
+}
+
+/** The coordinator is overloaded (CQL 0x1001). */
+export class OverloadedError extends ServerError {
+  constructor(m: string, host: string) {
+    super(ServerErrorCode.OVERLOADED, ErrorCode.OVERLOADED, m, host);
+  }
+}
+
+/** The coordinator is bootstrapping (CQL 0x1002). */
+export class IsBootstrappingError extends ServerError {
+  constructor(m: string, host: string) {
+    super(ServerErrorCode.IS_BOOTSTRAPPING, ErrorCode.IS_BOOTSTRAPPING, m, host);
+  }
+}
+
+/** A TRUNCATE failed (CQL 0x1003). */
+export class TruncateError extends ServerError {
+  constructor(m: string, host: string) {
+    super(ServerErrorCode.TRUNCATE, ErrorCode.TRUNCATE_ERROR, m, host);
+  }
+}
+
+/** A write to a CDC-enabled table was rejected (CQL 0x1600, v5). */
+export class CdcWriteFailureError extends ServerError {
+  constructor(m: string, host: string) {
+    super(ServerErrorCode.CDC_WRITE_FAILURE, ErrorCode.CDC_WRITE_FAILURE, m, host);
+  }
+}
+
+/** The CQL text does not parse (CQL 0x2000). Named so as not to shadow the global `SyntaxError`. */
+export class CqlSyntaxError extends ServerError {
+  constructor(m: string, host: string) {
+    super(ServerErrorCode.SYNTAX, ErrorCode.SYNTAX_ERROR, m, host);
+  }
+}
+
+/** The logged-in user may not run this statement (CQL 0x2100). */
+export class UnauthorizedError extends ServerError {
+  constructor(m: string, host: string) {
+    super(ServerErrorCode.UNAUTHORIZED, ErrorCode.UNAUTHORIZED, m, host);
+  }
+}
+
+/** The statement parses but is invalid: unknown keyspace/table/column, wrong value type… (CQL 0x2200). */
+export class InvalidQueryError extends ServerError {
+  constructor(m: string, host: string) {
+    super(ServerErrorCode.INVALID, ErrorCode.INVALID, m, host);
+  }
+}
+
+/** The statement conflicts with the schema or server configuration (CQL 0x2300). */
+export class ConfigurationError extends ServerError {
+  constructor(m: string, host: string) {
+    super(ServerErrorCode.CONFIG, ErrorCode.CONFIG_ERROR, m, host);
+  }
+}
+
+const SIMPLE_CLASSES: Readonly<Record<number, new (m: string, host: string) => ServerError>> = {
+  [ErrorCode.SERVER_ERROR]: ServerInternalError,
+  [ErrorCode.PROTOCOL_ERROR]: ServerProtocolError,
+  [ErrorCode.AUTHENTICATION_ERROR]: AuthenticationError,
+  [ErrorCode.OVERLOADED]: OverloadedError,
+  [ErrorCode.IS_BOOTSTRAPPING]: IsBootstrappingError,
+  [ErrorCode.TRUNCATE_ERROR]: TruncateError,
+  [ErrorCode.CDC_WRITE_FAILURE]: CdcWriteFailureError,
+  [ErrorCode.SYNTAX_ERROR]: CqlSyntaxError,
+  [ErrorCode.UNAUTHORIZED]: UnauthorizedError,
+  [ErrorCode.INVALID]: InvalidQueryError,
+  [ErrorCode.CONFIG_ERROR]: ConfigurationError,
 };
 
 /** Turn a decoded ERROR message into its typed error class. */
@@ -240,8 +317,10 @@ export function toServerError(response: ErrorResponse, host: string): ServerErro
       return new UnpreparedError(m, host, e.id);
     case 'casWriteUnknown':
       return new CasWriteUnknownError(m, host, e);
-    default:
-      return new ServerError(SIMPLE_CODES[e.code] ?? ServerErrorCode.UNKNOWN, e.code, m, host);
+    default: {
+      const Simple = SIMPLE_CLASSES[e.code];
+      return Simple ? new Simple(m, host) : new ServerError(ServerErrorCode.UNKNOWN, e.code, m, host);
+    }
   }
 }
 
