@@ -91,8 +91,13 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
 
   /** Iterate every row of every page. */
   async *[Symbol.asyncIterator](): AsyncGenerator<R, void, undefined> {
+    const signal = this.control.signal;
     for await (const page of this.eachPage()) {
-      for (const row of page.rows) yield row;
+      for (const row of page.rows) {
+        // An abort takes effect at the next row, not only at the next page.
+        if (signal?.aborted) throw new AbortedError(signal.reason);
+        yield row;
+      }
     }
   }
 
