@@ -295,6 +295,7 @@ export class Connection {
       const p = this.pending[i];
       if (p !== undefined) {
         this.pending[i] = undefined;
+        this.ids.release(i); // no answer can come any more: no stream id stays in use
         if (!p.done) {
           this.finish(p);
           p.reject(closed());
@@ -308,6 +309,7 @@ export class Connection {
         p.reject(closed());
       }
     }
+    this.ids.orphaned = 0;
     this.waiting.length = 0;
     this.waitingHead = 0;
     this.timeoutQueue = [];
