@@ -574,8 +574,11 @@ export class Client {
     const conn = await host.borrow();
     for (const ps of statements) {
       const r = await conn.send({ opcode: Opcode.PREPARE, query: ps.query, keyspace: conn.version === 5 ? ps.keyspace : undefined }, { timeoutMs });
-      if (r.message.opcode === Opcode.RESULT && r.message.result.kind === 'prepared' && ps.keyspace === undefined) {
-        ps.resultMetadataId = r.message.result.resultMetadataId ?? ps.resultMetadataId;
+      if (r.message.opcode === Opcode.RESULT && r.message.result.kind === 'prepared') {
+        // The table may have changed since the first PREPARE: adopt the current result metadata.
+        const prepared = r.message.result;
+        ps.resultMetadataId = prepared.resultMetadataId ?? ps.resultMetadataId;
+        if (prepared.resultMetadata.columns !== undefined) ps.resultColumns = prepared.resultMetadata.columns;
       }
     }
   }
