@@ -19,7 +19,7 @@ import {
 } from '../protocol/index.js';
 import { PlainTextAuthProvider, type AuthProvider } from './auth.js';
 import { loadLz4Napi } from './compression.js';
-import type { ConnectionResponse } from './connection.js';
+import type { ConnectionResponse, SendOptions } from './connection.js';
 import { channels } from './diagnostics.js';
 import { AbortedError, ClientClosedError, CqlwireError, InvalidArgumentError, NoHostAvailableError, QueueFullError, UnexpectedResponseError } from './errors.js';
 import { Host } from './host.js';
@@ -35,7 +35,7 @@ import {
   type SpeculativeExecutionPolicy,
 } from './policies.js';
 import { PreparedCache, PreparedStatement } from './prepared.js';
-import { ResultPage, type ExecutionInfo, type Row } from './result.js';
+import { ResultPage, type ColumnInfo, type ExecutionInfo, type Row } from './result.js';
 import { UnpreparedError } from './server-errors.js';
 import { RowStream, type StreamControl } from './stream.js';
 
@@ -189,8 +189,12 @@ export interface QueryTrace {
 }
 
 const DEFAULT_PROFILE = 'default';
+const NO_WARNINGS: readonly string[] = Object.freeze([]);
+const NO_COLUMNS: readonly ColumnInfo[] = Object.freeze([]);
 
 interface ResolvedOptions {
+  /** Connection-level options of a request that sets nothing per request. */
+  sendOptions: SendOptions;
   consistency: Consistency;
   serialConsistency: Consistency | undefined;
   timeoutMs: number;
@@ -226,6 +230,7 @@ export class Client {
     this.prepared = new PreparedCache(options.preparedCacheSize ?? 1000);
     this.compressor = options.compression === 'lz4' ? (loadLz4Napi() ?? lz4Compressor) : null;
     const base: ResolvedOptions = {
+      sendOptions: { timeoutMs: options.requestTimeoutMs ?? 12_000 },
       consistency: toConsistency(options.consistency ?? 'LOCAL_ONE'),
       serialConsistency: undefined,
       timeoutMs: options.requestTimeoutMs ?? 12_000,
@@ -388,7 +393,7 @@ export class Client {
         nowInSeconds: options.nowInSeconds,
       });
       const response = await this.run(build, options, resolved, 'batch', `BATCH(${statements.length})`, undefined, entries.flatMap((e) => (e.kind === 'prepared' ? [e.ps] : [])));
-      return this.toPage<Row>(response, undefined, null, null);
+      return this.toPage<Row>(response, undefined, null, undefined, null);
     } catch (err) {
       throw withCallerStack(err);
     }
@@ -474,11 +479,13 @@ export class Client {
       base = p;
     } else base = mergeProfile(this.profiles.get(DEFAULT_PROFILE)!, options.profile);
     if (options.consistency === undefined && options.serialConsistency === undefined && options.timeoutMs === undefined && options.fetchSize === undefined) return base;
+    const timeoutMs = options.timeoutMs ?? base.timeoutMs;
     return {
       ...base,
+      sendOptions: timeoutMs === base.timeoutMs ? base.sendOptions : { timeoutMs },
       consistency: options.consistency !== undefined ? toConsistency(options.consistency) : base.consistency,
       serialConsistency: options.serialConsistency !== undefined ? toConsistency(options.serialConsistency) : base.serialConsistency,
-      timeoutMs: options.timeoutMs ?? base.timeoutMs,
+      timeoutMs,
       fetchSize: options.fetchSize ?? base.fetchSize,
     };
   }
@@ -486,47 +493,58 @@ export class Client {
   private async executePage<R>(query: string | PreparedStatement, params: Params | undefined, options: ExecuteOptions, pagingState: Buffer | undefined): Promise<ResultPage<R>> {
     const resolved = this.resolve(options);
     const ps = typeof query !== 'string' ? query : options.prepare ? await this.prepare(query, options) : undefined;
-    const baseParams = {
-      consistency: resolved.consistency,
-      pageSize: resolved.fetchSize > 0 ? resolved.fetchSize : undefined,
-      pagingState,
-      serialConsistency: resolved.serialConsistency,
-      defaultTimestamp: toMicros(options.timestamp),
-      keyspace: options.keyspace,
-      nowInSeconds: options.nowInSeconds,
-    };
-    const fetchNext = (next: Buffer): Promise<ResultPage<R>> => this.executePage<R>(query, params, options, next);
+    // Hot path: one request object per attempt, built from plain fields (no spreads, no closures
+    // beyond `build`); the next-page closure is made only when there is a next page.
+    const consistency = resolved.consistency;
+    const pageSize = resolved.fetchSize > 0 ? resolved.fetchSize : undefined;
+    const serialConsistency = resolved.serialConsistency;
+    const defaultTimestamp = options.timestamp === undefined ? undefined : toMicros(options.timestamp);
+    const keyspace = options.keyspace;
+    const nowInSeconds = options.nowInSeconds;
     if (ps !== undefined) {
       const values = bindPrepared(ps, params);
-      const response = await this.run(
-        (version) => {
-          const skip = version === 5 && ps.resultMetadataId !== undefined;
-          const p: QueryParameters = { ...baseParams, values, skipMetadata: skip };
-          return { opcode: Opcode.EXECUTE, queryId: ps.id, resultMetadataId: version === 5 ? ps.resultMetadataId : undefined, params: p };
-        },
-        options,
-        resolved,
-        'execute',
-        ps.query,
-        undefined,
-        [ps],
-      );
-      return this.toPage<R>(response, ps, fetchNext, options);
+      const build = (version: 4 | 5): Request => {
+        const v5 = version === 5;
+        const params: QueryParameters = {
+          consistency,
+          values,
+          skipMetadata: v5 && ps.resultMetadataId !== undefined,
+          pageSize,
+          pagingState,
+          serialConsistency,
+          defaultTimestamp,
+          keyspace,
+          nowInSeconds,
+        };
+        return { opcode: Opcode.EXECUTE, queryId: ps.id, resultMetadataId: v5 ? ps.resultMetadataId : undefined, params };
+      };
+      const response = await this.run(build, options, resolved, 'execute', ps.query, undefined, [ps]);
+      return this.toPage<R>(response, ps, query, params, options);
     }
     const text = query as string;
     const values = encodeSimpleValues(params, options.hints);
-    const request: Request = { opcode: Opcode.QUERY, query: text, params: { ...baseParams, values } };
+    const request: Request = {
+      opcode: Opcode.QUERY,
+      query: text,
+      params: { consistency, values, pageSize, pagingState, serialConsistency, defaultTimestamp, keyspace, nowInSeconds },
+    };
     const response = await this.run(() => request, options, resolved, 'query', text);
-    return this.toPage<R>(response, undefined, fetchNext, options);
+    return this.toPage<R>(response, undefined, query, params, options);
   }
 
-  private toPage<R>(response: ConnectionResponse & { attempts: ExecutionInfo['attempts']; version: 4 | 5 }, ps: PreparedStatement | undefined, fetchNext: ((s: Buffer) => Promise<ResultPage<R>>) | null, _options: ExecuteOptions | null): ResultPage<R> {
+  private toPage<R>(
+    response: ConnectionResponse & { attempts: ExecutionInfo['attempts']; version: 4 | 5 },
+    ps: PreparedStatement | undefined,
+    query: string | PreparedStatement | null,
+    params: Params | undefined,
+    options: ExecuteOptions | null,
+  ): ResultPage<R> {
     const m = response.message;
     if (m.opcode !== Opcode.RESULT) throw new UnexpectedResponseError(`expected RESULT, got opcode ${m.opcode}`);
     const info: ExecutionInfo = {
       coordinator: response.host,
       traceId: response.tracingId,
-      warnings: response.warnings ?? [],
+      warnings: response.warnings ?? NO_WARNINGS,
       customPayload: response.customPayload,
       protocolVersion: response.version,
       attempts: response.attempts,
@@ -537,7 +555,7 @@ export class Client {
       this.currentKeyspace = result.keyspace;
       for (const h of this.hostMap.values()) void h.useKeyspace(result.keyspace).catch(() => undefined);
     }
-    if (result.kind !== 'rows') return new ResultPage<R>([], [], null, info, null);
+    if (result.kind !== 'rows') return new ResultPage<R>([], NO_COLUMNS, null, info, null);
     const rows = result as RowsResult;
     let columns = rows.metadata.columns;
     if (ps !== undefined) {
@@ -548,8 +566,11 @@ export class Client {
       }
       columns ??= ps.resultColumns;
     }
-    const decoded = decodeRows(rows, columns ?? []) as R[];
-    return new ResultPage<R>(decoded, columns ?? [], rows.metadata.pagingState ?? null, info, rows.metadata.pagingState ? fetchNext : null);
+    const decoded = decodeRows(rows, columns ?? NO_COLUMNS) as R[];
+    const next = rows.metadata.pagingState ?? null;
+    const fetchNext =
+      next !== null && query !== null && options !== null ? (state: Buffer): Promise<ResultPage<R>> => this.executePage<R>(query, params, options, state) : null;
+    return new ResultPage<R>(decoded, columns ?? NO_COLUMNS, next, info, fetchNext);
   }
 
   private async prepareOnPlan(query: string, options: Pick<ExecuteOptions, 'keyspace' | 'host' | 'timeoutMs' | 'signal' | 'customPayload'>): Promise<PreparedStatement> {
@@ -600,13 +621,16 @@ export class Client {
     const started = performance.now();
     const attempts: { host: string; error?: Error }[] = [];
     const errors = new Map<string, Error>();
-    const customPayload = withExecuteAs(options.customPayload, options.executeAs);
-    const sendOptions = {
-      timeoutMs: resolved.timeoutMs,
-      signal: options.signal,
-      tracing: options.trace,
-      customPayload,
-    };
+    // The common case (no signal, tracing or payload) shares one options object per profile.
+    const sendOptions: SendOptions =
+      options.signal === undefined && options.trace === undefined && options.customPayload === undefined && options.executeAs === undefined
+        ? resolved.sendOptions
+        : {
+            timeoutMs: resolved.timeoutMs,
+            signal: options.signal,
+            tracing: options.trace,
+            customPayload: withExecuteAs(options.customPayload, options.executeAs),
+          };
     const plan = this.queryPlan(options, resolved);
     let retryCount = 0;
     let lastHost = '';
@@ -725,7 +749,9 @@ export class Client {
 
 function mergeProfile(base: ResolvedOptions, p: ExecutionProfile | undefined): ResolvedOptions {
   if (!p) return base;
+  const timeoutMs = p.timeoutMs ?? base.timeoutMs;
   return {
+    sendOptions: timeoutMs === base.timeoutMs ? base.sendOptions : { timeoutMs },
     consistency: p.consistency !== undefined ? toConsistency(p.consistency) : base.consistency,
     serialConsistency: p.serialConsistency !== undefined ? toConsistency(p.serialConsistency) : base.serialConsistency,
     timeoutMs: p.timeoutMs ?? base.timeoutMs,
@@ -796,7 +822,9 @@ function bindPrepared(ps: PreparedStatement, params: Params | undefined): Encode
   }
   if (Array.isArray(params)) {
     if (params.length !== n) throw new InvalidArgumentError(`statement has ${n} bind markers but ${params.length} values were given`);
-    return new EncodedValues(ps.encoders, (params as readonly unknown[]).map((v) => (v === undefined ? UNSET : v)));
+    // Use the caller's array as is unless it holds `undefined` (sent as unset).
+    const list = params as readonly unknown[];
+    return new EncodedValues(ps.encoders, list.includes(undefined) ? list.map((v) => (v === undefined ? UNSET : v)) : list);
   }
   const obj = params as Readonly<Record<string, unknown>>;
   const values = new Array<unknown>(n).fill(UNSET);

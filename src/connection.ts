@@ -13,6 +13,7 @@ import {
   encodeSegments,
   writeRequestFrame,
   type Compressor,
+  type EncodeSegmentsOptions,
   type Frame,
   type Request,
   type Response,
@@ -136,6 +137,8 @@ export class Connection {
   private decoder: FrameDecoder | SegmentDecoder;
   private framed = false; // v5 segments in use
   private compressor: Compressor | null = null;
+  /** How outgoing v5 segments are encoded (set once framing starts). */
+  private segmentOptions: EncodeSegmentsOptions = {};
   private out = new Writer(16 * 1024);
   private flushScheduled = false;
   private readonly flushFn = (): void => this.flush();
@@ -424,6 +427,7 @@ export class Connection {
     this.framed = true;
     const previous = this.decoder as FrameDecoder;
     this.decoder = new SegmentDecoder({ maxFrameSize: this.options.maxFrameSize, compressor: this.compressor ?? undefined });
+    this.segmentOptions = { compressor: this.compressor ?? undefined };
     // Bytes that arrived after the STARTUP answer already belong to the segment stream.
     for (const chunk of previous.takeBuffered()) this.decoder.push(chunk);
   }
@@ -503,10 +507,10 @@ export class Connection {
     const socket = this.socket;
     if (this.out.offset === 0 || socket === null || this.state === 'closed') return;
     const bytes = this.out.finish();
-    // Hand the written bytes to the socket and start a fresh buffer: the socket owns them now.
-    this.out = new Writer(Math.max(16 * 1024, Math.min(bytes.length, 1 << 20)));
     if (this.framed) {
-      const segments = encodeSegments(bytes, { compressor: this.compressor ?? undefined });
+      // Segments are fresh buffers (header, payload copy, CRC): the write buffer is free again.
+      const segments = encodeSegments(bytes, this.segmentOptions);
+      this.out.offset = 0;
       if (segments.length === 1) socket.write(segments[0]!);
       else {
         socket.cork();
@@ -515,6 +519,10 @@ export class Connection {
       }
     } else {
       socket.write(bytes);
+      // Written through to the kernel already: reuse the buffer. Else the socket holds a view
+      // of it until the write completes, so start a fresh one.
+      if (socket.writableLength === 0) this.out.offset = 0;
+      else this.out = new Writer(Math.max(16 * 1024, Math.min(bytes.length, 1 << 20)));
     }
   }
 
