@@ -1,0 +1,163 @@
+// One load run of one driver against one server, in its own process so CPU and RSS are the
+// driver's alone. Prints one JSON line (LoadResult) on stdout.
+//
+//   node --import tsx bench/client/load.ts --driver cqlwire|cassandra-driver --host 127.0.0.1 --port P
+//     --op select|insert --concurrency C --seconds S [--warmup-seconds W] [--protocol 4|5] [--compression none|lz4]
+import { createRequire } from 'node:module';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+
+export interface LoadResult {
+  driver: string;
+  driverVersion: string;
+  protocolVersion: number;
+  op: string;
+  concurrency: number;
+  ops: number;
+  errors: number;
+  firstError: string | null;
+  seconds: number;
+  opsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  cpuUsPerOp: number;
+  rssMb: number;
+  eventLoopP99Ms: number;
+}
+
+/** A driver as the load loop sees it: one awaited request. */
+interface Target {
+  version: string;
+  protocolVersion: number;
+  run(key: number): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+const { values: a } = parseArgs({
+  options: {
+    driver: { type: 'string', default: 'cqlwire' },
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '9042' },
+    op: { type: 'string', default: 'select' },
+    concurrency: { type: 'string', default: '256' },
+    seconds: { type: 'string', default: '5' },
+    'warmup-seconds': { type: 'string', default: '2' },
+    protocol: { type: 'string' },
+    compression: { type: 'string', default: 'none' },
+    keyspace: { type: 'string', default: 'bench' },
+    table: { type: 'string', default: 'kv' },
+  },
+});
+
+const VALUE = Buffer.alloc(100, 0x61);
+const selectCql = `SELECT key, value FROM ${a.keyspace}.${a.table} WHERE key = ?`;
+const insertCql = `INSERT INTO ${a.keyspace}.${a.table} (key, value) VALUES (?, ?)`;
+
+async function cqlwireTarget(): Promise<Target> {
+  // The compiled package (as users run it) when the harness built one; the sources otherwise.
+  const dist = process.env.CQLWIRE_BENCH_DIST;
+  const { Client, DRIVER_VERSION } = (dist ? await import(dist) : await import('../../src/index.js')) as typeof import('../../src/index.js');
+  const client = await Client.connect({
+    contactPoints: [`${a.host}:${a.port}`],
+    ...(a.protocol ? { protocolVersion: Number(a.protocol) as 4 | 5 } : {}),
+    compression: a.compression === 'lz4' ? 'lz4' : 'none',
+    requestTimeoutMs: 30_000,
+    heartbeatIntervalMs: 0,
+  });
+  const ps = await client.prepare(a.op === 'select' ? selectCql : insertCql);
+  const run = a.op === 'select' ? (k: number) => client.execute(ps, [k]) : (k: number) => client.execute(ps, [k, VALUE]);
+  return { version: DRIVER_VERSION, protocolVersion: client.protocolVersion ?? 0, run, close: () => client.close() };
+}
+
+async function cassandraDriverTarget(): Promise<Target> {
+  const require = createRequire(new URL('../package.json', import.meta.url));
+  // bench/node_modules/cassandra-driver (installed by the bench setup, not a dependency of cqlwire)
+  const cassandra = require('cassandra-driver') as typeof import('cassandra-driver');
+  const client = new cassandra.Client({
+    contactPoints: [`${a.host}:${a.port}`],
+    localDataCenter: 'datacenter1',
+    isMetadataSyncEnabled: false,
+    protocolOptions: { port: Number(a.port), ...(a.protocol ? { maxVersion: Number(a.protocol) } : {}) },
+    socketOptions: { readTimeout: 30_000 },
+    pooling: { heartBeatInterval: 0 },
+  });
+  await client.connect();
+  const cql = a.op === 'select' ? selectCql : insertCql;
+  const run = a.op === 'select' ? (k: number) => client.execute(cql, [k], { prepare: true }) : (k: number) => client.execute(cql, [k, VALUE], { prepare: true });
+  await run(0);
+  const version = (require('cassandra-driver/package.json') as { version: string }).version;
+  const pv = (client as unknown as { controlConnection?: { protocolVersion?: number } }).controlConnection?.protocolVersion ?? 4;
+  return { version, protocolVersion: pv, run, close: () => client.shutdown() };
+}
+
+function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+async function drive(t: Target, concurrency: number, seconds: number, record: boolean) {
+  const latencies: number[] = [];
+  let ops = 0;
+  let errors = 0;
+  let firstError: string | null = null;
+  const deadline = performance.now() + seconds * 1000;
+  let key = 0;
+  const worker = async (): Promise<void> => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      try {
+        await t.run(key++ & 0xffff);
+        ops++;
+        if (record) latencies.push(performance.now() - t0);
+      } catch (err) {
+        errors++;
+        firstError ??= `${(err as Error).name}: ${(err as Error).message}`.slice(0, 300);
+        // A driver that rejects at once would spin: back off a little, as a caller would.
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { ops, errors, firstError, latencies };
+}
+
+async function main(): Promise<void> {
+  const target = a.driver === 'cassandra-driver' ? await cassandraDriverTarget() : await cqlwireTarget();
+  const concurrency = Number(a.concurrency);
+  await drive(target, concurrency, Number(a['warmup-seconds']), false);
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const r = await drive(target, concurrency, Number(a.seconds), true);
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  loop.disable();
+  const sorted = Float64Array.from(r.latencies).sort();
+  const result: LoadResult = {
+    driver: a.driver!,
+    driverVersion: target.version,
+    protocolVersion: target.protocolVersion,
+    op: a.op!,
+    concurrency,
+    ops: r.ops,
+    errors: r.errors,
+    firstError: r.firstError,
+    seconds: elapsed,
+    opsPerSec: r.ops / elapsed,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    p999Ms: percentile(sorted, 0.999),
+    cpuUsPerOp: r.ops > 0 ? (cpu.user + cpu.system) / r.ops : 0,
+    rssMb: process.resourceUsage().maxRSS / 1024,
+    eventLoopP99Ms: loop.percentile(99) / 1e6,
+  };
+  await target.close();
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`load: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
