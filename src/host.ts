@@ -28,6 +28,7 @@ export class Host {
   private reconnectSchedule: { next(): number } | null = null;
   private closed = false;
   private lastError: Error | undefined;
+  private negotiatedVersion: 4 | 5 | undefined;
 
   constructor(
     /** IP address. */
@@ -120,7 +121,8 @@ export class Host {
     this.closed = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
-    await Promise.all(this.connections.map((c) => c.close()));
+    // A copy: closing a connection removes it from `connections` (onClose) while we iterate.
+    await Promise.all([...this.connections].map((c) => c.close()));
     this.connections.length = 0;
   }
 
@@ -143,6 +145,8 @@ export class Host {
     if (this.closed) return Promise.reject(new ConnectionClosedError(this.id, 'client is closing'));
     const opening = Connection.open({
       ...this.pool.connection,
+      // Once a connection negotiated a version, the pool's next ones start with it (no v5 probe each time).
+      protocolVersion: this.pool.connection.protocolVersion ?? this.negotiatedVersion,
       host: this.address,
       port: this.port,
       keyspace: this.pool.keyspace(),
@@ -154,6 +158,7 @@ export class Host {
           conn.destroy();
           throw new ConnectionClosedError(this.id, 'client is closing');
         }
+        this.negotiatedVersion = conn.version;
         this.connections.push(conn);
         this.metrics.connectionsOpened++;
         this.markUp();
@@ -161,6 +166,7 @@ export class Host {
       },
       (err: unknown) => {
         this.opening = null;
+        this.negotiatedVersion = undefined; // negotiate afresh next time (the node may have changed)
         const e = err instanceof Error ? err : new Error(String(err));
         if (this.connections.length === 0) this.markDown(e);
         throw e;

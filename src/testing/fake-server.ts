@@ -149,6 +149,8 @@ export interface FaultRule {
   readonly connection?: number;
   /** Only the nth request (1-based) among those matching the other criteria. */
   readonly nth?: number;
+  /** Only requests for which this returns true (evaluated after the other criteria). */
+  readonly predicate?: (request: ReceivedRequest) => boolean;
   /** Apply at most this many times (default: unlimited). */
   readonly times?: number;
   /** What to do. */
@@ -316,6 +318,7 @@ export class FakeServer {
   private readonly rules: RuleState[] = [];
   private readonly canned: { match: string | RegExp; reply: FakeReply | ((r: ReceivedRequest) => FakeReply) }[] = [];
   private readonly prepared = new Map<string, string>();
+  private readonly statements: { match: string | RegExp; spec: { readonly variables?: readonly FakeColumn[]; readonly columns?: readonly FakeColumn[] } }[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly local: FakeLocalInfo;
   private seq = 0;
@@ -382,6 +385,16 @@ export class FakeServer {
    */
   when(match: string | RegExp, reply: FakeReply | ((request: ReceivedRequest) => FakeReply)): this {
     this.canned.unshift({ match, reply });
+    return this;
+  }
+
+  /**
+   * Declare the bind markers (and result columns) PREPARE reports for statements whose text
+   * equals `match` or matches the pattern. Undeclared statements get one `blob` marker per `?`
+   * and no result columns.
+   */
+  statement(match: string | RegExp, spec: { readonly variables?: readonly FakeColumn[]; readonly columns?: readonly FakeColumn[] }): this {
+    this.statements.unshift({ match, spec });
     return this;
   }
 
@@ -564,6 +577,7 @@ export class FakeServer {
         if (req.query === undefined) continue;
         if (typeof r.query === 'string' ? r.query !== req.query : !r.query.test(req.query)) continue;
       }
+      if (r.predicate !== undefined && !r.predicate(req)) continue;
       s.matched++;
       if (r.nth !== undefined && s.matched !== r.nth) continue;
       s.applied++;
@@ -743,6 +757,10 @@ export class FakeServer {
     const id = createHash('md5').update(query).digest();
     this.prepared.set(id.toString('hex'), query);
     const markers = (query.match(/\?/g) ?? []).length;
+    const spec = this.statements.find((st) => (typeof st.match === 'string' ? st.match === query : st.match.test(query)))?.spec;
+    const toSpec = (c: FakeColumn): ColumnSpec => ({ keyspace: 'ks', table: 'tbl', name: c.name, type: c.type });
+    const variables = spec?.variables?.map(toSpec) ?? Array.from({ length: markers }, (_, i) => ({ keyspace: 'ks', table: 'tbl', name: `p${i}`, type: DataTypes.blob }));
+    const columns = spec?.columns?.map(toSpec) ?? [];
     return {
       response: {
         opcode: Opcode.RESULT,
@@ -750,11 +768,8 @@ export class FakeServer {
           kind: 'prepared',
           id,
           ...(req.version === 5 ? { resultMetadataId: createHash('md5').update(`meta:${query}`).digest() } : {}),
-          metadata: {
-            columns: Array.from({ length: markers }, (_, i) => ({ keyspace: 'ks', table: 'tbl', name: `p${i}`, type: DataTypes.blob })),
-            pkIndexes: [],
-          },
-          resultMetadata: { columnCount: 0, columns: [] },
+          metadata: { columns: variables, pkIndexes: [] },
+          resultMetadata: { columnCount: columns.length, columns },
         },
       },
     };

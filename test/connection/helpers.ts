@@ -1,4 +1,5 @@
 // Shared helpers of the connection-level tests against the fake server.
+import { createHook } from 'node:async_hooks';
 import { afterEach } from 'vitest';
 import { Connection, type ConnectionOptions } from '../../src/connection.js';
 import { FakeServer, type FakeServerOptions } from '../../src/testing/index.js';
@@ -58,13 +59,40 @@ export function handleCounts(): Record<string, number> {
   return out;
 }
 
-/** Resolve once the handle counts are back to `baseline` (handles close asynchronously); reject after `ms`. */
+/** Resolve once no handle kind counts more than in `baseline` (handles close asynchronously); reject after `ms`. */
 export async function expectHandlesBackTo(baseline: Record<string, number>, ms = 1000): Promise<void> {
   const deadline = performance.now() + ms;
+  const same = (a: Record<string, number>): boolean => ['TCPSocketWrap', 'TCPServerWrap', 'Timeout'].every((k) => (a[k] ?? 0) <= (baseline[k] ?? 0));
   let now = handleCounts();
-  while (JSON.stringify(now) !== JSON.stringify(baseline)) {
+  while (!same(now)) {
     if (performance.now() > deadline) throw new Error(`leaked handles: ${JSON.stringify(now)} vs baseline ${JSON.stringify(baseline)}`);
     await sleep(10);
     now = handleCounts();
   }
+}
+
+/**
+ * Track the timers (ref'd or not) created from now on until `freeze()`; `live()` counts those
+ * not yet fired or cleared. `process.getActiveResourcesInfo()` misses unref'd timers, which
+ * can still leak.
+ */
+export function trackTimers(): { live(): number; freeze(): void; stop(): void } {
+  const live = new Set<number>();
+  let frozen = false;
+  const hook = createHook({
+    init(id, type) {
+      if (type === 'Timeout' && !frozen) live.add(id);
+    },
+    destroy(id) {
+      live.delete(id);
+    },
+  });
+  hook.enable();
+  return {
+    live: () => live.size,
+    freeze: () => {
+      frozen = true;
+    },
+    stop: () => hook.disable(),
+  };
 }
