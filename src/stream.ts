@@ -1,4 +1,4 @@
-import { AbortedError } from './errors.js';
+import { AbortedError, InvalidArgumentError } from './errors.js';
 import type { ResultPage, Row } from './result.js';
 
 /** Progress reported after each page of a stream. */
@@ -56,14 +56,23 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
 
   /** Iterate the stream page by page instead of row by row. */
   async *eachPage(): AsyncGenerator<ResultPage<R>, void, undefined> {
-    if (this.started) throw new Error('a RowStream can be iterated only once');
+    if (this.started) throw new InvalidArgumentError('a RowStream can be iterated only once; call client.stream() again');
     this.started = true;
     const { maxPages, onPage, signal } = this.control;
     const checkAbort = (): void => {
       if (signal?.aborted) throw new AbortedError(signal.reason);
     };
     checkAbort();
-    let pending: Promise<ResultPage<R>> | null = this.fetchPage(this.initialPagingState);
+    // A fetch that throws synchronously (e.g. the client was closed) becomes a rejection, so the
+    // page already received is still handed out before the error surfaces.
+    const fetch = (state: Buffer | undefined): Promise<ResultPage<R>> => {
+      try {
+        return this.fetchPage(state);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+    let pending: Promise<ResultPage<R>> | null = fetch(this.initialPagingState);
     // A prefetch nobody awaits must not become an unhandled rejection.
     pending.catch(() => undefined);
     try {
@@ -77,7 +86,7 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
         onPage?.({ page: this.pagesSeen, rowsInPage: page.rows.length, rowsSoFar: this.rowsSeen, hasMorePages: more });
         if (more) {
           // Prefetch exactly one page while the consumer works on this one.
-          pending = this.fetchPage(page.pagingState!);
+          pending = fetch(page.pagingState!);
           pending.catch(() => undefined);
         }
         yield page;

@@ -215,6 +215,27 @@ describe('stream()', () => {
     expect(requestsFor(query)).toBe(before2);
   });
 
+  it('streams a prepared statement on v5 and v4 (v5 skips result metadata on every page)', async () => {
+    for (const version of [5, 4] as const) {
+      const c = await connect({ protocolVersion: version, keyspace: KS });
+      try {
+        const rows = await c.stream('SELECT c, payload FROM rows WHERE p = ?', [11], { prepare: true, fetchSize: 128 }).toArray();
+        expect(rows.length).toBe(PER_PARTITION);
+        rows.forEach((r, i) => expect(r).toStrictEqual({ c: i, payload: payload(11, i) }));
+      } finally {
+        await c.close();
+      }
+    }
+  });
+
+  it('a stream can be iterated once; a second iteration is a typed error', async () => {
+    const stream = client.stream('SELECT k FROM small');
+    expect((await stream.toArray()).length).toBeGreaterThan(0);
+    const err = await stream.toArray().catch((e: unknown) => e);
+    expect(CqlwireError.is(err)).toBe(true);
+    expect((err as CqlwireError).code).toBe('ERR_INVALID_ARGUMENT');
+  });
+
   it('starts from a saved paging state', async () => {
     const page1 = await client.execute('SELECT c FROM rows WHERE p = 8', undefined, { fetchSize: 250 });
     const rest = await client.stream('SELECT c FROM rows WHERE p = 8', undefined, { fetchSize: 250, pagingState: page1.pagingState! }).toArray();

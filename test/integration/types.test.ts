@@ -201,6 +201,26 @@ describe.each([5, 4] as const)('protocol v%i', (version) => {
     expect(row).toStrictEqual({ t: null, i: 8, bl: null });
   });
 
+  it('named parameters of a simple statement (types guessed per name)', async () => {
+    const k = base + 3200;
+    await client.execute('INSERT INTO scalars (k, t, bi, bo) VALUES (:k, :t, :bi, :bo)', { bo: true, k, t: 'named', bi: -5n });
+    const row = (await client.execute('SELECT t, bi, bo FROM scalars WHERE k = :key', { key: k })).one();
+    expect(row).toStrictEqual({ t: 'named', bi: -5n, bo: true });
+  });
+
+  it('set<timeuuid> with hints, and a non-frozen UDT field update', async () => {
+    const k = base + 4;
+    const ids = ['50554d6e-29bb-11e5-b345-feff819cdc9f', '00000000-0000-1000-8000-000000000000'];
+    await client.execute('INSERT INTO colls (k, tsu, addr) VALUES (?, ?, ?)', [k, ids, { street: 'a', zip: 1 }], {
+      hints: [undefined, DataTypes.set(DataTypes.timeuuid), DataTypes.udt(KS, 'address', [{ name: 'street', type: DataTypes.text }, { name: 'zip', type: DataTypes.int }])],
+    });
+    await client.execute('UPDATE colls SET addr.zip = ? WHERE k = ?', [2, k], { prepare: true });
+    const row = (await client.execute('SELECT tsu, addr FROM colls WHERE k = ?', [k], { prepare: true })).one()!;
+    // timeuuids sort by their timestamp: 1582-10-15 (all-zero time) first
+    expect(row['tsu']).toStrictEqual([ids[1], ids[0]]);
+    expect(row['addr']).toStrictEqual({ street: 'a', zip: 2 });
+  });
+
   it('empty strings and empty blobs are not null', async () => {
     const k = base + 3100;
     await client.execute('INSERT INTO scalars (k, t, a, bl) VALUES (?, ?, ?, ?)', [k, '', '', Buffer.alloc(0)], { prepare: true });

@@ -1,6 +1,6 @@
 // RowStream without a server: pages come from a scripted fetchPage.
 import { describe, expect, it } from 'vitest';
-import { AbortedError } from '../../src/errors.js';
+import { AbortedError, ClientClosedError, InvalidArgumentError } from '../../src/errors.js';
 import { ResultPage, type ExecutionInfo } from '../../src/result.js';
 import { RowStream } from '../../src/stream.js';
 
@@ -47,5 +47,27 @@ describe('RowStream', () => {
     expect((await it.next()).value).toStrictEqual({ i: 4 });
     expect(calls).toStrictEqual(['1', '2', '3']);
     await it.return?.(undefined);
+  });
+
+  it('can be iterated once; a second iteration is an InvalidArgumentError', async () => {
+    const { fetch } = source(1, 2);
+    const stream = new RowStream(fetch);
+    expect(await stream.toArray()).toStrictEqual([{ i: 0 }, { i: 1 }]);
+    await expect(stream.toArray()).rejects.toBeInstanceOf(InvalidArgumentError);
+  });
+
+  it('a fetch that throws synchronously still lets the consumer read the page already received', async () => {
+    const { fetch: inner } = source(3, 2);
+    let n = 0;
+    const fetch = (s: Buffer | undefined): ReturnType<typeof inner> => {
+      if (n++ === 1) throw new ClientClosedError();
+      return inner(s);
+    };
+    const seen: number[] = [];
+    const err = await (async () => {
+      for await (const row of new RowStream(fetch)) seen.push(row.i);
+    })().catch((e: unknown) => e);
+    expect(seen).toStrictEqual([0, 1]);
+    expect(err).toBeInstanceOf(ClientClosedError);
   });
 });
