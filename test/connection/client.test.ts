@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DataTypes, ErrorCode, Opcode, type ServerErrorInfo } from '../../protocol/index.js';
 import { Client, type ClientOptions } from '../../src/client.js';
-import { ConnectionClosedError } from '../../src/errors.js';
+import { AbortedError, ConnectionClosedError, RequestTimeoutError } from '../../src/errors.js';
 import { ConstantReconnectionPolicy } from '../../src/policies.js';
 import { ReadTimeoutError, ServerError, UnavailableError, WriteTimeoutError } from '../../src/server-errors.js';
 import { errorInfo, errorReply, payloadText, rowsReply, type FakeServer, type ReceivedRequest } from '../../src/testing/index.js';
@@ -185,6 +185,32 @@ describe('Client against fake servers', () => {
     await vi.waitFor(() => c.execute('good'), { timeout: 2000, interval: 20 });
     expect(server.connections).toHaveLength(2);
     expect(server.connections[0]!.closed).toBe(true);
+  });
+
+  it('a request timeout moves an idempotent request to the next host; a non-idempotent one fails with RequestTimeoutError', async () => {
+    const servers = [await startServer(), await startServer()];
+    let slowOnce = false;
+    for (const s of servers) s.addRule({ query: /^SELECT t/, predicate: () => !slowOnce && (slowOnce = true), action: { kind: 'delay', ms: 300 } });
+    const c = await client(servers, { requestTimeoutMs: 40 });
+    const page = await c.execute('SELECT t1', undefined, { idempotent: true });
+    expect(page.info.attempts).toHaveLength(2);
+    expect(page.info.attempts[0]!.error).toBeInstanceOf(RequestTimeoutError);
+
+    slowOnce = false;
+    const e = await rejectionOf(c.execute('SELECT t2'));
+    expect(e).toBeInstanceOf(RequestTimeoutError);
+    expect(queriesOf(servers, 'SELECT t2')).toHaveLength(1);
+  });
+
+  it('an aborted request is not retried and rejects with AbortedError', async () => {
+    const servers = [await startServer(), await startServer()];
+    for (const s of servers) s.addRule({ query: 'SELECT slow', action: { kind: 'delay', ms: 200 } });
+    const c = await client(servers);
+    const ac = new AbortController();
+    const p = c.execute('SELECT slow', undefined, { idempotent: true, signal: ac.signal });
+    setTimeout(() => ac.abort(), 20);
+    expect(await rejectionOf(p)).toBeInstanceOf(AbortedError);
+    expect(queriesOf(servers, 'SELECT slow')).toHaveLength(1);
   });
 
   it('probes v5 once per host: the pool\'s other connections reuse the negotiated v4', async () => {

@@ -135,3 +135,25 @@ describe('requests on one connection', () => {
     expect(r.customPayload?.['empty']).toBeNull();
   });
 });
+
+describe('requests waiting for a stream id', () => {
+  it('time out and abort while queued without ever being sent', async () => {
+    const server = await startServer();
+    server.addRule({ query: 'slow', action: { kind: 'delay', ms: 100 } });
+    const conn = await connect(server, { maxInFlight: 1 });
+    const first = conn.send(query('slow'));
+    const timedOut = conn.send(query('queued-timeout'), { timeoutMs: 30 });
+    const ac = new AbortController();
+    const aborted = conn.send(query('queued-abort'), { signal: ac.signal });
+    const survivor = conn.send(query('queued-ok'));
+    expect(conn.queued).toBe(3);
+    ac.abort();
+    expect(await rejectionOf(aborted)).toBeInstanceOf(AbortedError);
+    expect(await rejectionOf(timedOut)).toBeInstanceOf(RequestTimeoutError);
+    expect((await first).message.opcode).toBe(Opcode.RESULT);
+    expect((await survivor).message.opcode).toBe(Opcode.RESULT);
+    expect(server.requests.filter((r) => r.opcode === Opcode.QUERY).map((r) => r.query)).toEqual(['slow', 'queued-ok']);
+    expect(conn.inFlight).toBe(0);
+    expect(conn.queued).toBe(0);
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { DataTypes, ErrorCode, EventType, Opcode, decodeRows, lz4Compressor, type Response } from '../../protocol/index.js';
+import { Client } from '../../src/client.js';
+import { errorInfo, errorReply, rowsReply } from '../../src/testing/index.js';
+import { connect, defer, query, rejectionOf, startServer } from './helpers.js';
+
+describe('fake server behaviour drivers rely on', () => {
+  it.each([
+    [5, null],
+    [5, lz4Compressor],
+    [4, null],
+    [4, lz4Compressor],
+  ] as const)('carries a 1 MiB result on v%i (compressor %#) intact', async (version, compressor) => {
+    const server = await startServer();
+    const blob = Buffer.alloc(1 << 20);
+    for (let i = 0; i < blob.length; i++) blob[i] = (i * 31) & 0xff;
+    server.when('SELECT big', rowsReply([{ name: 'b', type: DataTypes.blob }], [[blob], [Buffer.from('x')]]));
+    const conn = await connect(server, { protocolVersion: version, compressor });
+    const r = await conn.send(query('SELECT big'));
+    const m = r.message;
+    if (m.opcode !== Opcode.RESULT || m.result.kind !== 'rows') throw new Error('expected rows');
+    const rows = decodeRows(m.result, m.result.metadata.columns!);
+    expect(rows).toHaveLength(2);
+    expect(Buffer.compare(rows[0]!['b'] as Buffer, blob)).toBe(0);
+  });
+
+  it('delivers server events after REGISTER to onEvent', async () => {
+    const server = await startServer();
+    const events: Response[] = [];
+    const conn = await connect(server, { onEvent: (e) => events.push(e) });
+    const ready = await conn.send({ opcode: Opcode.REGISTER, events: [EventType.STATUS_CHANGE] });
+    expect(ready.message.opcode).toBe(Opcode.READY);
+    const target = server.connections[server.requestsOf(Opcode.REGISTER)[0]!.connection]!;
+    target.sendEvent({ opcode: Opcode.EVENT, event: { type: EventType.STATUS_CHANGE, change: 'DOWN', address: { address: '10.0.0.9', port: 9042 } } });
+    await expect.poll(() => events.length).toBe(1);
+    expect(events[0]).toMatchObject({ opcode: Opcode.EVENT, event: { type: 'STATUS_CHANGE', change: 'DOWN' } });
+  });
+
+  it('selects faults by connection index, nth match and times', async () => {
+    const server = await startServer();
+    server.addRule({ connection: 1, query: 'q', action: { kind: 'reply', reply: errorReply(errorInfo(ErrorCode.OVERLOADED)) } });
+    const nth = server.addRule({ query: 'n', nth: 2, action: { kind: 'reply', reply: errorReply(errorInfo(ErrorCode.IS_BOOTSTRAPPING)) } });
+    const c0 = await connect(server);
+    const c1 = await connect(server);
+    expect((await c0.send(query('q'))).message.opcode).toBe(Opcode.RESULT);
+    expect((await rejectionOf(c1.send(query('q')))).code).toBe('ERR_SERVER_OVERLOADED');
+    expect((await c0.send(query('n'))).message.opcode).toBe(Opcode.RESULT);
+    expect((await rejectionOf(c0.send(query('n')))).code).toBe('ERR_SERVER_IS_BOOTSTRAPPING');
+    expect((await c0.send(query('n'))).message.opcode).toBe(Opcode.RESULT);
+    expect(nth.applied).toBe(1);
+    nth.remove();
+  });
+
+  it('records BATCH statements, values, consistency and the payload', async () => {
+    const server = await startServer();
+    const client = await Client.connect({ contactPoints: [server.contactPoint], heartbeatIntervalMs: 0 });
+    defer(() => client.close());
+    await client.batch(
+      [
+        { query: 'INSERT INTO t (a) VALUES (?)', params: [1] },
+        { query: 'INSERT INTO t (a) VALUES (2)' },
+      ],
+      { type: 'unlogged', consistency: 'QUORUM', customPayload: { k: Buffer.from('v') } },
+    );
+    const b = server.requestsOf(Opcode.BATCH)[0]!;
+    expect(b.query).toBe('INSERT INTO t (a) VALUES (?); INSERT INTO t (a) VALUES (2)');
+    expect(b.customPayload?.['k']?.toString()).toBe('v');
+    expect(b.message).toMatchObject({ type: 1, consistency: 4, statements: [{ kind: 'query', values: [Buffer.from([0, 0, 0, 1])] }, { kind: 'query', values: [] }] });
+  });
+
+  it('answers system.local and system.peers well enough to discover the node', async () => {
+    const server = await startServer({ local: { dataCenter: 'dc-east', rack: 'r7', tokens: ['-42', '42'] } });
+    const client = await Client.connect({ contactPoints: [server.contactPoint], heartbeatIntervalMs: 0 });
+    defer(() => client.close());
+    const local = (await client.execute('SELECT * FROM system.local WHERE key = \'local\'')).one()!;
+    expect(local).toMatchObject({ data_center: 'dc-east', rack: 'r7', rpc_address: server.address, release_version: '5.0.9' });
+    expect([...(local['tokens'] as Set<string>)]).toEqual(['-42', '42']);
+    expect((await client.execute('SELECT * FROM system.peers')).rows).toEqual([]);
+    expect((await client.execute('SELECT * FROM system.peers_v2')).rows).toEqual([]);
+  });
+});
