@@ -1,7 +1,7 @@
 // Every CQL type written and read back against the real node, as a simple statement (types
 // guessed or hinted) and prepared, with protocol v5 and v4. Also checks the JS type each CQL
 // type reads as (the mapping the README documents), null vs unset, empty values and extremes.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BigDecimal, Client, CqlwireError, Duration, LocalDate, LocalTime, UNSET, type DataType } from '../../src/index.js';
 import { DataTypes } from '../../protocol/index.js';
@@ -337,4 +337,31 @@ describe.each([5, 4] as const)('protocol v%i', (version) => {
     expect((err4 as CqlwireError).code).toBe('ERR_SERVER_INVALID');
     expect((await client.execute('SELECT k FROM scalars WHERE k = ?', [base + 4000])).rows).toStrictEqual([]);
   });
+});
+
+describe('large values', () => {
+  // v5 frames above 128 KiB span several segments; v4 LZ4 compresses whole frames.
+  for (const [version, compression] of [
+    [5, 'none'],
+    [5, 'lz4'],
+    [4, 'none'],
+    [4, 'lz4'],
+  ] as const) {
+    it(`blobs and text up to 3 MB round-trip (v${version}, compression ${compression})`, async () => {
+      const client = await connect({ protocolVersion: version, compression, keyspace: KS });
+      try {
+        for (const size of [131_071, 131_072, 300_000, 3_000_000]) {
+          const k = 90_000 + version * 10 + (compression === 'lz4' ? 5 : 0) + [131_071, 131_072, 300_000, 3_000_000].indexOf(size);
+          const blob = randomBytes(size);
+          const text = 'é'.repeat(size / 2) + (size % 2 ? 'x' : '');
+          await client.execute('INSERT INTO scalars (k, bl, t) VALUES (?, ?, ?)', [k, blob, text], { prepare: true });
+          const row = (await client.execute('SELECT bl, t FROM scalars WHERE k = ?', [k], { prepare: true })).one()!;
+          expect(Buffer.compare(row['bl'] as Buffer, blob)).toBe(0);
+          expect(row['t']).toBe(text);
+        }
+      } finally {
+        await client.close();
+      }
+    });
+  }
 });
