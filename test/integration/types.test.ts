@@ -175,6 +175,51 @@ describe.each([5, 4] as const)('protocol v%i', (version) => {
     expect(row['dur']).toStrictEqual(new Duration(0, 0, 5_400_000_000_000n));
   });
 
+  it('accepts the other JS inputs the type table documents (prepared)', async () => {
+    const k = base + 2100;
+    const uuid = randomUUID();
+    await client.execute(
+      'INSERT INTO scalars (k, bi, vi, ts, tm, dur, u, ip, bl, dec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [
+        k,
+        '-9223372036854775808', // bigint from a decimal string
+        '-123456789012345678901234567890', // varint from a string
+        -86_400_000n, // timestamp: bigint milliseconds
+        3_723_000_000_004n, // time: bigint nanoseconds of the day
+        'P1DT2H', // ISO 8601 duration
+        Buffer.from(uuid.replace(/-/g, ''), 'hex'), // uuid: 16 bytes
+        new Uint8Array([10, 0, 0, 1]), // inet: 4 bytes
+        new Uint8Array([1, 2, 3]).buffer, // blob: ArrayBuffer
+        12345n, // decimal from a bigint
+      ],
+      { prepare: true },
+    );
+    const row = (await client.execute('SELECT bi, vi, ts, tm, dur, u, ip, bl, dec FROM scalars WHERE k = ?', [k], { prepare: true })).one()!;
+    expect(row).toStrictEqual({
+      bi: -9223372036854775808n,
+      vi: -123456789012345678901234567890n,
+      ts: new Date(-86_400_000),
+      tm: new LocalTime(3_723_000_000_004n),
+      dur: new Duration(0, 1, 7_200_000_000_000n),
+      u: uuid,
+      ip: '10.0.0.1',
+      bl: Buffer.from([1, 2, 3]),
+      dec: new BigDecimal(12345n, 0),
+    });
+    // map from a plain object (text keys), vector<float> from an array of numbers, list from a Set
+    const k2 = base + 5;
+    await client.execute('INSERT INTO colls (k, mp, vf, li) VALUES (?, ?, ?, ?)', [k2, { a: 1, b: 2 }, [1, 2.5, -3], new Set([3, 4])], { prepare: true });
+    const row2 = (await client.execute('SELECT mp, vf, li FROM colls WHERE k = ?', [k2], { prepare: true })).one()!;
+    expect(row2).toStrictEqual({
+      mp: new Map([
+        ['a', 1],
+        ['b', 2],
+      ]),
+      vf: new Float32Array([1, 2.5, -3]),
+      li: [3, 4],
+    });
+  });
+
   it('counter: UPDATE increments and decrements, reads as bigint', async () => {
     const k = base;
     await client.execute('UPDATE counters SET c = c + ? WHERE k = ?', [5n, k]);
