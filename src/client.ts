@@ -8,6 +8,7 @@ import {
   decodeRows,
   encodeValue,
   guessDataType,
+  sameDataType,
   lz4Compressor,
   type BoundValue,
   type BoundValues,
@@ -563,6 +564,11 @@ export class Client {
         // v5: the table changed since preparation; adopt the new result metadata.
         ps.resultMetadataId = rows.metadata.newMetadataId;
         ps.resultColumns = columns;
+      } else if (columns !== undefined && columns !== ps.resultColumns) {
+        // Metadata sent in full (v4): when it matches the cached columns, use those, whose
+        // compiled row decoder is cached; else adopt the new columns for next time.
+        if (sameColumns(columns, ps.resultColumns)) columns = ps.resultColumns;
+        else ps.resultColumns = columns;
       }
       columns ??= ps.resultColumns;
     }
@@ -746,6 +752,16 @@ export class Client {
 }
 
 // ------------------------------------------------------------------ helpers
+
+function sameColumns(a: readonly ColumnInfo[], b: readonly ColumnInfo[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.name !== y.name || x.table !== y.table || x.keyspace !== y.keyspace || !sameDataType(x.type, y.type)) return false;
+  }
+  return true;
+}
 
 function mergeProfile(base: ResolvedOptions, p: ExecutionProfile | undefined): ResolvedOptions {
   if (!p) return base;

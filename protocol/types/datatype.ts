@@ -50,3 +50,37 @@ export type SimpleKind =
 
 /** Every `kind` a {@link DataType} can have. */
 export type DataTypeKind = DataType['kind'];
+
+/** True when two type descriptions denote the same CQL type (structural comparison). */
+export function sameDataType(a: DataType, b: DataType): boolean {
+  if (a === b) return true;
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case 'custom':
+      return a.className === (b as typeof a).className;
+    case 'list':
+    case 'set':
+      return sameDataType(a.element, (b as typeof a).element);
+    case 'map':
+      return sameDataType(a.key, (b as typeof a).key) && sameDataType(a.value, (b as typeof a).value);
+    case 'tuple': {
+      const e = (b as typeof a).elements;
+      return a.elements.length === e.length && a.elements.every((t, i) => sameDataType(t, e[i]!));
+    }
+    case 'udt': {
+      const u = b as typeof a;
+      return (
+        a.keyspace === u.keyspace &&
+        a.name === u.name &&
+        a.fields.length === u.fields.length &&
+        a.fields.every((f, i) => f.name === u.fields[i]!.name && sameDataType(f.type, u.fields[i]!.type))
+      );
+    }
+    case 'vector': {
+      const v = b as typeof a;
+      return a.dimension === v.dimension && sameDataType(a.element, v.element);
+    }
+    default:
+      return true;
+  }
+}
