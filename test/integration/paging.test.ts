@@ -236,6 +236,16 @@ describe('stream()', () => {
     expect((err as CqlwireError).code).toBe('ERR_INVALID_ARGUMENT');
   });
 
+  it('an empty result: no rows, one empty page; a failing first page rejects with a typed error', async () => {
+    const progress: PageProgress[] = [];
+    const stream = client.stream('SELECT c FROM rows WHERE p = 12345', undefined, { onPage: (p) => progress.push(p) });
+    expect(await stream.toArray()).toStrictEqual([]);
+    expect(progress).toStrictEqual([{ page: 1, rowsInPage: 0, rowsSoFar: 0, hasMorePages: false }]);
+    const err = await client.stream('SELECT nope FROM rows').toArray().catch((e: unknown) => e);
+    expect(CqlwireError.is(err)).toBe(true);
+    expect((err as CqlwireError).code).toBe('ERR_SERVER_INVALID');
+  });
+
   it('starts from a saved paging state', async () => {
     const page1 = await client.execute('SELECT c FROM rows WHERE p = 8', undefined, { fetchSize: 250 });
     const rest = await client.stream('SELECT c FROM rows WHERE p = 8', undefined, { fetchSize: 250, pagingState: page1.pagingState! }).toArray();
