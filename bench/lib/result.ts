@@ -1,0 +1,98 @@
+// The result row every suite produces (issue 7 format) and the markdown table of a run.
+import type { MachineInfo } from './machine.js';
+import { formatMachine } from './machine.js';
+
+/** One measured scenario of one driver. Fields that do not apply are null. */
+export interface ResultRow {
+  readonly suite: string;
+  readonly scenario: string;
+  readonly driver: string;
+  readonly concurrency: number | null;
+  readonly compression: string | null;
+  readonly workers: number | null;
+  readonly opsPerSec: number | null;
+  readonly rowsPerSec: number | null;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly p999Ms: number | null;
+  readonly cpuUsPerOp: number | null;
+  readonly rssMb: number | null;
+  readonly eventLoopP99Ms: number | null;
+  /** Extra: payload throughput where bytes are the point (codec). */
+  readonly mbPerSec?: number | null;
+  /** Extra: slowest and fastest repeat, ops/s (the spread around the median). */
+  readonly opsPerSecMin?: number | null;
+  readonly opsPerSecMax?: number | null;
+  /** Extra: number of measured repeats. */
+  readonly repeats?: number | null;
+}
+
+/** A row with every issue-7 field present (null unless given). */
+export function resultRow(fields: Partial<ResultRow> & Pick<ResultRow, 'suite' | 'scenario' | 'driver'>): ResultRow {
+  return {
+    concurrency: null,
+    compression: null,
+    workers: null,
+    opsPerSec: null,
+    rowsPerSec: null,
+    p50Ms: null,
+    p99Ms: null,
+    p999Ms: null,
+    cpuUsPerOp: null,
+    rssMb: null,
+    eventLoopP99Ms: null,
+    ...fields,
+  };
+}
+
+/** The JSON file of a run. */
+export interface ResultFile {
+  readonly machine: MachineInfo;
+  readonly results: readonly ResultRow[];
+}
+
+function num(v: number | null | undefined, digits = 0): string {
+  if (v === null || v === undefined) return '–';
+  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
+  return v.toFixed(digits);
+}
+
+function spread(r: ResultRow): string {
+  if (r.opsPerSec == null || r.opsPerSecMin == null || r.opsPerSecMax == null || r.opsPerSec === 0) return '–';
+  const lo = ((r.opsPerSecMin - r.opsPerSec) / r.opsPerSec) * 100;
+  const hi = ((r.opsPerSecMax - r.opsPerSec) / r.opsPerSec) * 100;
+  return `${lo.toFixed(1)}% / +${hi.toFixed(1)}%`;
+}
+
+/** Markdown: the machine, then one table row per result (columns without any value are left out). */
+export function toMarkdown(title: string, file: ResultFile): string {
+  const cols: [string, (r: ResultRow) => string, (r: ResultRow) => unknown][] = [
+    ['scenario', (r) => r.scenario, (r) => r.scenario],
+    ['driver', (r) => r.driver, (r) => r.driver],
+    ['concurrency', (r) => num(r.concurrency), (r) => r.concurrency],
+    ['compression', (r) => r.compression ?? '–', (r) => r.compression],
+    ['workers', (r) => num(r.workers), (r) => r.workers],
+    ['ops/s', (r) => num(r.opsPerSec), (r) => r.opsPerSec],
+    ['spread (min/max vs median)', spread, (r) => r.opsPerSecMin],
+    ['rows/s', (r) => num(r.rowsPerSec), (r) => r.rowsPerSec],
+    ['MB/s', (r) => num(r.mbPerSec, 1), (r) => r.mbPerSec],
+    ['p50 ms', (r) => num(r.p50Ms, 3), (r) => r.p50Ms],
+    ['p99 ms', (r) => num(r.p99Ms, 3), (r) => r.p99Ms],
+    ['p99.9 ms', (r) => num(r.p999Ms, 3), (r) => r.p999Ms],
+    ['CPU µs/op', (r) => num(r.cpuUsPerOp, 2), (r) => r.cpuUsPerOp],
+    ['RSS MB', (r) => num(r.rssMb), (r) => r.rssMb],
+    ['event loop p99 ms', (r) => num(r.eventLoopP99Ms, 2), (r) => r.eventLoopP99Ms],
+  ];
+  const used = cols.filter(([, , has]) => file.results.some((r) => has(r) !== null && has(r) !== undefined));
+  const lines = [
+    `# ${title}`,
+    '',
+    ...formatMachine(file.machine).split('\n').map((l) => `- ${l}`),
+    '',
+    `| ${used.map(([h]) => h).join(' | ')} |`,
+    `| ${used.map(([h]) => (h === 'scenario' || h === 'driver' || h === 'compression' ? '---' : '---:')).join(' | ')} |`,
+    ...file.results.map((r) => `| ${used.map(([, f]) => f(r)).join(' | ')} |`),
+    '',
+  ];
+  return lines.join('\n');
+}
