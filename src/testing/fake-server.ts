@@ -134,7 +134,12 @@ export type FaultAction =
   /** Answer twice on the request's stream id. */
   | { readonly kind: 'duplicateStream' }
   /** Send a frame header declaring a body of `length` bytes (default 2 GiB), then nothing more. */
-  | { readonly kind: 'hugeLength'; readonly length?: number };
+  | { readonly kind: 'hugeLength'; readonly length?: number }
+  /**
+   * Answer on the request's stream with a frame of this opcode (default RESULT) and these body
+   * bytes, framed like any answer (segments, compression): e.g. a malformed or truncated body.
+   */
+  | { readonly kind: 'rawBody'; readonly body: Uint8Array; readonly opcode?: number; readonly flags?: number };
 
 /**
  * A fault rule: when every given criterion matches a request, `action` replaces the normal
@@ -271,7 +276,13 @@ export class FakeConnection {
     const version = this.version ?? 4;
     const w = new Writer(256);
     writeResponseFrame(w, version, stream, reply.response, reply.envelope);
-    let frame: Buffer = Buffer.from(w.finish());
+    return this.frameBytes(Buffer.from(w.finish()));
+  }
+
+  /** @internal Wrap one encoded, uncompressed frame for the wire: v5 segments or v4 compression. */
+  frameBytes(encoded: Buffer): Buffer {
+    const version = this.version ?? 4;
+    let frame = encoded;
     if (this.segments) {
       const segments = encodeSegments(frame, { compressor: this.compressor });
       return segments.length === 1 ? segments[0]! : Buffer.concat(segments);
@@ -664,6 +675,17 @@ export class FakeServer {
         header.writeUInt32BE((fault.length ?? 2 ** 31) >>> 0, 5);
         const bytes = conn.segments ? encodeSegments(header, { compressor: conn.compressor })[0]! : header;
         conn.write(bytes);
+        return;
+      }
+      case 'rawBody': {
+        const frame = Buffer.alloc(9 + fault.body.length);
+        frame[0] = 0x80 | (conn.version ?? 4);
+        frame[1] = fault.flags ?? 0;
+        frame.writeInt16BE(req.stream, 2);
+        frame[4] = fault.opcode ?? Opcode.RESULT;
+        frame.writeUInt32BE(fault.body.length, 5);
+        frame.set(fault.body, 9);
+        conn.write(conn.frameBytes(frame));
         return;
       }
       default:

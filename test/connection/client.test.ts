@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DataTypes, ErrorCode, Opcode, type ServerErrorInfo } from '../../protocol/index.js';
 import { Client, type ClientOptions } from '../../src/client.js';
-import { AbortedError, ConnectionClosedError, RequestTimeoutError } from '../../src/errors.js';
+import { AbortedError, ConnectionClosedError, NoHostAvailableError, RequestTimeoutError } from '../../src/errors.js';
 import { ConstantReconnectionPolicy } from '../../src/policies.js';
 import { ReadTimeoutError, ServerError, UnavailableError, WriteTimeoutError } from '../../src/server-errors.js';
 import { errorInfo, errorReply, payloadText, rowsReply, type FakeServer, type ReceivedRequest } from '../../src/testing/index.js';
@@ -211,6 +211,50 @@ describe('Client against fake servers', () => {
     setTimeout(() => ac.abort(), 20);
     expect(await rejectionOf(p)).toBeInstanceOf(AbortedError);
     expect(queriesOf(servers, 'SELECT slow')).toHaveLength(1);
+  });
+
+  it('close() lets in-flight requests finish; destroy() rejects them with ConnectionClosedError', async () => {
+    const server = await startServer();
+    server.addRule({ query: 'slow', action: { kind: 'delay', ms: 60 } });
+    const c = await client([server]);
+    const running = c.execute('slow');
+    await sleep(5);
+    await c.close();
+    expect((await running).info.coordinator).toBe(server.contactPoint);
+    expect(await rejectionOf(c.execute('after'))).toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
+
+    const d = await client([server]);
+    const a = d.execute('slow');
+    const b = d.execute('slow', undefined, { idempotent: true });
+    await sleep(5);
+    const reason = new Error('going away');
+    d.destroy(reason);
+    for (const p of [a, b]) {
+      const e = await rejectionOf(p);
+      // The idempotent one may be retried, but no host is left: either way a typed error.
+      const closed = e instanceof ConnectionClosedError ? e : ((e as NoHostAvailableError).errors?.values().next().value as Error);
+      expect(closed).toBeInstanceOf(ConnectionClosedError);
+      expect(closed.cause).toBe(reason);
+    }
+  });
+
+  it.each([
+    [5, 'none'],
+    [5, 'lz4'],
+    [4, 'lz4'],
+  ] as const)('sends a 600 KiB request intact on v%i with compression %s', async (version, compression) => {
+    const server = await startServer();
+    server.statement('INSERT INTO b (k, v) VALUES (?, ?)', { variables: [{ name: 'k', type: DataTypes.int }, { name: 'v', type: DataTypes.blob }] });
+    const c = await client([server], { protocolVersion: version, compression });
+    const blob = Buffer.alloc(600 * 1024);
+    for (let i = 0; i < blob.length; i++) blob[i] = (i * 7 + (i >> 9)) & 0xff;
+    await c.execute('INSERT INTO b (k, v) VALUES (?, ?)', [7, blob], { prepare: true });
+    const ex = server.requestsOf(Opcode.EXECUTE)[0]!;
+    const m = ex.message;
+    if (m.opcode !== Opcode.EXECUTE || !Array.isArray(m.params.values)) throw new Error('expected positional EXECUTE values');
+    const values = m.params.values as readonly (Buffer | null)[];
+    expect(values[0]).toEqual(Buffer.from([0, 0, 0, 7]));
+    expect(Buffer.compare(values[1] as Buffer, blob)).toBe(0);
   });
 
   it('probes v5 once per host: the pool\'s other connections reuse the negotiated v4', async () => {

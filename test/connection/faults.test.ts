@@ -104,6 +104,21 @@ describe('faults a real server does not produce on demand', () => {
     expect((e.cause as Error & { code: string }).code).toBe('ERR_PROTOCOL_FRAME_TOO_LARGE');
   });
 
+  it.each([4, 5] as const)('a malformed response body on v%i fails only its request with a ProtocolError; the stream stays in sync', async (version) => {
+    const server = await startServer();
+    // RESULT kind ROWS, then a metadata column count of a billion and nothing else.
+    server.addRule({ query: 'garbled', action: { kind: 'rawBody', body: Buffer.from([0, 0, 0, 2, 0, 0, 0, 1, 0x3b, 0x9a, 0xca, 0x00]) } });
+    server.addRule({ query: 'unknown-opcode', action: { kind: 'rawBody', body: Buffer.alloc(0), opcode: 0x7f } });
+    const conn = await connect(server, { protocolVersion: version });
+    const e = await rejectionOf(conn.send(query('garbled')));
+    expect(e.code).toMatch(/^ERR_PROTOCOL_(TRUNCATED|MALFORMED)$/);
+    const e2 = await rejectionOf(conn.send(query('unknown-opcode')));
+    expect(e2.code).toBe('ERR_PROTOCOL_UNSUPPORTED');
+    expect(conn.isOpen).toBe(true);
+    expect(conn.inFlight).toBe(0);
+    expect((await conn.send(query('fine'))).message.opcode).toBe(Opcode.RESULT);
+  });
+
   it('an answer on a stream id nobody waits for is ignored; the request times out, the connection lives on', async () => {
     for (const version of [4, 5] as const) {
       const server = await startServer();
