@@ -271,11 +271,10 @@ export class Connection {
   /** Stop taking requests, wait for those in flight, then close the socket. */
   async close(): Promise<void> {
     if (this.state === 'closed') return;
-    if (this.state !== 'closing') {
-      this.state = 'closing';
-      if (this.inFlight - this.ids.orphaned > 0 || this.queued > 0) {
-        await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
-      }
+    this.state = 'closing';
+    // A second close() waits for the same drain instead of cutting it short.
+    if (this.inFlight - this.ids.orphaned > 0 || this.queued > 0) {
+      await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     }
     const socket = this.socket;
     this.destroy(undefined, 'closed by client');

@@ -6,14 +6,14 @@ import { connect, query, rejectionOf, sleep, startServer } from './helpers.js';
 describe('requests on one connection', () => {
   it('times out with RequestTimeoutError and keeps the stream id until the late answer', async () => {
     const server = await startServer();
-    server.addRule({ query: 'slow', action: { kind: 'delay', ms: 150 } });
+    server.addRule({ query: 'slow', action: { kind: 'delay', ms: 400 } });
     const conn = await connect(server, { maxInFlight: 1 });
     const t0 = performance.now();
     const err = await rejectionOf(conn.send(query('slow'), { timeoutMs: 40 }));
     expect(err).toBeInstanceOf(RequestTimeoutError);
     expect(err.code).toBe('ERR_REQUEST_TIMEOUT');
     expect((err as RequestTimeoutError).timeoutMs).toBe(40);
-    expect(performance.now() - t0).toBeLessThan(140);
+    expect(performance.now() - t0).toBeLessThan(300); // well before the answer
     // The only stream id is still owed an answer: the next request has to wait for it.
     expect(conn.inFlight).toBe(1);
     const next = conn.send(query('fast'));
@@ -25,7 +25,7 @@ describe('requests on one connection', () => {
     const slow = server.requests.find((r) => r.query === 'slow')!;
     const fast = server.requests.find((r) => r.query === 'fast')!;
     expect(fast.stream).toBe(slow.stream);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(400);
     expect(conn.inFlight).toBe(0);
   });
 
@@ -105,11 +105,13 @@ describe('requests on one connection', () => {
     const conn = await connect(server);
     const inFlight = conn.send(query('slow'));
     const closing = conn.close();
+    const closingAgain = conn.close(); // does not cut the drain short
     expect(conn.isOpen).toBe(false);
     const late = await rejectionOf(conn.send(query('after close')));
     expect(late).toBeInstanceOf(ConnectionClosedError);
     expect((await inFlight).message.opcode).toBe(Opcode.RESULT);
     await closing;
+    await closingAgain;
     expect(server.requests.some((r) => r.query === 'after close')).toBe(false);
 
     const conn2 = await connect(server);
