@@ -160,6 +160,8 @@ export interface BatchStatement {
   readonly query: string | PreparedStatement;
   /** Positional (or, for prepared, named) values. */
   readonly params?: Params;
+  /** CQL types of the positional values of an unprepared statement, when guessing is not enough. */
+  readonly hints?: readonly (DataType | null | undefined)[];
 }
 
 /** Options of {@link Client.batch}. */
@@ -376,7 +378,7 @@ export class Client {
               // The protocol cannot carry names for BATCH values (CASSANDRA-10246).
               throw new InvalidArgumentError('named parameters of an unprepared batch statement are not supported; pass an array or prepare the statement');
             }
-            return { kind: 'query' as const, query: s.query, values: (encodeSimpleValues(s.params, undefined) ?? []) as readonly BoundValue[] };
+            return { kind: 'query' as const, query: s.query, values: (encodeSimpleValues(s.params, s.hints) ?? []) as readonly BoundValue[] };
           }
           const ps = typeof s.query === 'string' ? await this.prepare(s.query, options) : s.query;
           return { kind: 'prepared' as const, id: ps.id, values: bindPrepared(ps, s.params), ps };

@@ -2,7 +2,7 @@
 // and simple statements mixed; statements without params; named params; conditional batches;
 // and every failure typed (server errors, bad arguments, encoding failures).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchType, Consistency, Opcode } from '../../protocol/index.js';
+import { BatchType, Consistency, DataTypes, Opcode } from '../../protocol/index.js';
 import { Client, CqlwireError, InvalidArgumentError, type Row } from '../../src/index.js';
 import { connect, createKeyspace, ddl, dropKeyspace, uniqueKeyspace } from './helpers.js';
 
@@ -100,6 +100,16 @@ describe.each([5, 4] as const)('protocol v%i', (version) => {
       { k: 7, v: 'g', n: null },
       { k: 8, v: 'h', n: 80 },
     ]);
+  });
+
+  it('hints give unprepared batch statements the types guessing cannot', async () => {
+    await ddl(admin, `CREATE TABLE IF NOT EXISTS hinted_v${version} (k int PRIMARY KEY, f float, s smallint, ip inet)`);
+    const q = `INSERT INTO hinted_v${version} (k, f, s, ip) VALUES (?, ?, ?, ?)`;
+    // guessed as double / int / text: the server refuses
+    const err = await client.batch([{ query: q, params: [1, 1.5, 2, '::1'] }]).catch((e: unknown) => e);
+    expect((err as CqlwireError).code).toBe('ERR_SERVER_INVALID');
+    await client.batch([{ query: q, params: [1, 1.5, 2, '::1'], hints: [null, DataTypes.float, DataTypes.smallint, DataTypes.inet] }]);
+    expect(await rows(`hinted_v${version}`)).toStrictEqual([{ k: 1, f: 1.5, s: 2, ip: '::1' }]);
   });
 
   it('counter batch', async () => {
