@@ -47,6 +47,8 @@ const { values: a } = parseArgs({
     compression: { type: 'string', default: 'none' },
     keyspace: { type: 'string', default: 'bench' },
     table: { type: 'string', default: 'kv' },
+    /** Run exactly this many measured requests instead of `seconds` (for allocation counts). */
+    ops: { type: 'string' },
   },
 });
 
@@ -96,7 +98,7 @@ function percentile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-async function drive(t: Target, concurrency: number, seconds: number, record: boolean) {
+async function drive(t: Target, concurrency: number, seconds: number, record: boolean, maxOps = Infinity) {
   const latencies: number[] = [];
   let ops = 0;
   let errors = 0;
@@ -104,7 +106,7 @@ async function drive(t: Target, concurrency: number, seconds: number, record: bo
   const deadline = performance.now() + seconds * 1000;
   let key = 0;
   const worker = async (): Promise<void> => {
-    while (performance.now() < deadline) {
+    while (performance.now() < deadline && ops + errors < maxOps) {
       const t0 = performance.now();
       try {
         await t.run(key++ & 0xffff);
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
   loop.enable();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const r = await drive(target, concurrency, Number(a.seconds), true);
+  const r = a.ops ? await drive(target, concurrency, Infinity, true, Number(a.ops)) : await drive(target, concurrency, Number(a.seconds), true);
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   loop.disable();
