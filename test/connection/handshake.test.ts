@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Opcode, lz4Compressor } from '../../protocol/index.js';
+import { ErrorCode, Opcode, lz4Compressor } from '../../protocol/index.js';
+import { errorInfo, errorReply } from '../../src/testing/index.js';
 import { PlainTextAuthProvider } from '../../src/auth.js';
 import { Connection } from '../../src/connection.js';
 import { ServerError } from '../../src/server-errors.js';
@@ -29,6 +30,26 @@ describe('handshake against the fake server', () => {
     expect(server.requests.filter((r) => r.connection === 1).map((r) => r.opcode)).toEqual([Opcode.OPTIONS, Opcode.STARTUP]);
     const r = await conn.send(query('SELECT 1'));
     expect(r.message.opcode).toBe(Opcode.RESULT);
+  });
+
+  it('falls back to v4 when v5 is refused at STARTUP as a beta version (Cassandra 3.x)', async () => {
+    const server = await startServer();
+    server.addRule({
+      connection: 0,
+      opcode: Opcode.STARTUP,
+      action: { kind: 'reply', reply: errorReply(errorInfo(ErrorCode.PROTOCOL_ERROR, 'Beta version of the protocol used (5/v5-beta), but USE_BETA flag is unset')) },
+    });
+    const conn = await connect(server);
+    expect(conn.version).toBe(4);
+    expect(server.connections.map((c) => c.version)).toEqual([5, 4]);
+  });
+
+  it('does not fall back on a protocol error unrelated to the version', async () => {
+    const server = await startServer();
+    server.addRule({ opcode: Opcode.STARTUP, action: { kind: 'reply', reply: errorReply(errorInfo(ErrorCode.PROTOCOL_ERROR, 'Unknown compression algorithm')) } });
+    const err = await rejectionOf(Connection.open({ host: server.address, port: server.port, heartbeatIntervalMs: 0 }));
+    expect(err.code).toBe('ERR_SERVER_PROTOCOL');
+    expect(server.connections).toHaveLength(1);
   });
 
   it('keeps a pinned version: v4 on a v5 server, no fallback for a pinned v5', async () => {

@@ -138,6 +138,37 @@ describe('requests on one connection', () => {
   });
 });
 
+describe('timeouts', () => {
+  it('mixed per-request timeouts each fire on time; no timeout means none', async () => {
+    const server = await startServer();
+    server.addRule({ query: /^hang/, action: { kind: 'noReply' } });
+    const conn = await connect(server, { requestTimeoutMs: 0 });
+    const order: string[] = [];
+    const t0 = performance.now();
+    const track = (name: string, p: Promise<unknown>): Promise<number> =>
+      p.then(
+        () => -1,
+        (e: unknown) => {
+          expect(e).toBeInstanceOf(RequestTimeoutError);
+          order.push(name);
+          return performance.now() - t0;
+        },
+      );
+    const long = track('long', conn.send(query('hang long'), { timeoutMs: 250 }));
+    const short = track('short', conn.send(query('hang short'), { timeoutMs: 40 }));
+    const mid = track('mid', conn.send(query('hang mid'), { timeoutMs: 120 }));
+    const never = conn.send(query('hang forever'));
+    const [tl, ts, tm] = await Promise.all([long, short, mid]);
+    expect(order).toEqual(['short', 'mid', 'long']);
+    expect(ts).toBeGreaterThanOrEqual(40);
+    expect(tm).toBeGreaterThanOrEqual(120);
+    expect(tl).toBeGreaterThanOrEqual(250);
+    expect(tl).toBeLessThan(1000);
+    conn.destroy();
+    expect(await rejectionOf(never)).toBeInstanceOf(ConnectionClosedError);
+  });
+});
+
 describe('requests waiting for a stream id', () => {
   it('time out and abort while queued without ever being sent', async () => {
     const server = await startServer();
