@@ -23,16 +23,22 @@ import { loadLz4Napi } from './compression.js';
 import type { ConnectionResponse, SendOptions } from './connection.js';
 import { channels } from './diagnostics.js';
 import { AbortedError, ClientClosedError, CqlwireError, InvalidArgumentError, NoHostAvailableError, QueueFullError, UnexpectedResponseError } from './errors.js';
-import { Host } from './host.js';
+import { ControlConnection } from './control-connection.js';
+import { Host, type HostPoolOptions } from './host.js';
+import { Metadata } from './metadata.js';
+import { compositeKey } from './murmur3.js';
 import { RequestMetrics, type MetricsSnapshot } from './metrics.js';
 import {
   DefaultLoadBalancingPolicy,
   DefaultRetryPolicy,
   ExponentialReconnectionPolicy,
+  IdentityAddressTranslator,
   NoSpeculativeExecutionPolicy,
+  type AddressTranslator,
   type LoadBalancingPolicy,
   type ReconnectionPolicy,
   type RetryPolicy,
+  type RoutingInfo,
   type SpeculativeExecutionPolicy,
 } from './policies.js';
 import { PreparedCache, PreparedStatement } from './prepared.js';
@@ -111,6 +117,20 @@ export interface ClientOptions {
   readonly maxFrameSize?: number;
   /** Return 64-bit integers as this instead of bigint (e.g. `Long.fromBits` from npm `long`). */
   readonly int64?: 'bigint';
+  /**
+   * Data center whose nodes the default load-balancing policy uses; other DCs are ignored.
+   * Default: the data center of the first contact point that answers.
+   */
+  readonly localDataCenter?: string;
+  /** Maps the addresses nodes advertise in system.peers to reachable ones. Default identity. */
+  readonly addressTranslator?: AddressTranslator;
+  /**
+   * Keep a control connection: discover nodes, follow topology/status/schema events, read
+   * schema metadata and the token map (token-aware routing). Default true.
+   */
+  readonly controlConnection?: boolean;
+  /** Longest wait for schema agreement after a DDL statement, in ms. Default 10000. */
+  readonly maxSchemaAgreementWaitMs?: number;
 }
 
 /** Per-request options of `execute`, `stream` and `batch`. */
@@ -218,6 +238,11 @@ export class Client {
   /** Counters and latency of the whole client. */
   private readonly sessionMetrics = new RequestMetrics();
   private readonly hostMap = new Map<string, Host>();
+  /** Schema and token map, kept current by the control connection. */
+  private readonly clusterMetadata = new Metadata();
+  private readonly hostPoolOptions: HostPoolOptions;
+  private readonly contactHosts: Host[] = [];
+  private readonly control: ControlConnection | null;
   private readonly prepared: PreparedCache;
   private readonly profiles = new Map<string, ResolvedOptions>();
   private readonly compressor: Compressor | null;
@@ -239,7 +264,7 @@ export class Client {
       timeoutMs: options.requestTimeoutMs ?? 12_000,
       fetchSize: options.fetchSize ?? 5000,
       retryPolicy: options.retryPolicy ?? new DefaultRetryPolicy(),
-      loadBalancingPolicy: options.loadBalancingPolicy ?? new DefaultLoadBalancingPolicy(),
+      loadBalancingPolicy: options.loadBalancingPolicy ?? new DefaultLoadBalancingPolicy({ localDataCenter: options.localDataCenter }),
       speculativeExecutionPolicy: options.speculativeExecutionPolicy ?? new NoSpeculativeExecutionPolicy(),
     };
     this.profiles.set(DEFAULT_PROFILE, mergeProfile(base, options.profiles?.[DEFAULT_PROFILE]));
@@ -248,28 +273,52 @@ export class Client {
     }
     const reconnectionPolicy = options.reconnectionPolicy ?? new ExponentialReconnectionPolicy();
     const authProvider = options.authProvider ?? (options.credentials ? new PlainTextAuthProvider(options.credentials.username, options.credentials.password) : undefined);
+    this.hostPoolOptions = {
+      connectionsPerHost: options.connectionsPerHost ?? 1,
+      reconnectionPolicy,
+      keyspace: () => this.currentKeyspace,
+      onConnectionClose: (_host, conn) => this.control?.onConnectionClosed(conn),
+      connection: {
+        protocolVersion: options.protocolVersion,
+        tls: options.tls,
+        authProvider,
+        compressor: this.compressor,
+        connectTimeoutMs: options.connectTimeoutMs,
+        requestTimeoutMs: options.requestTimeoutMs,
+        heartbeatIntervalMs: options.heartbeatIntervalMs,
+        maxInFlight: options.maxRequestsPerConnection,
+        maxQueued: options.maxQueuedPerConnection,
+        maxFrameSize: options.maxFrameSize,
+        onEvent: (event) => this.control?.onEvent(event),
+      },
+    };
     for (const cp of options.contactPoints) {
       const { address, port } = splitHostPort(cp, options.port ?? 9042);
-      const host = new Host(address, port, {
-        connectionsPerHost: options.connectionsPerHost ?? 1,
-        reconnectionPolicy,
-        keyspace: () => this.currentKeyspace,
-        connection: {
-          protocolVersion: options.protocolVersion,
-          tls: options.tls,
-          authProvider,
-          compressor: this.compressor,
-          connectTimeoutMs: options.connectTimeoutMs,
-          requestTimeoutMs: options.requestTimeoutMs,
-          heartbeatIntervalMs: options.heartbeatIntervalMs,
-          maxInFlight: options.maxRequestsPerConnection,
-          maxQueued: options.maxQueuedPerConnection,
-          maxFrameSize: options.maxFrameSize,
-        },
-      });
+      if (this.hostMap.has(`${address}:${port}`)) continue;
+      const host = new Host(address, port, this.hostPoolOptions);
       this.hostMap.set(host.id, host);
+      this.contactHosts.push(host);
     }
-    const registry = { all: () => [...this.hostMap.values()] };
+    this.control =
+      options.controlConnection === false
+        ? null
+        : new ControlConnection({
+            hosts: () => [...this.hostMap.values()],
+            getHost: (id) => this.hostMap.get(id),
+            addHost: (address, port) => this.addHost(address, port),
+            removeHost: (host) => this.removeHost(host),
+            reconnectionPolicy,
+            translator: options.addressTranslator ?? new IdentityAddressTranslator(),
+            metadata: this.clusterMetadata,
+            defaultPort: options.port ?? 9042,
+            timeoutMs: options.requestTimeoutMs ?? 12_000,
+            schemaAgreementWaitMs: options.maxSchemaAgreementWaitMs ?? 10_000,
+          });
+    const registry = {
+      all: () => [...this.hostMap.values()],
+      replicas: (keyspace: string, routingKey: Buffer) => this.clusterMetadata.replicas(keyspace, routingKey),
+      localDataCenter: () => this.contactHosts.find((h) => h.datacenter !== undefined)?.datacenter,
+    };
     for (const p of new Set([...this.profiles.values()].map((r) => r.loadBalancingPolicy))) p.init?.(registry);
   }
 
@@ -294,7 +343,42 @@ export class Client {
       client.destroy();
       throw new NoHostAvailableError(errors);
     }
+    // Topology, schema and token map before the first request; a cluster that cannot answer
+    // the system queries (e.g. a minimal proxy) leaves the client on its contact points.
+    if (client.control) await client.control.init(client.contactHosts.filter((h) => h.isUp));
     return client;
+  }
+
+  /** Schema and token map of the cluster (empty with `controlConnection: false`). */
+  get metadata(): Metadata {
+    return this.clusterMetadata;
+  }
+
+  /**
+   * Wait until every up node reports the same schema version (bounded by
+   * `maxSchemaAgreementWaitMs`); resolves whether they agreed. DDL run through the client
+   * already waits for this before it resolves.
+   */
+  async waitForSchemaAgreement(): Promise<boolean> {
+    this.ensureOpen();
+    return this.control ? this.control.waitForSchemaAgreement() : true;
+  }
+
+  private addHost(address: string, port: number): Host {
+    const id = `${address}:${port}`;
+    let host = this.hostMap.get(id);
+    if (host) return host;
+    host = new Host(address, port, this.hostPoolOptions);
+    this.hostMap.set(id, host);
+    // Open its pool in the background: a node that is down gets marked down (and retried).
+    if (!this.closed) void host.warmUp().catch(() => undefined);
+    return host;
+  }
+
+  private removeHost(host: Host): void {
+    if (this.contactHosts.includes(host) && this.hostMap.size <= 1) return;
+    this.hostMap.delete(host.id);
+    void host.close().catch(() => undefined);
   }
 
   /** The keyspace requests run in by default. */
@@ -451,6 +535,7 @@ export class Client {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.closed = true;
+    this.control?.close();
     this.closing = Promise.all([...this.hostMap.values()].map((h) => h.close())).then(() => undefined);
     return this.closing;
   }
@@ -458,6 +543,7 @@ export class Client {
   /** Close at once: requests in flight are rejected with ConnectionClosedError. */
   destroy(error?: Error): void {
     this.closed = true;
+    this.control?.close();
     for (const h of this.hostMap.values()) h.destroy(error);
     this.closing ??= Promise.resolve();
   }
@@ -521,7 +607,7 @@ export class Client {
         };
         return { opcode: Opcode.EXECUTE, queryId: ps.id, resultMetadataId: v5 ? ps.resultMetadataId : undefined, params };
       };
-      const response = await this.run(build, options, resolved, 'execute', ps.query, undefined, [ps]);
+      const response = await this.run(build, options, resolved, 'execute', ps.query, this.routingOf(ps, params, options), [ps]);
       return this.toPage<R>(response, ps, query, params, options);
     }
     const text = query as string;
@@ -622,7 +708,7 @@ export class Client {
     resolved: ResolvedOptions,
     kind: 'query' | 'execute' | 'batch' | 'prepare',
     queryText: string,
-    _routing?: undefined,
+    routing?: RoutingInfo,
     preparedStatements: readonly PreparedStatement[] = [],
   ): Promise<ConnectionResponse & { attempts: ExecutionInfo['attempts']; version: 4 | 5 }> {
     const requestId = nextRequestId++;
@@ -639,7 +725,7 @@ export class Client {
             tracing: options.trace,
             customPayload: withExecuteAs(options.customPayload, options.executeAs),
           };
-    const plan = this.queryPlan(options, resolved);
+    const plan = this.queryPlan(options, resolved, routing);
     let retryCount = 0;
     let lastHost = '';
     let host: Host | undefined = plan.next().value as Host | undefined;
@@ -678,6 +764,9 @@ export class Client {
           channels.warning.publish({ query: queryText, host: host.id, warnings: response.warnings });
         }
         if (channels.requestEnd.hasSubscribers) channels.requestEnd.publish({ requestId, host: host.id, durationMs: performance.now() - started });
+        const m = response.message;
+        // DDL: resolve once every node has the new schema and the metadata shows it.
+        if (this.control && m.opcode === Opcode.RESULT && m.result.kind === 'schemaChange') await this.control.afterSchemaChange(m.result);
         return Object.assign(response, { attempts, version: conn.version });
       } catch (err) {
         const e = asError(err);
@@ -741,14 +830,36 @@ export class Client {
     if (channels.requestError.hasSubscribers) channels.requestError.publish({ requestId, host, error, durationMs: performance.now() - started });
   }
 
-  private queryPlan(options: ExecuteOptions, resolved: ResolvedOptions): Iterator<Host> {
+  /** Keyspace and routing key of a prepared statement's partition (token-aware routing). */
+  private routingOf(ps: PreparedStatement, params: Params | undefined, options: ExecuteOptions): RoutingInfo | undefined {
+    const pk = ps.pkIndexes;
+    if (pk.length === 0 || params === undefined || this.clusterMetadata.tokenMap === undefined) return undefined;
+    const keyspace = ps.tableKeyspace ?? options.keyspace ?? this.currentKeyspace;
+    if (keyspace === undefined) return undefined;
+    const named = !Array.isArray(params);
+    const parts: Uint8Array[] = [];
+    for (const i of pk) {
+      const v = named ? (params as Readonly<Record<string, unknown>>)[ps.variables[i]!.name] : (params as readonly unknown[])[i];
+      if (v === null || v === undefined || v === UNSET) return undefined;
+      try {
+        const bytes = encodeValue(ps.variables[i]!.type, v);
+        if (bytes === null || bytes === UNSET) return undefined;
+        parts.push(bytes);
+      } catch {
+        return undefined; // the bind step reports the bad value
+      }
+    }
+    return { keyspace, routingKey: compositeKey(parts) };
+  }
+
+  private queryPlan(options: ExecuteOptions, resolved: ResolvedOptions, routing?: RoutingInfo): Iterator<Host> {
     if (options.host !== undefined) {
       const id = options.host.includes(':') && !options.host.includes('::') ? options.host : `${options.host}:${this.options.port ?? 9042}`;
       const host = this.hostMap.get(id) ?? this.hostMap.get(options.host);
       if (!host) throw new InvalidArgumentError(`unknown host "${options.host}"`);
       return [host][Symbol.iterator]();
     }
-    const plan = resolved.loadBalancingPolicy.newQueryPlan({ keyspace: options.keyspace ?? this.currentKeyspace });
+    const plan = resolved.loadBalancingPolicy.newQueryPlan(routing ?? { keyspace: options.keyspace ?? this.currentKeyspace });
     return plan[Symbol.iterator]();
   }
 }

@@ -116,6 +116,22 @@ export class Host {
     this.pool.onStatusChange?.(this, true);
   }
 
+  /**
+   * Try to reconnect at once (e.g. the cluster reported the node UP). On failure the host
+   * stays down and the reconnection schedule goes on.
+   */
+  reconnectNow(): void {
+    if (this.closed || this.up) return;
+    if (this.reconnectTimer) {
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = null;
+    }
+    this.openOne().then(
+      () => undefined,
+      () => this.scheduleReconnect(),
+    );
+  }
+
   /** Close every connection, draining in-flight requests. */
   async close(): Promise<void> {
     this.closed = true;
@@ -188,6 +204,7 @@ export class Host {
       // The peer closed the socket without an error: try again in the background.
       this.markDown(new ConnectionClosedError(this.id, 'connection closed by peer'));
     }
+    this.pool.onConnectionClose?.(this, conn);
   }
 
   private scheduleReconnect(): void {
@@ -215,6 +232,8 @@ export interface HostPoolOptions {
   keyspace(): string | undefined;
   /** Reconnection schedule. */
   readonly reconnectionPolicy: ReconnectionPolicy;
+  /** Told when one of the pool's connections closed (after the host's own bookkeeping). */
+  readonly onConnectionClose?: (host: Host, conn: Connection) => void;
   /** Told when the host goes up or down. */
   readonly onStatusChange?: (host: Host, up: boolean) => void;
 }

@@ -27,6 +27,8 @@ export interface HostRegistry {
   all(): readonly Host[];
   /** Replicas for a routing key in a keyspace (token-aware routing), or empty if unknown. */
   replicas?(keyspace: string, routingKey: Buffer): readonly Host[];
+  /** Data center of the contact points, once known (local-DC detection). */
+  localDataCenter?(): string | undefined;
 }
 
 /**
@@ -70,7 +72,9 @@ export class DefaultLoadBalancingPolicy implements LoadBalancingPolicy {
   /** @inheritDoc */
   distance(host: Host): 'local' | 'remote' | 'ignored' {
     if (this.allowList && !this.allowList.has(host.id)) return 'ignored';
-    if (this.localDataCenter === undefined || host.datacenter === undefined || host.datacenter === this.localDataCenter) return 'local';
+    // Unset: the contact points' data center, as soon as the control connection learnt it.
+    const local = (this.localDataCenter ??= this.registry?.localDataCenter?.());
+    if (local === undefined || host.datacenter === undefined || host.datacenter === local) return 'local';
     return this.usedHostsPerRemoteDc > 0 ? 'remote' : 'ignored';
   }
 
