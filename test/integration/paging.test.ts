@@ -344,9 +344,17 @@ describe('results', () => {
     expect(page.info.traceId).toBeUndefined();
     // Cassandra warns about aggregation without a partition key
     const agg = await client.execute('SELECT count(*) FROM small');
-    expect(agg.one()?.['count']).toBe(11n);
+    expect(agg.one()?.['count']).toBe(BigInt((await client.execute('SELECT k FROM small')).rows.length));
     expect(agg.info.warnings.length).toBeGreaterThan(0);
     expect(agg.info.warnings.join(' ')).toMatch(/[Aa]ggregation/);
+    // tracing
+    const traced = await client.execute('SELECT k FROM small WHERE k = ?', [2], { trace: true });
+    expect(traced.info.traceId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    const trace = await client.getTrace(traced.info.traceId!, { attempts: 50, delayMs: 100 });
+    expect(trace.id).toBe(traced.info.traceId);
+    expect(trace.request).toMatch(/query/i);
+    expect(trace.events.length).toBeGreaterThan(0);
+    expect(trace.startedAt).toBeInstanceOf(Date);
     // conditional update
     const lwt = await client.execute('INSERT INTO small (k, v) VALUES (1, ?) IF NOT EXISTS', ['other']);
     expect(lwt.wasApplied()).toBe(false);
