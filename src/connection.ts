@@ -151,6 +151,8 @@ export class Connection {
   private lastReadAt = 0;
   private heartbeatInFlight = false;
   private drainWaiters: (() => void)[] = [];
+  /** Settles when the socket emitted 'close' (its handle is released); `socket.closed` turns true earlier. */
+  private socketGone: Promise<void> = Promise.resolve();
 
   private constructor(private readonly options: ConnectionOptions) {
     this.hostId = `${options.host}:${options.port ?? 9042}`;
@@ -270,16 +272,15 @@ export class Connection {
 
   /** Stop taking requests, wait for those in flight, then close the socket. */
   async close(): Promise<void> {
-    if (this.state === 'closed') return;
+    if (this.state === 'closed') return this.socketGone;
     this.state = 'closing';
     // A second close() waits for the same drain instead of cutting it short.
     if (this.inFlight - this.ids.orphaned > 0 || this.queued > 0) {
       await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     }
-    const socket = this.socket;
     this.destroy(undefined, 'closed by client');
     // Resolve only once the socket handle is released, so nothing is left open after close().
-    if (socket !== null && !socket.closed) await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await this.socketGone;
   }
 
   /** Close at once; every request in flight or queued is rejected with ConnectionClosedError. */
@@ -416,6 +417,7 @@ export class Connection {
 
   private attach(socket: net.Socket): void {
     this.socket = socket;
+    this.socketGone = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.destroy(new ConnectionClosedError(this.hostId, err.message, err), err.message));
