@@ -123,6 +123,24 @@ describe('stream()', () => {
     expect(peak).toBeLessThan(allRowsBytes / 2.5);
   });
 
+  it('streams all 100k rows with LZ4 compression on v5 and v4, large pages', async () => {
+    for (const version of [5, 4] as const) {
+      const c = await connect({ protocolVersion: version, compression: 'lz4', keyspace: KS });
+      try {
+        let count = 0;
+        let bad = 0;
+        for await (const row of c.stream<{ p: number; c: number; payload: string }>('SELECT p, c, payload FROM rows', undefined, { fetchSize: 20_000 })) {
+          count++;
+          if (row.payload !== payload(row.p, row.c)) bad++;
+        }
+        expect(count).toBe(TOTAL);
+        expect(bad).toBe(0);
+      } finally {
+        await c.close();
+      }
+    }
+  });
+
   it('eachPage() yields pages of fetchSize rows; onPage reports page number and rows so far', async () => {
     const progress: PageProgress[] = [];
     const stream = client.stream('SELECT c FROM rows WHERE p = ?', [3], { fetchSize: 300, onPage: (p) => progress.push(p) });
