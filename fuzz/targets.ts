@@ -2,7 +2,11 @@
 // byte is a mode byte (compressor, version, flags...) so one file reproduces a case exactly.
 import fc from 'fast-check';
 import {
+  BigDecimal,
   DataTypes,
+  Duration,
+  LocalDate,
+  LocalTime,
   FrameDecoder,
   FrameFlag,
   Opcode,
@@ -158,6 +162,37 @@ function responseFrame(version: Version, stream: number, res: Response, withEnve
 
 // ----------------------------------------------------------------------- decoding helpers
 
+/**
+ * Use a decoded value as an application would: print value classes (a huge scale or day count
+ * must not blow up there either) and walk collections. Returns a coarse shape label.
+ */
+function consumeValue(v: unknown, depth = 0): string {
+  if (v === null || typeof v !== 'object' || depth > 70) return typeof v;
+  if (v instanceof BigDecimal || v instanceof Duration || v instanceof LocalDate || v instanceof LocalTime) {
+    // Decimal text of a huge coefficient is BigInt's own (super-linear) cost, not the codec's.
+    if (v instanceof BigDecimal && v.unscaled.toString(16).length > 2048) return 'BigDecimal:huge';
+    const text = v.toString();
+    if (v instanceof BigDecimal) v.toNumber();
+    if (v instanceof LocalDate) v.toDate();
+    return `${v.constructor.name}:${text.length > 40 ? 'long' : 'short'}`;
+  }
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'date:invalid' : 'date';
+  if (ArrayBuffer.isView(v)) return 'bytes';
+  if (v instanceof Map) {
+    for (const [k, x] of v) {
+      consumeValue(k, depth + 1);
+      consumeValue(x, depth + 1);
+    }
+    return 'map';
+  }
+  if (v instanceof Set || Array.isArray(v)) {
+    for (const x of v) consumeValue(x, depth + 1);
+    return 'list';
+  }
+  for (const x of Object.values(v)) consumeValue(x, depth + 1);
+  return 'object';
+}
+
 /** Everything a client does with a decoded response: including decoding rows. */
 function consumeResponse(env: ResponseEnvelope): string {
   const m = env.message;
@@ -166,7 +201,7 @@ function consumeResponse(env: ResponseEnvelope): string {
     const n = rowsByteLength(r);
     decodeRowsRaw(r);
     if (r.metadata.columns !== undefined) {
-      decodeRows(r);
+      for (const row of decodeRows(r)) consumeValue(row);
       decodeRowsAsArrays(r, undefined, { int64FromBits: (lo, hi) => hi * 0x1_0000_0000 + (lo >>> 0) });
     }
     return `rows:${r.metadata.columns === undefined ? 'nometa' : 'meta'}:${n > 0 ? 'data' : 'empty'}`;
@@ -364,7 +399,7 @@ export const valueTarget: FuzzTarget = {
     const type = readTypeOption(r);
     const opts = input[0]! & 1 ? { int64FromBits: (lo: number, hi: number) => [lo, hi] } : undefined;
     const value = compileDecoder(type, opts)(input, r.offset, input.length);
-    return `${type.kind}:${value === null ? 'null' : typeof value}`;
+    return `${type.kind}:${consumeValue(value)}`;
   },
 };
 
