@@ -436,17 +436,25 @@ export class Connection {
   private async authenticate(authenticatorName: string): Promise<void> {
     const provider = this.options.authProvider;
     if (!provider) throw new AuthError(`${this.hostId} requires authentication (${authenticatorName}) but no authProvider is configured`);
-    const auth = provider.newAuthenticator(this.hostId, authenticatorName);
-    let token = await auth.initialResponse();
+    // The provider is user code: whatever it throws reaches the caller as an AuthError (cause kept).
+    const step = async <T>(what: string, fn: () => T | Promise<T>): Promise<T> => {
+      try {
+        return await fn();
+      } catch (err) {
+        throw new AuthError(`authentication provider failed in ${what} for ${this.hostId}`, err);
+      }
+    };
+    const auth = await step('newAuthenticator', () => provider.newAuthenticator(this.hostId, authenticatorName));
+    let token = await step('initialResponse', () => auth.initialResponse());
     for (let round = 0; round < 100; round++) {
       const reply = await this.send({ opcode: Opcode.AUTH_RESPONSE, token: token === null ? null : Buffer.from(token) }, { timeoutMs: this.connectTimeout() });
       const m = reply.message;
       if (m.opcode === Opcode.AUTH_SUCCESS) {
-        auth.onSuccess?.(m.token);
+        await step('onSuccess', () => auth.onSuccess?.(m.token));
         return;
       }
       if (m.opcode !== Opcode.AUTH_CHALLENGE) throw new UnexpectedResponseError(`unexpected opcode ${m.opcode} during authentication`);
-      token = await auth.evaluateChallenge(m.token);
+      token = await step('evaluateChallenge', () => auth.evaluateChallenge(m.token));
     }
     throw new AuthError('authentication did not finish after 100 rounds');
   }
