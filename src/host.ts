@@ -197,7 +197,10 @@ export class Host {
     if (i < 0) return;
     this.connections.splice(i, 1);
     this.metrics.connectionsClosed++;
-    if (this.closed) return;
+    if (this.closed) {
+      this.pool.onConnectionClose?.(this, conn);
+      return;
+    }
     if (this.connections.length === 0 && error !== undefined) {
       this.markDown(error);
     } else if (this.connections.length === 0) {

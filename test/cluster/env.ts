@@ -1,0 +1,60 @@
+// What the cluster tests need: the three nodes' contact points and how to kill/restart a node.
+import { inject } from 'vitest';
+import { killNode, restartNode } from '../cassandra/launcher.js';
+import { splitHostPort } from '../cassandra/contact-points.js';
+
+export interface ClusterTestEnv {
+  /** False when no cluster could be started (never with CI=true). */
+  available: boolean;
+  /** Why the cluster is unavailable. */
+  reason: string;
+  /** 'host:port' of each node. */
+  contactPoints: string[];
+  /** Launcher instance the nodes belong to (for kill/restart). */
+  instance: string;
+  /** Addresses of the launcher instance's nodes, node 1 first (empty if not a launcher instance). */
+  instanceAddresses: string[];
+  /** Data center of the nodes. */
+  localDataCenter: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    cqlwireCluster: ClusterTestEnv;
+  }
+}
+
+export const cluster: ClusterTestEnv = inject('cqlwireCluster');
+
+/** Address ('a.b.c.d') of contact point `i` (0-based). */
+export function addressOf(i: number): string {
+  return splitHostPort(cluster.contactPoints[i]!).host;
+}
+
+/** Launcher node index (1-based) of the node at `address`, or undefined if not ours. */
+export function nodeIndexOf(address: string): number | undefined {
+  const i = cluster.instanceAddresses.indexOf(address);
+  return i < 0 ? undefined : i + 1;
+}
+
+/** Whether nodes can be killed and restarted (the cluster is a launcher instance). */
+export const canKill = cluster.available && cluster.contactPoints.every((p) => nodeIndexOf(splitHostPort(p).host) !== undefined);
+
+/** SIGKILL the node at `address`. */
+export async function kill(address: string): Promise<void> {
+  const n = nodeIndexOf(address);
+  if (n === undefined) throw new Error(`${address} is not a node of launcher instance '${cluster.instance}'`);
+  await killNode(cluster.instance, n);
+}
+
+/** Start the node at `address` again and wait until it serves CQL and sees the ring. */
+export async function restart(address: string): Promise<void> {
+  const n = nodeIndexOf(address);
+  if (n === undefined) throw new Error(`${address} is not a node of launcher instance '${cluster.instance}'`);
+  await restartNode(cluster.instance, n);
+}
+
+/** Unique keyspace name for a test file. */
+export function keyspaceName(prefix: string): string {
+  return `${prefix}_${process.pid}_${Date.now().toString(36)}`.toLowerCase();
+}
