@@ -131,6 +131,12 @@ export interface FrameDecoderOptions {
    * v4 frame with that flag fails with `COMPRESSION`. v5 ignores the flag (spec §2.4.1.2).
    */
   compressor?: Compressor;
+  /**
+   * v4 bodies flagged `COMPRESSION` whose compressed size is at least this many bytes come out
+   * still compressed (flag kept), for the caller to decompress elsewhere, e.g. in a worker
+   * thread, with {@link decompressV4Body}. Default: never (every body is decompressed here).
+   */
+  deferDecompressionFrom?: number;
 }
 
 /**
@@ -145,6 +151,7 @@ export class FrameDecoder {
   private readonly queue = new ChunkQueue();
   private readonly maxFrameSize: number;
   private compressor: Compressor | undefined;
+  private readonly deferFrom: number;
   private readonly header = Buffer.alloc(FRAME_HEADER_LENGTH);
   /** Body length of the frame whose header is parsed (and still queued), or -1. */
   private bodyLength = -1;
@@ -153,6 +160,7 @@ export class FrameDecoder {
   constructor(options: FrameDecoderOptions = {}) {
     this.maxFrameSize = checkMaxFrameSize(options.maxFrameSize);
     this.compressor = options.compressor;
+    this.deferFrom = options.deferDecompressionFrom ?? Infinity;
   }
 
   /** Unconsumed bytes held (0 between whole frames: more means a frame is incomplete). */
@@ -229,6 +237,7 @@ export class FrameDecoder {
       if (this.compressor === undefined) {
         throw new ProtocolError(ProtocolErrorCode.COMPRESSION, 'compressed frame received but no compression was negotiated');
       }
+      if (frame.body.length >= this.deferFrom) return frame; // the caller decompresses it
       frame.body = decompressV4Body(this.compressor, frame.body, this.maxFrameSize);
       frame.flags &= ~FrameFlag.COMPRESSION;
     }

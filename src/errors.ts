@@ -130,3 +130,17 @@ export class UnexpectedResponseError extends DriverError {
     super(DriverErrorCode.UNEXPECTED_RESPONSE, message);
   }
 }
+
+/**
+ * An offload worker (`ClientOptions.offload`) crashed, exited or stopped answering while it
+ * decoded this request's response. The worker is replaced; other requests go on. The server
+ * did run the request (its response had arrived).
+ */
+export class WorkerFailedError extends DriverError {
+  /** What happened to the worker: it threw, exited, or did not answer in time. */
+  readonly reason: 'crashed' | 'exited' | 'hung' | 'terminated';
+  constructor(reason: 'crashed' | 'exited' | 'hung' | 'terminated', message: string, cause?: unknown) {
+    super(DriverErrorCode.WORKER_FAILED, message, cause === undefined ? undefined : { cause });
+    this.reason = reason;
+  }
+}

@@ -1,0 +1,273 @@
+// The offload stage: a pool of worker_threads that decompress and decode large RESULT frames,
+// so the event loop stays responsive while big pages arrive. Optional (ClientOptions.offload).
+import { createRequire } from 'node:module';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  FrameFlag,
+  Opcode,
+  ProtocolError,
+  decodeResponse,
+  type Frame,
+  type ProtocolErrorCode,
+  type ResponseEnvelope,
+} from '../../protocol/index.js';
+import { WorkerFailedError } from '../errors.js';
+import type { OffloadFault, OffloadJob, OffloadReply } from './messages.js';
+import { attachCellTable } from './rows.js';
+
+/** Public settings of the offload stage (`ClientOptions.offload`). */
+export interface OffloadOptions {
+  /** Worker threads. 0 decodes everything inline on the event loop (the default). */
+  readonly workers: number;
+  /** Frames whose body has at least this many bytes (compressed size) go to a worker. Default 256 KiB. */
+  readonly minBytes?: number;
+}
+
+/** What a fault-injection hook sees of a job. */
+export interface OffloadJobInfo {
+  /** Sequence number of the job in this pool, from 1. */
+  readonly seq: number;
+  /** Stream id of the frame. */
+  readonly stream: number;
+  /** Body size in bytes. */
+  readonly bytes: number;
+}
+
+/** Pool settings, including internal ones for tests and benchmarks. */
+export interface OffloadPoolOptions extends OffloadOptions {
+  /** A worker that holds jobs and answers none for this long is declared hung and replaced. Default 30000 ms. */
+  readonly hangTimeoutMs?: number;
+  /** @internal Tests: make the worker throw, exit or hang on chosen jobs. */
+  readonly faultInjection?: (job: OffloadJobInfo) => OffloadFault | undefined;
+}
+
+/** Default of {@link OffloadOptions.minBytes}. */
+export const DEFAULT_OFFLOAD_MIN_BYTES = 256 * 1024;
+const FRAME_HEADER_LENGTH = 9;
+
+interface Pending {
+  readonly resolve: (env: ResponseEnvelope) => void;
+  readonly reject: (err: Error) => void;
+  readonly version: number;
+  readonly opcode: number;
+}
+
+class Slot {
+  readonly jobs = new Map<number, Pending>();
+  /** Last time this worker answered or was handed work while idle. */
+  lastProgress = performance.now();
+  failed = false;
+  constructor(readonly worker: Worker) {}
+}
+
+// The worker file lies next to this module with the same extension: .js from dist/, .ts when
+// running from the sources (tsx, vitest). A .ts worker needs tsx in its own thread: Node 20 does
+// not apply `--import tsx` (module.register hooks) to workers, so a small CommonJS bootstrap
+// installs tsx's require hook and requires the worker (tsx compiles it to CommonJS).
+const workerPath = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+function startWorker(): Worker {
+  if (!workerPath.endsWith('.ts')) return new Worker(workerPath);
+  const tsxApi = createRequire(import.meta.url).resolve('tsx/cjs/api');
+  const bootstrap = `require(${JSON.stringify(tsxApi)}).register(); require(${JSON.stringify(workerPath)});`;
+  return new Worker(bootstrap, { eval: true });
+}
+
+/**
+ * A pool of decode workers. `decode(frame)` resolves with the response envelope, as
+ * `decodeResponse` would; for Rows results the cells are already located, so
+ * `decodeResultRows` builds the rows without walking them again. A worker that crashes, exits
+ * or hangs fails its jobs with {@link WorkerFailedError} and is replaced.
+ */
+export class OffloadPool {
+  /** Frames at least this large (body bytes) are offloaded. */
+  readonly minBytes: number;
+  private readonly slots: Slot[] = [];
+  private readonly hangTimeoutMs: number;
+  private readonly fault: OffloadPoolOptions['faultInjection'];
+  private nextId = 1;
+  private seq = 0;
+  private closed = false;
+  private watchdog: NodeJS.Timeout | null = null;
+  private idleWaiters: (() => void)[] = [];
+  /** Workers started so far, replacements included. */
+  started = 0;
+
+  constructor(options: OffloadPoolOptions) {
+    const workers = Math.floor(options.workers);
+    if (!(workers >= 1 && workers <= 64)) throw new RangeError(`offload.workers must be 1..64, got ${options.workers}`);
+    this.minBytes = Math.max(0, options.minBytes ?? DEFAULT_OFFLOAD_MIN_BYTES);
+    this.hangTimeoutMs = options.hangTimeoutMs ?? 30_000;
+    this.fault = options.faultInjection;
+    for (let i = 0; i < workers; i++) this.slots.push(this.spawn());
+  }
+
+  /** Number of workers. */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Jobs sent to workers and not answered yet. */
+  get pending(): number {
+    let n = 0;
+    for (const s of this.slots) n += s.jobs.size;
+    return n;
+  }
+
+  /** Whether a frame should go to a worker: a RESULT whose body is at least {@link minBytes}. */
+  accepts(frame: Frame): boolean {
+    return !this.closed && frame.opcode === Opcode.RESULT && frame.body.length >= this.minBytes;
+  }
+
+  /**
+   * Decompress (v4 frames still flagged `COMPRESSION`) and decode `frame` in a worker. Its body
+   * is transferred when it owns its ArrayBuffer, copied once otherwise; do not use it after.
+   */
+  decode(frame: Frame, maxFrameSize: number): Promise<ResponseEnvelope> {
+    return new Promise<ResponseEnvelope>((resolve, reject) => {
+      if (this.closed) {
+        reject(new WorkerFailedError('terminated', 'the offload pool is closed'));
+        return;
+      }
+      let slot = this.slots[0]!;
+      for (const s of this.slots) if (s.jobs.size < slot.jobs.size) slot = s;
+      const id = this.nextId++;
+      const body = frame.body;
+      let ab: ArrayBuffer;
+      let offset: number;
+      const buffer = body.buffer;
+      // Transfer only an ArrayBuffer that holds this frame alone (a reassembled frame); a view of
+      // a socket chunk or a segment payload shares its buffer with other bytes: copy it once.
+      if (buffer instanceof ArrayBuffer && body.byteLength >= 4096 && buffer.byteLength - body.byteLength <= FRAME_HEADER_LENGTH) {
+        ab = buffer;
+        offset = body.byteOffset;
+      } else {
+        ab = new ArrayBuffer(body.byteLength);
+        new Uint8Array(ab).set(body);
+        offset = 0;
+      }
+      const job: OffloadJob = {
+        id,
+        version: frame.version,
+        flags: frame.flags,
+        opcode: frame.opcode,
+        body: ab,
+        offset,
+        length: body.byteLength,
+        compressed: frame.version < 5 && (frame.flags & FrameFlag.COMPRESSION) !== 0,
+        maxFrameSize,
+        fault: this.fault?.({ seq: ++this.seq, stream: frame.stream, bytes: body.byteLength }),
+      };
+      if (slot.jobs.size === 0) {
+        slot.lastProgress = performance.now();
+        slot.worker.ref();
+      }
+      slot.jobs.set(id, { resolve, reject, version: frame.version, opcode: frame.opcode });
+      slot.worker.postMessage(job, [ab]);
+      this.startWatchdog();
+    });
+  }
+
+  /** Wait for the jobs in progress, then stop the workers. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.pending > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await this.terminateAll();
+  }
+
+  /** Stop the workers at once; jobs in progress fail with {@link WorkerFailedError}. */
+  async destroy(): Promise<void> {
+    this.closed = true;
+    for (const s of this.slots) this.failSlot(s, new WorkerFailedError('terminated', 'the offload pool was destroyed'), false);
+    await this.terminateAll();
+  }
+
+  private async terminateAll(): Promise<void> {
+    if (this.watchdog !== null) clearInterval(this.watchdog);
+    this.watchdog = null;
+    const slots = this.slots.splice(0);
+    await Promise.all(slots.map((s) => s.worker.terminate().catch(() => undefined)));
+  }
+
+  private spawn(): Slot {
+    const worker = startWorker();
+    this.started++;
+    const slot = new Slot(worker);
+    worker.unref();
+    worker.on('message', (reply: OffloadReply) => this.onReply(slot, reply));
+    worker.on('error', (err) => this.replace(slot, new WorkerFailedError('crashed', `offload worker crashed: ${err.message}`, err)));
+    worker.on('exit', (code) => this.replace(slot, new WorkerFailedError('exited', `offload worker exited with code ${code}`)));
+    return slot;
+  }
+
+  private onReply(slot: Slot, reply: OffloadReply): void {
+    const p = slot.jobs.get(reply.id);
+    if (p === undefined || slot.failed) return;
+    slot.jobs.delete(reply.id);
+    slot.lastProgress = performance.now();
+    if (slot.jobs.size === 0) slot.worker.unref();
+    if (reply.ok) {
+      try {
+        const body = Buffer.from(reply.body, reply.offset, reply.length);
+        const env = decodeResponse({ version: p.version, flags: reply.flags, opcode: p.opcode, body });
+        const m = env.message;
+        if (reply.cells !== undefined && m.opcode === Opcode.RESULT && m.result.kind === 'rows') attachCellTable(m.result, reply.cells);
+        p.resolve(env);
+      } catch (err) {
+        p.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    } else {
+      p.reject(new ProtocolError(reply.code as ProtocolErrorCode, reply.message));
+    }
+    this.checkIdle();
+  }
+
+  /** Fail a worker's jobs and start another in its place. */
+  private replace(slot: Slot, error: WorkerFailedError): void {
+    if (slot.failed) return;
+    this.failSlot(slot, error, true);
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) {
+      if (this.closed) this.slots.splice(i, 1);
+      else this.slots[i] = this.spawn();
+    }
+    this.checkIdle();
+  }
+
+  private failSlot(slot: Slot, error: WorkerFailedError, terminate: boolean): void {
+    slot.failed = true;
+    slot.worker.removeAllListeners('message');
+    slot.worker.on('error', () => undefined); // a late error of a dead worker goes nowhere
+    const jobs = [...slot.jobs.values()];
+    slot.jobs.clear();
+    if (terminate) void slot.worker.terminate().catch(() => undefined);
+    for (const p of jobs) p.reject(error);
+  }
+
+  private checkIdle(): void {
+    if (this.pending === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private startWatchdog(): void {
+    if (this.watchdog !== null) return;
+    const tick = Math.max(10, Math.min(1000, this.hangTimeoutMs / 4));
+    this.watchdog = setInterval(() => {
+      const now = performance.now();
+      let busy = false;
+      for (const s of [...this.slots]) {
+        if (s.jobs.size === 0) continue;
+        busy = true;
+        if (now - s.lastProgress > this.hangTimeoutMs) {
+          this.replace(s, new WorkerFailedError('hung', `offload worker did not answer for ${this.hangTimeoutMs} ms`));
+        }
+      }
+      if (!busy && this.watchdog !== null) {
+        clearInterval(this.watchdog);
+        this.watchdog = null;
+      }
+    }, tick);
+    this.watchdog.unref();
+  }
+}
