@@ -1,7 +1,7 @@
 // A scriptable, in-process CQL server for tests: speaks protocol v4 and v5 (segments, LZ4)
 // through protocol/, answers what a driver needs to connect, records every request, and
 // injects faults a real Cassandra cannot produce on demand.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import net from 'node:net';
 import {
   DataTypes,
@@ -193,6 +193,28 @@ export interface FakeServerOptions {
   readonly rules?: readonly FaultRule[];
   /** Values of the `system.local` row (data center, rack, cluster name...). */
   readonly local?: Partial<FakeLocalInfo>;
+  /** Other nodes reported in `system.peers` / `system.peers_v2`. Default none. */
+  readonly peers?: readonly FakePeer[];
+  /** Answer `system.peers_v2` like Cassandra 3.x: INVALID "unconfigured table". Default true. */
+  readonly peersV2?: boolean;
+}
+
+/** A node listed in `system.peers` / `system.peers_v2`. */
+export interface FakePeer {
+  /** Address clients connect to (`native_address` / `rpc_address`, and `peer`). */
+  readonly address: string;
+  /** Native port (`native_port` of peers_v2; peers v1 has no port column). */
+  readonly port: number;
+  /** `data_center`. Default `datacenter1`. */
+  readonly dataCenter?: string;
+  /** `rack`. Default `rack1`. */
+  readonly rack?: string;
+  /** `host_id`. Default a random UUID. */
+  readonly hostId?: string;
+  /** `tokens`. Default none. */
+  readonly tokens?: readonly string[];
+  /** `release_version`. Default `5.0.9`. */
+  readonly releaseVersion?: string;
 }
 
 /** The node identity the server reports in `system.local`. */
@@ -205,7 +227,7 @@ export interface FakeLocalInfo {
   readonly rack: string;
   /** `release_version`. */
   readonly releaseVersion: string;
-  /** `host_id` (UUID text). */
+  /** `host_id` (UUID text). Default a random UUID. */
   readonly hostId: string;
   /** `tokens`. */
   readonly tokens: readonly string[];
@@ -325,18 +347,23 @@ export class FakeServer {
   handler: FakeHandler | undefined;
 
   private readonly server: net.Server;
-  private readonly options: FakeServerOptions;
+  private readonly mutableOptions: { -readonly [K in keyof FakeServerOptions]: FakeServerOptions[K] };
   private readonly rules: RuleState[] = [];
   private readonly canned: { match: string | RegExp; reply: FakeReply | ((r: ReceivedRequest) => FakeReply) }[] = [];
   private readonly prepared = new Map<string, string>();
   private readonly statements: { match: string | RegExp; spec: { readonly variables?: readonly FakeColumn[]; readonly columns?: readonly FakeColumn[] } }[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly local: FakeLocalInfo;
+  private readonly peerIds = new Map<string, string>();
   private seq = 0;
   private closing: Promise<void> | null = null;
 
+  private get options(): FakeServerOptions {
+    return this.mutableOptions;
+  }
+
   private constructor(options: FakeServerOptions) {
-    this.options = options;
+    this.mutableOptions = { ...options };
     this.handler = options.handler;
     for (const r of options.rules ?? []) this.rules.push({ rule: r, matched: 0, applied: 0, removed: false });
     this.local = {
@@ -344,7 +371,7 @@ export class FakeServer {
       dataCenter: 'datacenter1',
       rack: 'rack1',
       releaseVersion: '5.0.9',
-      hostId: '2d5ef1d8-7f3a-4c5e-9a43-0a1b2c3d4e5f',
+      hostId: randomUUID(),
       tokens: ['0'],
       partitioner: 'org.apache.cassandra.dht.Murmur3Partitioner',
       ...options.local,
@@ -363,6 +390,27 @@ export class FakeServer {
       });
     });
     return s;
+  }
+
+  /**
+   * Start `count` servers on 127.0.0.1 that list each other in `system.peers(_v2)`, like the
+   * nodes of one cluster. `options(i)` adds per-node options (peers are filled in).
+   */
+  static async startCluster(count: number, options: (index: number) => FakeServerOptions = () => ({})): Promise<FakeServer[]> {
+    // Bind every port first, then tell each node about the others.
+    const servers: FakeServer[] = [];
+    for (let i = 0; i < count; i++) {
+      const o = options(i);
+      // Evenly spaced Murmur3 tokens, one per node, unless given.
+      const token = String(-(2n ** 63n) + (2n ** 64n / BigInt(count)) * BigInt(i));
+      servers.push(await FakeServer.start({ ...o, local: { tokens: [token], ...o.local }, peers: [] }));
+    }
+    const ids = servers.map((s) => s.local.hostId);
+    for (const [i, s] of servers.entries()) {
+      const others = servers.flatMap((o, j) => (j === i ? [] : [{ address: o.address, port: o.port, hostId: ids[j], dataCenter: o.local.dataCenter, rack: o.local.rack, tokens: o.local.tokens }]));
+      s.mutableOptions.peers = others;
+    }
+    return servers;
   }
 
   /** Port the server listens on. */
@@ -829,6 +877,10 @@ export class FakeServer {
     const peers = /\bFROM\s+system\.(peers_v2|peers)\b/i.exec(text);
     if (peers) {
       const v2 = peers[1] === 'peers_v2';
+      if (v2 && this.options.peersV2 === false) {
+        return errorReply({ kind: 'generic', code: ErrorCode.INVALID, message: 'unconfigured table peers_v2' });
+      }
+      const list = this.options.peers ?? [];
       return rowsReply(
         [
           { name: 'peer', type: DataTypes.inet },
@@ -842,9 +894,24 @@ export class FakeServer {
           { name: 'schema_version', type: DataTypes.uuid },
           { name: 'tokens', type: DataTypes.set(DataTypes.text) },
         ],
-        [],
+        list.map((p) => [
+          p.address,
+          ...(v2 ? [p.port] : []),
+          p.dataCenter ?? 'datacenter1',
+          p.hostId ?? (this.peerIds.get(`${p.address}:${p.port}`) ?? this.peerIds.set(`${p.address}:${p.port}`, randomUUID()).get(`${p.address}:${p.port}`)!),
+          p.address,
+          ...(v2 ? [p.port] : []),
+          p.rack ?? 'rack1',
+          p.releaseVersion ?? '5.0.9',
+          '00000000-0000-0000-0000-000000000001',
+          [...(p.tokens ?? [])],
+        ]),
         { keyspace: 'system', table: peers[1] },
       );
+    }
+    if (/^\s*SELECT\b[\s\S]*\bFROM\s+system_schema\.\w+/i.test(text)) {
+      // No user schema: every schema table is empty.
+      return { response: { opcode: Opcode.RESULT, result: { kind: 'rows', metadata: { columnCount: 0, columns: [] }, rowCount: 0, rowsContent: Buffer.alloc(0) } } };
     }
     return undefined;
   }

@@ -17,6 +17,7 @@ export type {
   FakeColumn,
   FakeHandler,
   FakeLocalInfo,
+  FakePeer,
   FakeReply,
   FakeServerOptions,
   FaultAction,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DataTypes, ErrorCode, EventType, Opcode, decodeRows, lz4Compressor, type Response } from '../../protocol/index.js';
 import { Client } from '../../src/client.js';
-import { errorInfo, errorReply, rowsReply } from '../../src/testing/index.js';
+import { FakeServer, errorInfo, errorReply, rowsReply } from '../../src/testing/index.js';
+import { ConstantReconnectionPolicy } from '../../src/policies.js';
 import { connect, defer, query, rejectionOf, startServer } from './helpers.js';
 
 describe('fake server behaviour drivers rely on', () => {
@@ -77,5 +78,37 @@ describe('fake server behaviour drivers rely on', () => {
     expect([...(local['tokens'] as Set<string>)]).toEqual(['-42', '42']);
     expect((await client.execute('SELECT * FROM system.peers')).rows).toEqual([]);
     expect((await client.execute('SELECT * FROM system.peers_v2')).rows).toEqual([]);
+  });
+});
+
+describe('a fake cluster', () => {
+  it('is discovered from one contact point; requests spread over its nodes and survive losing one', async () => {
+    const nodes = await FakeServer.startCluster(3);
+    for (const n of nodes) defer(() => n.close());
+    const client = await Client.connect({ contactPoints: [nodes[0]!.contactPoint], heartbeatIntervalMs: 0, reconnectionPolicy: new ConstantReconnectionPolicy(50) });
+    defer(() => client.close());
+    await expect.poll(() => Object.keys(client.metrics().hosts).sort()).toEqual(nodes.map((n) => n.contactPoint).sort());
+    const coordinators = new Set<string>();
+    for (let i = 0; i < 12; i++) coordinators.add((await client.execute('SELECT spread')).info.coordinator);
+    expect(coordinators.size).toBe(3);
+
+    await nodes[1]!.close(); // a node dies
+    const after = new Map<string, number>();
+    for (let i = 0; i < 12; i++) {
+      const page = await client.execute('SELECT survive', undefined, { idempotent: true });
+      after.set(page.info.coordinator, (after.get(page.info.coordinator) ?? 0) + 1);
+    }
+    expect([...after.keys()].sort()).toEqual([nodes[0]!.contactPoint, nodes[2]!.contactPoint].sort());
+  });
+
+  it('falls back to system.peers when peers_v2 is unknown (Cassandra 3.x)', async () => {
+    const server = await startServer({ peersV2: false, peers: [{ address: '127.0.0.1', port: 1, dataCenter: 'datacenter1' }] });
+    const client = await Client.connect({ contactPoints: [server.contactPoint], heartbeatIntervalMs: 0, port: 1 });
+    defer(() => client.destroy());
+    const peerQueries = server.requests.filter((r) => /system\.peers/.test(r.query ?? '')).map((r) => r.query);
+    expect(peerQueries[0]).toMatch(/system\.peers_v2/);
+    expect(peerQueries[1]).toMatch(/FROM system\.peers$/);
+    // The peer (no port column in peers v1) is known with the default port.
+    expect(Object.keys(client.metrics().hosts)).toContain('127.0.0.1:1');
   });
 });
