@@ -27,22 +27,34 @@ export interface ResultRow {
   readonly repeats?: number | null;
 }
 
-/** A row with every issue-7 field present (null unless given). */
-export function resultRow(fields: Partial<ResultRow> & Pick<ResultRow, 'suite' | 'scenario' | 'driver'>): ResultRow {
-  return {
-    concurrency: null,
-    compression: null,
-    workers: null,
-    opsPerSec: null,
-    rowsPerSec: null,
-    p50Ms: null,
-    p99Ms: null,
-    p999Ms: null,
-    cpuUsPerOp: null,
-    rssMb: null,
-    eventLoopP99Ms: null,
-    ...fields,
+/** Round for storage: 3 decimals below 1000, integers above (measurement noise is larger). */
+function round(v: number | null | undefined): number | null {
+  if (v === null || v === undefined) return null;
+  return Math.abs(v) >= 1000 ? Math.round(v) : Math.round(v * 1000) / 1000;
+}
+
+/** A row with every issue-7 field present, in the issue's order (null unless given). */
+export function resultRow(f: Partial<ResultRow> & Pick<ResultRow, 'suite' | 'scenario' | 'driver'>): ResultRow {
+  const row: ResultRow = {
+    suite: f.suite,
+    scenario: f.scenario,
+    driver: f.driver,
+    concurrency: f.concurrency ?? null,
+    compression: f.compression ?? null,
+    workers: f.workers ?? null,
+    opsPerSec: round(f.opsPerSec),
+    rowsPerSec: round(f.rowsPerSec),
+    p50Ms: round(f.p50Ms),
+    p99Ms: round(f.p99Ms),
+    p999Ms: round(f.p999Ms),
+    cpuUsPerOp: round(f.cpuUsPerOp),
+    rssMb: round(f.rssMb),
+    eventLoopP99Ms: round(f.eventLoopP99Ms),
   };
+  if (f.mbPerSec !== undefined) Object.assign(row, { mbPerSec: round(f.mbPerSec) });
+  if (f.opsPerSecMin !== undefined) Object.assign(row, { opsPerSecMin: round(f.opsPerSecMin), opsPerSecMax: round(f.opsPerSecMax) });
+  if (f.repeats !== undefined) Object.assign(row, { repeats: f.repeats });
+  return row;
 }
 
 /** The JSON file of a run. */
