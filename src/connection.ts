@@ -553,7 +553,13 @@ export class Connection {
     const stream = frame.stream;
     if (stream < 0) {
       if (frame.opcode === Opcode.EVENT && this.options.onEvent) {
-        const env = decodeResponse(frame);
+        let env: ResponseEnvelope;
+        try {
+          env = decodeResponse(frame);
+        } catch {
+          // A malformed event is dropped: frame boundaries are intact, requests carry on.
+          return;
+        }
         this.options.onEvent(env.message);
       }
       return;

@@ -283,6 +283,21 @@ export class FakeConnection {
     this.write(this.encode(-1, { response: event }));
   }
 
+  /**
+   * Send a frame with any stream id, opcode and body bytes (not validated), framed like any
+   * answer (v5 segments, v4 compression): e.g. a malformed EVENT on stream -1.
+   */
+  sendFrame(stream: number, opcode: number, body: Uint8Array, flags = 0): void {
+    const frame = Buffer.alloc(9 + body.length);
+    frame[0] = 0x80 | (this.version ?? 4);
+    frame[1] = flags;
+    frame.writeInt16BE(stream, 2);
+    frame[4] = opcode;
+    frame.writeUInt32BE(body.length, 5);
+    frame.set(body, 9);
+    this.write(this.frameBytes(frame));
+  }
+
   /** Close gracefully (FIN). */
   close(): void {
     this.socket.end();
@@ -725,17 +740,9 @@ export class FakeServer {
         conn.write(bytes);
         return;
       }
-      case 'rawBody': {
-        const frame = Buffer.alloc(9 + fault.body.length);
-        frame[0] = 0x80 | (conn.version ?? 4);
-        frame[1] = fault.flags ?? 0;
-        frame.writeInt16BE(req.stream, 2);
-        frame[4] = fault.opcode ?? Opcode.RESULT;
-        frame.writeUInt32BE(fault.body.length, 5);
-        frame.set(fault.body, 9);
-        conn.write(conn.frameBytes(frame));
+      case 'rawBody':
+        conn.sendFrame(req.stream, fault.opcode ?? Opcode.RESULT, fault.body, fault.flags ?? 0);
         return;
-      }
       default:
         this.send(conn, req.stream, reply);
     }

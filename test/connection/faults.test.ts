@@ -119,6 +119,19 @@ describe('faults a real server does not produce on demand', () => {
     expect((await conn.send(query('fine'))).message.opcode).toBe(Opcode.RESULT);
   });
 
+  it('a malformed EVENT is dropped; the connection and its requests carry on', async () => {
+    const server = await startServer();
+    server.addRule({ query: 'slow', action: { kind: 'delay', ms: 40 } });
+    const events: unknown[] = [];
+    const conn = await connect(server, { onEvent: (e) => events.push(e) });
+    const pending = conn.send(query('slow'));
+    server.connections[0]!.sendFrame(-1, Opcode.EVENT, Buffer.from([0, 12, 0x42])); // truncated [string]
+    server.connections[0]!.sendEvent({ opcode: Opcode.EVENT, event: { type: 'STATUS_CHANGE', change: 'UP', address: { address: '10.1.1.1', port: 9042 } } });
+    expect((await pending).message.opcode).toBe(Opcode.RESULT);
+    expect(conn.isOpen).toBe(true);
+    expect(events).toHaveLength(1);
+  });
+
   it('an answer on a stream id nobody waits for is ignored; the request times out, the connection lives on', async () => {
     for (const version of [4, 5] as const) {
       const server = await startServer();
