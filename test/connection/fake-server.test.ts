@@ -112,3 +112,26 @@ describe('a fake cluster', () => {
     expect(Object.keys(client.metrics().hosts)).toContain('127.0.0.1:1');
   });
 });
+
+describe('server events through the Client', () => {
+  it('STATUS_CHANGE DOWN takes a node out of query plans; UP brings it back', async () => {
+    const nodes = await FakeServer.startCluster(2);
+    for (const n of nodes) defer(() => n.close());
+    const client = await Client.connect({ contactPoints: [nodes[0]!.contactPoint], heartbeatIntervalMs: 0 });
+    defer(() => client.close());
+    await expect.poll(() => Object.keys(client.metrics().hosts).length).toBe(2);
+    const register = nodes.flatMap((n) => n.requestsOf(Opcode.REGISTER).map((r) => ({ n, r })))[0]!;
+    const control = register.n.connections[register.r.connection]!;
+    const other = nodes.find((n) => n !== register.n)!;
+    const coordinators = async (): Promise<Set<string>> => {
+      const seen = new Set<string>();
+      for (let i = 0; i < 8; i++) seen.add((await client.execute('SELECT e')).info.coordinator);
+      return seen;
+    };
+    expect((await coordinators()).size).toBe(2);
+    control.sendEvent({ opcode: Opcode.EVENT, event: { type: EventType.STATUS_CHANGE, change: 'DOWN', address: { address: other.address, port: other.port } } });
+    await expect.poll(async () => [...(await coordinators())]).toEqual([register.n.contactPoint]);
+    control.sendEvent({ opcode: Opcode.EVENT, event: { type: EventType.STATUS_CHANGE, change: 'UP', address: { address: other.address, port: other.port } } });
+    await expect.poll(async () => (await coordinators()).size).toBe(2);
+  });
+});
