@@ -257,6 +257,20 @@ describe('Client against fake servers', () => {
     expect(Buffer.compare(values[1] as Buffer, blob)).toBe(0);
   });
 
+  it('a hung node is detected by the heartbeat; requests fail typed, then succeed once it answers again', async () => {
+    const server = await startServer();
+    const c = await client([server], { heartbeatIntervalMs: 100, requestTimeoutMs: 0 });
+    await c.execute('warm');
+    const hang = server.addRule({ action: { kind: 'noReply' } });
+    const stuck = c.execute('stuck');
+    const e = await rejectionOf(stuck);
+    expect(e).toBeInstanceOf(ConnectionClosedError);
+    expect(e.message).toMatch(/heartbeat/);
+    hang.remove();
+    const page = await vi.waitFor(() => c.execute('recovered'), { timeout: 3000, interval: 25 });
+    expect(page.info.coordinator).toBe(server.contactPoint);
+  });
+
   it('probes v5 once per host: the pool\'s other connections reuse the negotiated v4', async () => {
     const server = await startServer({ versions: [4] });
     const c = await client([server], { connectionsPerHost: 3 });
