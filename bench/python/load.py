@@ -6,6 +6,7 @@ The Python counterpart of bench/client/load.ts: same arguments, same JSON line o
     bench/.venv/bin/python bench/python/load.py --driver async-cassandra|python-driver
         --host 127.0.0.1 --port P --op select|insert --concurrency C --seconds S
         [--warmup-seconds W] [--protocol 4|5] [--compression none|lz4]
+        [--row-factory named_tuple|tuple|dict]   (Python only; default: the driver's, named_tuple)
 
 Drivers:
   python-driver    the DataStax Python driver (cassandra-driver) alone. `concurrency` chains of
@@ -51,6 +52,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--warmup-seconds", default="2")
     p.add_argument("--protocol", default=None, choices=["4", "5"])
     p.add_argument("--compression", default="none", choices=["none", "lz4"])
+    # Not in load.ts: the driver's default named_tuple_factory builds a namedtuple class for
+    # every result, which dominates the cost of a one-row SELECT; `tuple` shows the driver without it.
+    p.add_argument("--row-factory", default="named_tuple", choices=["named_tuple", "tuple", "dict"])
     p.add_argument("--keyspace", default="bench")
     p.add_argument("--table", default="kv")
     return p.parse_args()
@@ -79,6 +83,15 @@ def cluster_options() -> dict:
 
 def statement_params(op: str) -> Callable[[int], tuple]:
     return (lambda k: (k,)) if op == "select" else (lambda k: (k, VALUE))
+
+
+def set_row_factory(session: Any) -> None:
+    """Sets the driver Session's row factory (legacy attribute: no execution profiles here)."""
+    from cassandra.query import dict_factory, named_tuple_factory, tuple_factory
+
+    factory = {"named_tuple": named_tuple_factory, "tuple": tuple_factory, "dict": dict_factory}[A.row_factory]
+    if session.row_factory is not factory:
+        session.row_factory = factory
 
 
 def percentile(sorted_values: List[float], q: float) -> float:
@@ -158,6 +171,7 @@ def python_driver_main(concurrency: int) -> dict:
     cluster = Cluster(**cluster_options())
     try:
         session = cluster.connect()
+        set_row_factory(session)
         prepared = session.prepare(SELECT_CQL if A.op == "select" else INSERT_CQL)
         session.execute(prepared, statement_params(A.op)(0), timeout=REQUEST_TIMEOUT_S)
         drive_callbacks(session, prepared, concurrency, float(A.warmup_seconds))
@@ -217,6 +231,8 @@ async def async_cassandra_main(concurrency: int) -> dict:
     cluster = AsyncCluster(**cluster_options())
     try:
         session = await cluster.connect()
+        # async-cassandra has no row-factory option: set it on the driver Session it wraps.
+        set_row_factory(session._session)
         prepared = await session.prepare(SELECT_CQL if A.op == "select" else INSERT_CQL)
         await session.execute(prepared, statement_params(A.op)(0), timeout=REQUEST_TIMEOUT_S)
         await drive_tasks(session, prepared, concurrency, float(A.warmup_seconds))
@@ -272,7 +288,8 @@ def result(driver_version: str, protocol_version: int, run: Run, elapsed: float,
         "cpuUsPerOp": cpu * 1e6 / ops if ops > 0 else 0.0,
         "rssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,  # KiB on Linux
         "eventLoopP99Ms": loop_p99,
-        # Extra (not in LoadResult): what ran underneath.
+        # Extra (not in LoadResult): the row factory and what ran underneath.
+        "rowFactory": A.row_factory,
         "runtime": f"{platform.python_implementation()} {platform.python_version()}, "
         f"cassandra-driver {pkg_version('cassandra-driver')} "
         f"({'Cython' if compiled else 'pure Python'}, {Cluster.connection_class.__name__})",
