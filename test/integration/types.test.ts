@@ -206,6 +206,11 @@ describe.each([5, 4] as const)('protocol v%i', (version) => {
       bl: Buffer.from([1, 2, 3]),
       dec: new BigDecimal(12345n, 0),
     });
+    // date from a Date (its UTC day), bigint from a Long-like { low, high } (npm long)
+    const k1 = base + 2101;
+    await client.execute('INSERT INTO scalars (k, d, bi) VALUES (?, ?, ?)', [k1, new Date('1950-03-04T23:59:59.999Z'), { low: -1, high: 0x7fffffff }], { prepare: true });
+    const row1 = (await client.execute('SELECT d, bi FROM scalars WHERE k = ?', [k1], { prepare: true })).one()!;
+    expect(row1).toStrictEqual({ d: LocalDate.of(1950, 3, 4), bi: 9223372036854775807n });
     // map from a plain object (text keys), vector<float> from an array of numbers, list from a Set
     const k2 = base + 5;
     await client.execute('INSERT INTO colls (k, mp, vf, li) VALUES (?, ?, ?, ?)', [k2, { a: 1, b: 2 }, [1, 2.5, -3], new Set([3, 4])], { prepare: true });
