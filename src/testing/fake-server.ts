@@ -371,6 +371,8 @@ export class FakeServer {
   private readonly local: FakeLocalInfo;
   private readonly peerIds = new Map<string, string>();
   private seq = 0;
+  private boundAddress = '';
+  private boundPort = 0;
   private closing: Promise<void> | null = null;
 
   private get options(): FakeServerOptions {
@@ -401,6 +403,9 @@ export class FakeServer {
       s.server.once('error', reject);
       s.server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
         s.server.removeListener('error', reject);
+        const bound = s.server.address() as net.AddressInfo;
+        s.boundAddress = bound.address;
+        s.boundPort = bound.port;
         resolve();
       });
     });
@@ -428,14 +433,14 @@ export class FakeServer {
     return servers;
   }
 
-  /** Port the server listens on. */
+  /** Port the server listens on (still readable after `close()`). */
   get port(): number {
-    return (this.server.address() as net.AddressInfo).port;
+    return this.boundPort;
   }
 
   /** Address the server listens on. */
   get address(): string {
-    return (this.server.address() as net.AddressInfo).address;
+    return this.boundAddress;
   }
 
   /** `address:port`, as a contact point. */
