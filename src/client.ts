@@ -5,7 +5,6 @@ import {
   EncodedValues,
   Opcode,
   UNSET,
-  decodeRows,
   encodeValue,
   guessDataType,
   sameDataType,
@@ -20,14 +19,17 @@ import {
 } from '../protocol/index.js';
 import { PlainTextAuthProvider, type AuthProvider } from './auth.js';
 import { loadLz4Napi } from './compression.js';
-import type { ConnectionResponse, SendOptions } from './connection.js';
+import type { ConnectionOptions, ConnectionResponse, SendOptions } from './connection.js';
 import { channels } from './diagnostics.js';
+import { withCallerStack } from './caller-stack.js';
 import { AbortedError, ClientClosedError, CqlwireError, InvalidArgumentError, NoHostAvailableError, QueueFullError, UnexpectedResponseError } from './errors.js';
 import { ControlConnection } from './control-connection.js';
 import { Host, type HostPoolOptions } from './host.js';
 import { Metadata } from './metadata.js';
 import { compositeKey } from './murmur3.js';
 import { RequestMetrics, type MetricsSnapshot } from './metrics.js';
+import { OffloadPool, type OffloadOptions } from './offload/pool.js';
+import { decodeResultRows } from './offload/rows.js';
 import {
   DefaultLoadBalancingPolicy,
   DefaultRetryPolicy,
@@ -115,8 +117,17 @@ export interface ClientOptions {
   readonly preparedCacheSize?: number;
   /** Largest frame accepted from the server. Default 256 MiB. */
   readonly maxFrameSize?: number;
+  /** Open each connection's socket yourself (proxies, tunnels, tests); TLS options are then not applied. */
+  readonly socketFactory?: ConnectionOptions['socketFactory'];
   /** Return 64-bit integers as this instead of bigint (e.g. `Long.fromBits` from npm `long`). */
   readonly int64?: 'bigint';
+  /**
+   * Decompress and decode large result pages in `workers` worker threads, so the event loop
+   * stays responsive: RESULT frames of at least `minBytes` (default 256 KiB) go to a worker,
+   * smaller ones are decoded inline. Default `{ workers: 0 }`: everything inline. Rows are the
+   * same either way.
+   */
+  readonly offload?: OffloadOptions;
   /**
    * Data center whose nodes the default load-balancing policy uses; other DCs are ignored.
    * Default: the data center of the first contact point that answers.
@@ -246,6 +257,7 @@ export class Client {
   private readonly prepared: PreparedCache;
   private readonly profiles = new Map<string, ResolvedOptions>();
   private readonly compressor: Compressor | null;
+  private readonly offload: OffloadPool | null;
   private currentKeyspace: string | undefined;
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -257,6 +269,11 @@ export class Client {
     this.currentKeyspace = options.keyspace;
     this.prepared = new PreparedCache(options.preparedCacheSize ?? 1000);
     this.compressor = options.compression === 'lz4' ? (loadLz4Napi() ?? lz4Compressor) : null;
+    const workers = options.offload?.workers ?? 0;
+    if (!(Number.isInteger(workers) && workers >= 0 && workers <= 64)) throw new InvalidArgumentError(`offload.workers must be an integer in 0..64, got ${workers}`);
+    const minBytes = options.offload?.minBytes;
+    if (minBytes !== undefined && !(Number.isFinite(minBytes) && minBytes >= 0)) throw new InvalidArgumentError(`offload.minBytes must be a number >= 0, got ${minBytes}`);
+    this.offload = workers > 0 ? new OffloadPool(options.offload!) : null;
     const base: ResolvedOptions = {
       sendOptions: { timeoutMs: options.requestTimeoutMs ?? 12_000 },
       consistency: toConsistency(options.consistency ?? 'LOCAL_ONE'),
@@ -289,6 +306,8 @@ export class Client {
         maxInFlight: options.maxRequestsPerConnection,
         maxQueued: options.maxQueuedPerConnection,
         maxFrameSize: options.maxFrameSize,
+        offload: this.offload,
+        socketFactory: options.socketFactory,
         onEvent: (event) => this.control?.onEvent(event),
       },
     };
@@ -404,7 +423,11 @@ export class Client {
   /** Switch every connection to `keyspace`. */
   async useKeyspace(keyspace: string): Promise<void> {
     this.ensureOpen();
-    await Promise.all([...this.hostMap.values()].filter((h) => h.isUp).map((h) => h.useKeyspace(keyspace)));
+    try {
+      await Promise.all([...this.hostMap.values()].filter((h) => h.isUp).map((h) => h.useKeyspace(keyspace)));
+    } catch (err) {
+      throw withCallerStack(err);
+    }
     this.currentKeyspace = keyspace;
   }
 
@@ -442,12 +465,17 @@ export class Client {
     this.ensureOpen();
     const keyspace = options.keyspace ?? this.currentKeyspace;
     const key = PreparedCache.key(keyspace, query);
-    const cached = this.prepared.get(key);
-    if (cached) return cached;
-    const promise = this.prepareOnPlan(query, options);
-    this.prepared.set(key, promise);
-    promise.catch(() => this.prepared.delete(key));
-    return promise;
+    let promise = this.prepared.get(key);
+    if (!promise) {
+      promise = this.prepareOnPlan(query, options);
+      this.prepared.set(key, promise);
+      promise.catch(() => this.prepared.delete(key));
+    }
+    try {
+      return await promise;
+    } catch (err) {
+      throw withCallerStack(err);
+    }
   }
 
   /** Run statements as one batch: logged (default), unlogged or counter. */
@@ -536,7 +564,7 @@ export class Client {
     if (this.closing) return this.closing;
     this.closed = true;
     this.control?.close();
-    this.closing = Promise.all([...this.hostMap.values()].map((h) => h.close())).then(() => undefined);
+    this.closing = Promise.all([...this.hostMap.values()].map((h) => h.close())).then(() => this.offload?.close());
     return this.closing;
   }
 
@@ -545,6 +573,7 @@ export class Client {
     this.closed = true;
     this.control?.close();
     for (const h of this.hostMap.values()) h.destroy(error);
+    void this.offload?.destroy();
     this.closing ??= Promise.resolve();
   }
 
@@ -660,7 +689,7 @@ export class Client {
       }
       columns ??= ps.resultColumns;
     }
-    const decoded = decodeRows(rows, columns ?? NO_COLUMNS) as R[];
+    const decoded = decodeResultRows(rows, columns ?? NO_COLUMNS) as R[];
     const next = rows.metadata.pagingState ?? null;
     const fetchNext =
       next !== null && query !== null && options !== null ? (state: Buffer): Promise<ResultPage<R>> => this.executePage<R>(query, params, options, state) : null;
@@ -967,24 +996,4 @@ function bindPrepared(ps: PreparedStatement, params: Params | undefined): Encode
 
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
-}
-
-/**
- * Append the caller's async stack to an error raised on the event loop. Captured only on
- * failure: inside this catch, V8's async stack traces still lead back to the user's await,
- * so success costs nothing.
- */
-function withCallerStack(err: unknown): unknown {
-  if (!(err instanceof Error)) return err;
-  const holder: { stack?: string } = {};
-  Error.captureStackTrace(holder, withCallerStack);
-  const lines = (holder.stack ?? '').split('\n').slice(1).join('\n');
-  if (lines && !(err.stack ?? '').includes('--- awaited at ---')) {
-    try {
-      Object.defineProperty(err, 'stack', { value: `${err.stack ?? `${err.name}: ${err.message}`}\n    --- awaited at ---\n${lines}`, configurable: true, writable: true });
-    } catch {
-      // a frozen error keeps its own stack
-    }
-  }
-  return err;
 }

@@ -10,6 +10,9 @@ import {
   Writer,
   compressV4Body,
   decodeResponse,
+  decompressV4Body,
+  DEFAULT_MAX_FRAME_SIZE,
+  FrameFlag,
   encodeSegments,
   writeRequestFrame,
   type Compressor,
@@ -30,6 +33,7 @@ import {
   RequestTimeoutError,
   UnexpectedResponseError,
 } from './errors.js';
+import type { OffloadPool } from './offload/pool.js';
 import { toServerError } from './server-errors.js';
 import { StreamIdPool } from './stream-ids.js';
 
@@ -75,6 +79,8 @@ export interface ConnectionOptions {
   readonly onClose?: (conn: Connection, error: Error | undefined) => void;
   /** Open the socket yourself (tests, proxies). */
   readonly socketFactory?: (host: string, port: number) => net.Socket;
+  /** Decode large RESULT frames in this worker pool (see `ClientOptions.offload`). */
+  readonly offload?: OffloadPool | null;
 }
 
 /** Per-request options at the connection level. */
@@ -161,7 +167,8 @@ export class Connection {
     this.pending = new Array<PendingRequest | undefined>(maxInFlight);
     this.maxQueued = options.maxQueued ?? 16384;
     this.defaultTimeoutMs = options.requestTimeoutMs ?? 12_000;
-    this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize });
+    // With offload, large compressed v4 bodies leave the decoder compressed: a worker inflates them.
+    this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize, deferDecompressionFrom: options.offload?.minBytes });
     this.keyspace = options.keyspace;
   }
 
@@ -551,6 +558,25 @@ export class Connection {
 
   private onFrame(frame: Frame): void {
     const stream = frame.stream;
+    const offload = this.options.offload;
+    if (offload != null && stream >= 0 && offload.accepts(frame)) {
+      const p = this.pending[stream];
+      if (p !== undefined && !p.done) {
+        // The answer is here: the stream id is free again at once; the request resolves when
+        // the worker is done, while other streams go on inline.
+        this.pending[stream] = undefined;
+        this.ids.release(stream);
+        this.finish(p);
+        this.offloadFrame(offload, p, frame);
+        this.pumpWaiting();
+        return;
+      }
+    }
+    if (frame.version < 5 && (frame.flags & FrameFlag.COMPRESSION) !== 0) {
+      // Left compressed by the decoder for a worker (deferDecompressionFrom), yet decoded here.
+      frame.body = decompressV4Body(this.options.compressor!, frame.body, this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+      frame.flags &= ~FrameFlag.COMPRESSION;
+    }
     if (stream < 0) {
       if (frame.opcode === Opcode.EVENT && this.options.onEvent) {
         let env: ResponseEnvelope;
@@ -588,6 +614,19 @@ export class Connection {
       }
     }
     this.pumpWaiting();
+  }
+
+  private offloadFrame(offload: OffloadPool, p: PendingRequest, frame: Frame): void {
+    const host = this.hostId;
+    offload.decode(frame, this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE).then(
+      (env) => {
+        if (env.message.opcode === Opcode.ERROR) p.reject(toServerError(env.message, host));
+        else p.resolve({ ...env, host });
+      },
+      (err: unknown) => {
+        p.reject(CqlwireError.is(err) ? err : new ProtocolError(ProtocolErrorCode.MALFORMED, `cannot decode the response: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+      },
+    );
   }
 
   private pumpWaiting(): void {

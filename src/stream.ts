@@ -1,3 +1,4 @@
+import { withCallerStack } from './caller-stack.js';
 import { AbortedError, InvalidArgumentError } from './errors.js';
 import type { ResultPage, Row } from './result.js';
 
@@ -77,7 +78,13 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
     pending.catch(() => undefined);
     try {
       while (pending !== null) {
-        const page: ResultPage<R> = await pending;
+        let page: ResultPage<R>;
+        try {
+          page = await pending;
+        } catch (err) {
+          // Here the async stack still leads to the consumer's `for await`: keep it in the error.
+          throw withCallerStack(err);
+        }
         pending = null;
         checkAbort();
         this.pagesSeen++;

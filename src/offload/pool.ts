@@ -94,6 +94,8 @@ export class OffloadPool {
   private idleWaiters: (() => void)[] = [];
   /** Workers started so far, replacements included. */
   started = 0;
+  /** Jobs answered by a worker so far (decoded or failed with a protocol error). */
+  completed = 0;
 
   constructor(options: OffloadPoolOptions) {
     const workers = Math.floor(options.workers);
@@ -207,6 +209,7 @@ export class OffloadPool {
     if (p === undefined || slot.failed) return;
     slot.jobs.delete(reply.id);
     slot.lastProgress = performance.now();
+    this.completed++;
     if (slot.jobs.size === 0) slot.worker.unref();
     if (reply.ok) {
       try {
