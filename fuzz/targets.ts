@@ -16,6 +16,7 @@ import {
   Writer,
   compileDecoder,
   compressV4Body,
+  crc24,
   decodeRequest,
   decodeResponse,
   decodeRows,
@@ -32,6 +33,7 @@ import {
   readTypeOption,
   rowsByteLength,
   rowsResultFromValues,
+  segmentCrc32,
   toMarshalType,
   writeRequestFrame,
   writeResponseFrame,
@@ -275,13 +277,34 @@ export const frameTarget: FuzzTarget = {
 };
 
 /**
+ * Recompute every segment checksum of a (mutated) segment stream in place, so mutations of
+ * lengths, flags and (compressed) payloads get past the CRCs to the code behind them.
+ */
+function reseal(input: Buffer, compressed: boolean): Buffer {
+  const b = Buffer.from(input);
+  const headerLength = compressed ? 8 : 6;
+  const covered = compressed ? 5 : 3;
+  let at = 0;
+  while (at + headerLength <= b.length) {
+    b.writeUIntLE(crc24(b, at, at + covered), at + covered, 3);
+    const payloadLength = b[at]! | (b[at + 1]! << 8) | ((b[at + 2]! & 1) << 16);
+    const end = at + headerLength + payloadLength;
+    if (end + 4 > b.length) break;
+    b.writeUInt32LE(segmentCrc32(b, at + headerLength, end), end);
+    at = end + 4;
+  }
+  return b;
+}
+
+/**
  * `segment`: SegmentDecoder (v5 framing). Input: [mode][bytes]; bit 0 = LZ4 segments, bit 1 =
  * the bytes are frame bytes to be wrapped in valid segments first (reaches the frame splitting
- * behind the checksums), the rest seeds the chunk split.
+ * behind the checksums), bit 2 = recompute the checksums of the (mutated) segments, the rest
+ * seeds the chunk split.
  */
 export const segmentTarget: FuzzTarget = {
   name: 'segment',
-  description: 'SegmentDecoder + message decoders; [mode: bit0 lz4, bit1 wrap bytes in valid segments, rest split seed][bytes]',
+  description: 'SegmentDecoder + message decoders; [mode: bit0 lz4, bit1 wrap bytes in valid segments, bit2 recompute CRCs, rest split seed][bytes]',
   seeds() {
     const out: Buffer[] = [];
     const frames = [
@@ -300,7 +323,8 @@ export const segmentTarget: FuzzTarget = {
       const m = compress ? MODE_COMPRESS : 0;
       out.push(Buffer.concat([Buffer.of(m), ...encodeSegments(frames, { compressor })]));
       out.push(Buffer.concat([Buffer.of(m | 4), ...encodeSegments(frames.slice(10, 14), { compressor })]));
-      out.push(Buffer.concat([Buffer.of(m | 8), ...encodeSegments([big], { compressor })]));
+      out.push(Buffer.concat([Buffer.of(m | 4 | 8), ...encodeSegments([big], { compressor })]));
+      out.push(Buffer.concat([Buffer.of(m | 16), ...encodeSegments([big], { compressor })]));
       out.push(Buffer.concat([Buffer.of(m | 2), ...frames.slice(0, 12)]));
     }
     return out;
@@ -311,9 +335,10 @@ export const segmentTarget: FuzzTarget = {
     const compressor = mode & MODE_COMPRESS ? lz4Compressor : undefined;
     let data = input.subarray(1);
     if (mode & 2) data = Buffer.concat(encodeSegments(data, { compressor }));
+    else if (mode & 4) data = reseal(data, compressor !== undefined);
     const dec = new SegmentDecoder({ compressor, maxFrameSize: 1 << 20 });
     const seen: string[] = [];
-    for (const c of chunksOf(data, mode >>> 2)) {
+    for (const c of chunksOf(data, mode >>> 3)) {
       dec.push(c);
       drain(dec, seen);
     }
