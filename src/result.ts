@@ -63,9 +63,19 @@ export class ResultPage<R = Row> implements Iterable<R> {
     return this.rows.length > 0 ? this.rows[0]! : null;
   }
 
-  /** The rows of this page (a copy of the array). */
-  all(): R[] {
-    return this.rows.slice();
+  /**
+   * Every row of the result: this page's rows followed by those of every later page, fetched
+   * one page after another (mind memory for big results; `client.stream()` iterates lazily).
+   * A new array each call.
+   */
+  async all(): Promise<R[]> {
+    const out = this.rows.slice();
+    let page = await this.nextPage();
+    while (page !== null) {
+      for (const row of page.rows) out.push(row);
+      page = await page.nextPage();
+    }
+    return out;
   }
 
   /** For lightweight transactions: the `[applied]` column of the first row (true when there is none). */

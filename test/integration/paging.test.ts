@@ -328,10 +328,16 @@ describe('results', () => {
     ]);
     expect(page.rowCount).toBe(3);
     expect(page.one()).toStrictEqual({ k: 1, v: 'v1' });
-    const all = page.all();
+    const all = await page.all();
     expect(all).toStrictEqual(page.rows);
     all.pop();
     expect(page.rows.length).toBe(3); // all() is a copy
+    // all() fetches the pages after this one too
+    const first = await client.execute('SELECT k, v FROM small WHERE k IN (1, 2, 3)', [], { fetchSize: 2 });
+    expect(first.rows).toHaveLength(2);
+    expect(first.hasMorePages).toBe(true);
+    expect((await first.all()).map((r) => r['k'])).toStrictEqual([1, 2, 3]);
+    expect(first.rows).toHaveLength(2);
     expect([...page]).toStrictEqual(page.rows);
     expect(page.columns).toStrictEqual([
       { keyspace: KS, table: 'small', name: 'k', type: { kind: 'int' } },
