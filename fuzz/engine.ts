@@ -239,7 +239,17 @@ export function runOne(target: FuzzTarget, input: Buffer, limits: CaseLimits = D
     if (!c.ok) return { label: 'crash', crash: { target: target.name, kind: c.kind, input, detail: c.detail } };
     label = c.label;
   }
-  const ms = performance.now() - t0;
+  let ms = performance.now() - t0;
+  if (ms > limits.maxCaseMs) {
+    // A GC pause or a busy machine can stall any case once: slow only if it is slow again.
+    const t1 = performance.now();
+    try {
+      target.exec(input);
+    } catch {
+      // outcome already judged above
+    }
+    ms = Math.min(ms, performance.now() - t1);
+  }
   if (ms > limits.maxCaseMs) {
     return {
       label,
