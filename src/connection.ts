@@ -181,7 +181,7 @@ export class Connection {
       return first;
     } catch (err) {
       first.destroy(err instanceof Error ? err : new Error(String(err)));
-      if (pinned !== undefined || !isVersionRejection(err)) throw err;
+      if (pinned !== undefined || !isVersionRejection(err)) throw first.handshakeError(err);
     }
     const second = new Connection(options);
     try {
@@ -189,8 +189,16 @@ export class Connection {
       return second;
     } catch (err) {
       second.destroy(err instanceof Error ? err : new Error(String(err)));
-      throw err;
+      throw second.handshakeError(err);
     }
+  }
+
+  /** A handshake that timed out or lost its socket is a failure to connect: ConnectError, cause kept. */
+  private handshakeError(err: unknown): unknown {
+    if (err instanceof RequestTimeoutError || err instanceof ConnectionClosedError) {
+      return new ConnectError(this.hostId, `handshake failed: ${err.message}`, err);
+    }
+    return err;
   }
 
   /** Requests sent and not yet answered (orphaned ones included). */

@@ -3,6 +3,7 @@ import { ErrorCode, Opcode, lz4Compressor } from '../../protocol/index.js';
 import { errorInfo, errorReply } from '../../src/testing/index.js';
 import { PlainTextAuthProvider } from '../../src/auth.js';
 import { Connection } from '../../src/connection.js';
+import { ConnectError } from '../../src/errors.js';
 import { ServerError } from '../../src/server-errors.js';
 import { connect, query, rejectionOf, startServer } from './helpers.js';
 
@@ -89,6 +90,21 @@ describe('handshake against the fake server', () => {
     expect(bad.code).toBe('ERR_SERVER_AUTHENTICATION');
     const none = await rejectionOf(Connection.open({ host: server.address, port: server.port, heartbeatIntervalMs: 0 }));
     expect(none.code).toBe('ERR_AUTH');
+  });
+
+  it.each([
+    ['never answers OPTIONS', Opcode.OPTIONS, 'noReply', 'ERR_REQUEST_TIMEOUT'],
+    ['closes on STARTUP', Opcode.STARTUP, 'close', 'ERR_CONNECTION_CLOSED'],
+    ['resets on STARTUP', Opcode.STARTUP, 'reset', 'ERR_CONNECTION_CLOSED'],
+  ] as const)('a server that %s fails the open with ConnectError (cause kept)', async (_name, opcode, kind, causeCode) => {
+    const server = await startServer({ rules: [{ opcode, action: { kind } }] });
+    const t0 = performance.now();
+    const err = await rejectionOf(Connection.open({ host: server.address, port: server.port, connectTimeoutMs: 80, heartbeatIntervalMs: 0 }));
+    expect(err).toBeInstanceOf(ConnectError);
+    expect(err.code).toBe('ERR_CONNECT_FAILED');
+    expect((err.cause as { code?: string }).code).toBe(causeCode);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(server.connections).toHaveLength(1); // no v4 retry for a non-version failure
   });
 
   it('reports connection refused as ConnectError', async () => {
