@@ -332,6 +332,8 @@ export interface FuzzReport {
 }
 
 const MAX_POOL = 4096;
+/** Bytes the pool may hold: kept well under the memory limit. */
+const MAX_POOL_BYTES = 64 * 1024 * 1024;
 
 /**
  * Fuzz one target until the budget is spent or a crash is found: start from the seeds and
@@ -349,6 +351,7 @@ export function fuzzTarget(target: FuzzTarget, opts: FuzzOptions): FuzzReport {
     pool.push(s);
   }
   const seen = new Set<string>();
+  let poolBytes = pool.reduce((n, b) => n + b.length, 0);
   const baseline = memoryMb();
   const deadline = performance.now() + opts.ms;
   let cases = 0;
@@ -360,7 +363,10 @@ export function fuzzTarget(target: FuzzTarget, opts: FuzzOptions): FuzzReport {
     if (crash !== undefined) return crash;
     if (!seen.has(label)) {
       seen.add(label);
-      if (pool.length < MAX_POOL) pool.push(input);
+      if (pool.length < MAX_POOL && poolBytes + input.length <= MAX_POOL_BYTES) {
+        pool.push(input);
+        poolBytes += input.length;
+      }
     }
     if ((cases & 31) === 0) {
       const grown = memoryMb() - baseline;
