@@ -109,19 +109,27 @@ export class ControlConnection {
     }
   }
 
-  /** Whether every up node reports the same schema version now. */
+  /**
+   * Whether every up node reports the same schema version now. Each node is asked itself
+   * (its own system.local): system.peers on one node follows gossip and can lag behind a DDL
+   * another node just coordinated. A node that does not answer is left out (it is going down).
+   */
   async schemaAgrees(): Promise<boolean> {
-    const local = await this.query("SELECT schema_version FROM system.local WHERE key = 'local'");
-    const peers = await this.queryPeers('schema_version');
     const versions = new Set<string>();
-    const v = local[0]?.['schema_version'];
-    if (v !== null && v !== undefined) versions.add(String(v));
-    for (const p of peers) {
-      const host = this.hooks.getHost(this.peerId(p));
-      if (host !== undefined && !host.isUp) continue;
-      const pv = p['schema_version'];
-      if (pv !== null && pv !== undefined) versions.add(String(pv));
-    }
+    await Promise.all(
+      this.hooks.hosts().map(async (h) => {
+        if (!h.isUp) return;
+        try {
+          const b = h.borrow();
+          const conn = b instanceof Promise ? await b : b;
+          const rows = await this.queryOn(conn, "SELECT schema_version FROM system.local WHERE key = 'local'");
+          const v = rows[0]?.['schema_version'];
+          if (v !== null && v !== undefined) versions.add(String(v));
+        } catch {
+          // unreachable now: not part of the agreement
+        }
+      }),
+    );
     return versions.size <= 1;
   }
 
@@ -269,6 +277,10 @@ export class ControlConnection {
   private async query(cql: string): Promise<Rows> {
     const conn = this.conn;
     if (conn === undefined || !conn.isOpen) throw new ConnectError(this.current?.id ?? 'control', 'no control connection');
+    return this.queryOn(conn, cql);
+  }
+
+  private async queryOn(conn: Connection, cql: string): Promise<Rows> {
     const r = await conn.send({ opcode: Opcode.QUERY, query: cql, params: { consistency: Consistency.ONE } }, { timeoutMs: this.hooks.timeoutMs });
     const m = r.message;
     if (m.opcode !== Opcode.RESULT || m.result.kind !== 'rows') return [];
@@ -296,11 +308,6 @@ export class ControlConnection {
     const port = typeof p['native_port'] === 'number' ? p['native_port'] : this.hooks.defaultPort;
     if (address === undefined) return { address, port };
     return this.hooks.translator.translate(address, port);
-  }
-
-  private peerId(p: Readonly<Record<string, unknown>>): string {
-    const { address, port } = this.peerAddress(p);
-    return `${address}:${port}`;
   }
 }
 

@@ -51,7 +51,7 @@ export async function kill(address: string): Promise<void> {
 export async function restart(address: string): Promise<void> {
   const n = nodeIndexOf(address);
   if (n === undefined) throw new Error(`${address} is not a node of launcher instance '${cluster.instance}'`);
-  await restartNode(cluster.instance, n);
+  await restartNode(cluster.instance, n, { timeoutMs: Number(process.env.CQLWIRE_START_TIMEOUT_MS) || 300_000 });
 }
 
 /** Unique keyspace name for a test file. */
