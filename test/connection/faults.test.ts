@@ -45,7 +45,7 @@ describe('faults a real server does not produce on demand', () => {
   it('a heartbeat keeps an idle connection open when the server answers', async () => {
     const server = await startServer();
     const conn = await connect(server, { heartbeatIntervalMs: 60 });
-    await sleep(300);
+    await sleep(500); // ~4 heartbeats (one per ~100 ms: 60 ms idle, checked every 50 ms)
     expect(conn.isOpen).toBe(true);
     expect(server.requestsOf(Opcode.OPTIONS).length).toBeGreaterThanOrEqual(3);
   });
