@@ -249,6 +249,64 @@ describe('lifecycle', () => {
     await expect(client.execute('SELECT key FROM system.local')).rejects.toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
   });
 
+  it('close() also waits for requests still queued for a stream id', async () => {
+    const client = await connect({ connectionsPerHost: 1, maxRequestsPerConnection: 2 });
+    const conn = connectionOf(client);
+    const all = Array.from({ length: 60 }, (_, c) => client.execute(`SELECT c FROM ${KS}.wide WHERE p = 1 AND c = ?`, [c]));
+    expect(conn.queued).toBe(58);
+    await client.close();
+    expect((await Promise.all(all)).map((r) => r.one()?.['c'])).toEqual(Array.from({ length: 60 }, (_, c) => c));
+  });
+
+  it('close() twice, and destroy() after close(), are harmless', async () => {
+    const client = await connect();
+    await Promise.all([client.close(), client.close()]);
+    client.destroy();
+    await client.close();
+    await expect(client.execute('SELECT key FROM system.local')).rejects.toBeInstanceOf(ClientClosedError);
+  });
+
+  it('heartbeat: an idle connection sends OPTIONS and stays open', async () => {
+    const client = await connect({ connectionsPerHost: 1, heartbeatIntervalMs: 100 });
+    try {
+      const conn = connectionOf(client);
+      const w0 = conn.bytesWritten;
+      const r0 = conn.bytesRead;
+      await new Promise((r) => setTimeout(r, 700));
+      expect(conn.bytesWritten).toBeGreaterThan(w0); // OPTIONS went out...
+      expect(conn.bytesRead).toBeGreaterThan(r0); // ...and SUPPORTED came back
+      expect(conn.isOpen).toBe(true);
+      expect(conn.inFlight).toBe(0);
+      expect((await client.execute('SELECT key FROM system.local')).one()).toEqual({ key: 'local' });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('`USE ks` through execute() switches the client and its connections', async () => {
+    const client = await connect({ connectionsPerHost: 1 });
+    try {
+      const r = await client.execute(`USE ${KS2}`);
+      expect(r.rows).toEqual([]);
+      expect(client.keyspace).toBe(KS2);
+      expect((await client.execute('SELECT where_am_i FROM marker WHERE k = 1')).one()).toEqual({ where_am_i: KS2 });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('failed connects (TLS, auth, refused, unknown keyspace) leave no socket behind', async () => {
+    await new Promise((r) => setTimeout(r, 100));
+    const before = handles();
+    const attempts: Partial<ClientOptions>[] = [{ tls: true }, { contactPoints: ['127.0.0.1:1'] }, { keyspace: 'no_such_keyspace_cqlwire' }, { protocolVersion: 4, keyspace: 'no_such_keyspace_cqlwire' }];
+    for (const extra of attempts) {
+      await expect(connect(extra)).rejects.toMatchObject({ code: 'ERR_NO_HOST_AVAILABLE' });
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(handles()['TCPSocketWrap'] ?? 0).toBe(before['TCPSocketWrap'] ?? 0);
+    expect(handles()['TLSWrap'] ?? 0).toBe(before['TLSWrap'] ?? 0);
+  });
+
   it('leaves no socket or timer behind after close()', async () => {
     // Sockets of clients destroyed by earlier tests are released asynchronously: let them go.
     await new Promise((r) => setTimeout(r, 100));
