@@ -45,5 +45,10 @@ export interface OffloadFailed {
   readonly message: string;
 }
 
+/** Worker → main, once: the worker is loaded and listening. */
+export interface OffloadReady {
+  readonly ready: true;
+}
+
 /** Any worker reply. */
-export type OffloadReply = OffloadDone | OffloadFailed;
+export type OffloadReply = OffloadDone | OffloadFailed | OffloadReady;

@@ -46,6 +46,8 @@ export interface OffloadPoolOptions extends OffloadOptions {
 /** Default of {@link OffloadOptions.minBytes}. */
 export const DEFAULT_OFFLOAD_MIN_BYTES = 256 * 1024;
 const FRAME_HEADER_LENGTH = 9;
+/** Time a new worker gets to load (from the TypeScript sources under tsx it compiles first). */
+const STARTUP_GRACE_MS = 30_000;
 
 interface Pending {
   readonly resolve: (env: ResponseEnvelope) => void;
@@ -56,8 +58,10 @@ interface Pending {
 
 class Slot {
   readonly jobs = new Map<number, Pending>();
-  /** Last time this worker answered or was handed work while idle. */
+  /** Last time this worker answered, became ready, or was handed work while idle. */
   lastProgress = performance.now();
+  /** The worker has loaded its code (its start-up is not counted as a hang). */
+  ready = false;
   failed = false;
   constructor(readonly worker: Worker) {}
 }
@@ -205,6 +209,11 @@ export class OffloadPool {
   }
 
   private onReply(slot: Slot, reply: OffloadReply): void {
+    if ('ready' in reply) {
+      slot.ready = true;
+      slot.lastProgress = performance.now();
+      return;
+    }
     const p = slot.jobs.get(reply.id);
     if (p === undefined || slot.failed) return;
     slot.jobs.delete(reply.id);
@@ -262,7 +271,7 @@ export class OffloadPool {
       for (const s of [...this.slots]) {
         if (s.jobs.size === 0) continue;
         busy = true;
-        if (now - s.lastProgress > this.hangTimeoutMs) {
+        if (now - s.lastProgress > this.hangTimeoutMs + (s.ready ? 0 : STARTUP_GRACE_MS)) {
           this.replace(s, new WorkerFailedError('hung', `offload worker did not answer for ${this.hangTimeoutMs} ms`));
         }
       }

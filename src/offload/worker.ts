@@ -58,3 +58,4 @@ function handle(job: OffloadJob): void {
 }
 
 port.on('message', handle);
+port.postMessage({ ready: true } satisfies OffloadReply);
