@@ -26,8 +26,11 @@ export type CrashKind = 'exception' | 'masked-exception' | 'slow' | 'memory' | '
 
 /** A crashing input and what went wrong. */
 export interface Crash {
+  /** Name of the target that crashed. */
   readonly target: string;
+  /** What went wrong. */
   readonly kind: CrashKind;
+  /** The input that did it (for `hang`: the one running when progress stopped). */
   readonly input: Buffer;
   /** Error name + message (+ stack), or a description of the slow/memory/hang case. */
   readonly detail: string;
@@ -322,12 +325,15 @@ export interface FuzzOptions {
 
 /** What one time-boxed run of a target did. */
 export interface FuzzReport {
+  /** Target name. */
   readonly target: string;
+  /** Inputs run. */
   readonly cases: number;
   /** Distinct outcomes seen (error codes/message shapes and success labels). */
   readonly outcomes: number;
   /** Inputs kept in the pool at the end (seeds + inputs with new outcomes). */
   readonly pool: number;
+  /** The first crash, which ended the run. */
   readonly crash?: Crash;
 }
 

@@ -6,8 +6,11 @@ import { TARGETS } from './targets.js';
 
 /** What the CLI passes to this worker. */
 export interface WorkerInput {
+  /** Target name. */
   readonly target: string;
+  /** Time budget. */
   readonly ms: number;
+  /** PRNG seed. */
   readonly seed: number;
   /** [Int32 case counter][Int32 input length][input bytes (MAX_INPUT)]. */
   readonly shared: SharedArrayBuffer;

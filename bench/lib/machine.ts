@@ -4,16 +4,23 @@ import os from 'node:os';
 
 /** The machine and software a benchmark ran on. */
 export interface MachineInfo {
+  /** CPU model as the OS reports it. */
   readonly cpuModel: string;
+  /** Logical cores. */
   readonly cores: number;
+  /** Total memory, GiB. */
   readonly memoryGb: number;
+  /** Node.js version. */
   readonly node: string;
+  /** OS type, kernel release and architecture. */
   readonly os: string;
   /** 1/5/15-minute load averages when the run started: other work running shows up here. */
   readonly loadAvg: readonly number[];
+  /** cqlwire version (root package.json). */
   readonly cqlwire: string;
   /** Versions of the other drivers the suites compared against (null when not installed). */
   readonly drivers: Readonly<Record<string, string | null>>;
+  /** Start of the run, ISO 8601. */
   readonly date: string;
 }
 

@@ -17,11 +17,15 @@ export interface MeasureOptions {
 export interface Measurement {
   /** Median over the repeats. */
   readonly opsPerSec: number;
+  /** Slowest repeat. */
   readonly opsPerSecMin: number;
+  /** Fastest repeat. */
   readonly opsPerSecMax: number;
+  /** Timed repeats. */
   readonly repeats: number;
   /** Process CPU time (user + system) per op over all repeats, µs. */
   readonly cpuUsPerOp: number;
+  /** Per-op latency percentiles, ms (null unless `latency` was asked for). */
   readonly p50Ms: number | null;
   readonly p99Ms: number | null;
   readonly p999Ms: number | null;

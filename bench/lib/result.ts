@@ -4,19 +4,31 @@ import { formatMachine } from './machine.js';
 
 /** One measured scenario of one driver. Fields that do not apply are null. */
 export interface ResultRow {
+  /** Suite name (bench/suites/<suite>.ts). */
   readonly suite: string;
+  /** What was measured, e.g. `decode-rows-1000`. */
   readonly scenario: string;
+  /** `cqlwire`, `cassandra-driver`, ... */
   readonly driver: string;
+  /** Requests in flight (load suites). */
   readonly concurrency: number | null;
+  /** `none`, `lz4`, ... */
   readonly compression: string | null;
+  /** Offload workers (0 = decode inline). */
   readonly workers: number | null;
+  /** Median over the repeats. */
   readonly opsPerSec: number | null;
+  /** Rows decoded per second, where rows are the unit of work. */
   readonly rowsPerSec: number | null;
+  /** Latency percentiles of one operation, ms. */
   readonly p50Ms: number | null;
   readonly p99Ms: number | null;
   readonly p999Ms: number | null;
+  /** Process CPU time (user + system) per operation, µs. */
   readonly cpuUsPerOp: number | null;
+  /** Resident set size at the end of the scenario, MB. */
   readonly rssMb: number | null;
+  /** Event-loop delay p99 during the run, ms. */
   readonly eventLoopP99Ms: number | null;
   /** Extra: payload throughput where bytes are the point (codec). */
   readonly mbPerSec?: number | null;
@@ -59,7 +71,9 @@ export function resultRow(f: Partial<ResultRow> & Pick<ResultRow, 'suite' | 'sce
 
 /** The JSON file of a run. */
 export interface ResultFile {
+  /** Where it ran. */
   readonly machine: MachineInfo;
+  /** One row per scenario and driver. */
   readonly results: readonly ResultRow[];
 }
 
