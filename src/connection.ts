@@ -101,8 +101,27 @@ export interface ConnectionResponse extends ResponseEnvelope {
   readonly host: string;
 }
 
+/** A response with its host, in one fixed shape (object spreads here cost more than the decode). */
+class HostResponse implements ConnectionResponse {
+  readonly message: ResponseEnvelope['message'];
+  readonly tracingId: string | undefined;
+  readonly warnings: readonly string[] | undefined;
+  readonly customPayload: ResponseEnvelope['customPayload'];
+  constructor(
+    env: ResponseEnvelope,
+    readonly host: string,
+  ) {
+    this.message = env.message;
+    this.tracingId = env.tracingId;
+    this.warnings = env.warnings;
+    this.customPayload = env.customPayload;
+  }
+}
+
 class PendingRequest {
   stream = -1;
+  /** Waiting in the queue for a stream id. */
+  queued = false;
   deadline = 0;
   done = false;
   onAbort: (() => void) | null = null;
@@ -137,6 +156,7 @@ export class Connection {
   private readonly ids: StreamIdPool;
   private readonly pending: (PendingRequest | undefined)[];
   private readonly waiting: PendingRequest[] = [];
+  private liveQueued = 0;
   private waitingHead = 0;
   private readonly maxQueued: number;
   private readonly defaultTimeoutMs: number;
@@ -233,7 +253,8 @@ export class Connection {
 
   /** Requests waiting for a stream id. */
   get queued(): number {
-    return this.waiting.length - this.waitingHead;
+    // Not `waiting.length - waitingHead`: entries given up on (timeout, abort) stay in the array until pumped.
+    return this.liveQueued;
   }
 
   /** True until the connection starts closing. */
@@ -278,6 +299,8 @@ export class Connection {
           reject(new QueueFullError(this.hostId, this.maxQueued));
           return;
         }
+        p.queued = true;
+        this.liveQueued++;
         this.waiting.push(p);
         return;
       }
@@ -330,6 +353,7 @@ export class Connection {
     this.ids.orphaned = 0;
     this.waiting.length = 0;
     this.waitingHead = 0;
+    this.liveQueued = 0;
     this.timeoutQueue = [];
     this.socket?.destroy();
     for (const w of this.drainWaiters.splice(0)) w();
@@ -618,7 +642,7 @@ export class Connection {
       if (env.message.opcode === Opcode.ERROR) {
         p.reject(toServerError(env.message, this.hostId));
       } else {
-        p.resolve({ ...env, host: this.hostId });
+        p.resolve(new HostResponse(env, this.hostId));
       }
     }
     this.pumpWaiting();
@@ -629,7 +653,7 @@ export class Connection {
     offload.decode(frame, this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE).then(
       (env) => {
         if (env.message.opcode === Opcode.ERROR) p.reject(toServerError(env.message, host));
-        else p.resolve({ ...env, host });
+        else p.resolve(new HostResponse(env, host));
       },
       (err: unknown) => {
         p.reject(CqlwireError.is(err) ? err : new ProtocolError(ProtocolErrorCode.MALFORMED, `cannot decode the response: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
@@ -647,6 +671,8 @@ export class Connection {
       const stream = this.ids.acquire();
       if (stream < 0) break;
       this.waiting[this.waitingHead++] = undefined as unknown as PendingRequest;
+      next.queued = false;
+      this.liveQueued--;
       this.dispatch(next, stream);
     }
     if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
@@ -674,6 +700,10 @@ export class Connection {
     if (p.done) return;
     this.finish(p);
     if (p.stream >= 0) this.ids.orphaned++;
+    if (p.queued) {
+      p.queued = false;
+      this.liveQueued--;
+    }
     p.reject(error);
     if (this.state === 'closing') this.pumpWaiting();
   }
