@@ -97,6 +97,28 @@ export function rowsReply(
   return { response: { opcode: Opcode.RESULT, result }, envelope: options.envelope };
 }
 
+/**
+ * A canned answer (for {@link FakeServer.when}) that pages `rows` like Cassandra: each QUERY or
+ * EXECUTE gets at most its `pageSize` rows (default all) from where its paging state points,
+ * and a paging state while more remain. The paging state is the next row offset as 4 bytes.
+ */
+export function pagedReply(columns: readonly FakeColumn[], rows: readonly (readonly unknown[])[]): (request: ReceivedRequest) => FakeReply {
+  return (request) => {
+    const m = request.message;
+    const params = m.opcode === Opcode.QUERY || m.opcode === Opcode.EXECUTE ? m.params : undefined;
+    const state = params?.pagingState;
+    const from = state !== undefined && state.length === 4 ? state.readUInt32BE(0) : 0;
+    const size = params?.pageSize !== undefined && params.pageSize > 0 ? params.pageSize : rows.length;
+    const to = Math.min(rows.length, from + size);
+    let pagingState: Buffer | undefined;
+    if (to < rows.length) {
+      pagingState = Buffer.alloc(4);
+      pagingState.writeUInt32BE(to, 0);
+    }
+    return rowsReply(columns, rows.slice(from, to), { pagingState });
+  };
+}
+
 /** An ERROR reply carrying `info` (its `kind` must match its `code`; see {@link errorInfo}). */
 export function errorReply(info: ServerErrorInfo, envelope?: ResponsePreamble): FakeReply {
   return { response: { opcode: Opcode.ERROR, error: info }, envelope };
@@ -819,6 +841,13 @@ export class FakeServer {
     if (m.opcode === Opcode.PREPARE) return this.prepare(req, m.query);
     if (m.opcode === Opcode.EXECUTE && req.query === undefined) {
       return errorReply({ kind: 'unprepared', code: ErrorCode.UNPREPARED, message: `Prepared query with ID ${m.queryId.toString('hex')} not found`, id: m.queryId });
+    }
+    if (m.opcode === Opcode.BATCH) {
+      for (const st of m.statements) {
+        if (st.kind === 'prepared' && !this.prepared.has(st.id.toString('hex'))) {
+          return errorReply({ kind: 'unprepared', code: ErrorCode.UNPREPARED, message: `Prepared query with ID ${st.id.toString('hex')} not found`, id: st.id });
+        }
+      }
     }
     const text = req.query;
     if (text !== undefined && m.opcode !== Opcode.BATCH) {

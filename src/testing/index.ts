@@ -9,6 +9,7 @@ export {
   PASSWORD_AUTHENTICATOR,
   errorInfo,
   errorReply,
+  pagedReply,
   payloadText,
   rowsReply,
   voidReply,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DataTypes, ErrorCode, EventType, Opcode, decodeRows, lz4Compressor, type Response } from '../../protocol/index.js';
 import { Client } from '../../src/client.js';
-import { FakeServer, errorInfo, errorReply, rowsReply } from '../../src/testing/index.js';
+import { FakeServer, errorInfo, errorReply, pagedReply, rowsReply } from '../../src/testing/index.js';
 import { ConstantReconnectionPolicy } from '../../src/policies.js';
 import { connect, defer, query, rejectionOf, startServer } from './helpers.js';
 
@@ -133,5 +133,40 @@ describe('server events through the Client', () => {
     await expect.poll(async () => [...(await coordinators())]).toEqual([register.n.contactPoint]);
     control.sendEvent({ opcode: Opcode.EVENT, event: { type: EventType.STATUS_CHANGE, change: 'UP', address: { address: other.address, port: other.port } } });
     await expect.poll(async () => (await coordinators()).size).toBe(2);
+  });
+});
+
+describe('paging and prepared batches', () => {
+  it('pages a canned result by fetch size; the Client follows the paging state', async () => {
+    const server = await startServer();
+    const rows = Array.from({ length: 25 }, (_, i) => [i, `row ${i}`]);
+    server.when('SELECT * FROM paged', pagedReply([{ name: 'i', type: DataTypes.int }, { name: 's', type: DataTypes.text }], rows));
+    const client = await Client.connect({ contactPoints: [server.contactPoint], heartbeatIntervalMs: 0 });
+    defer(() => client.close());
+    const seen: number[] = [];
+    for await (const row of client.stream('SELECT * FROM paged', undefined, { fetchSize: 10 })) seen.push(row['i'] as number);
+    expect(seen).toEqual(rows.map((r) => r[0]));
+    const sent = server.requests.filter((r) => r.query === 'SELECT * FROM paged');
+    expect(sent).toHaveLength(3);
+    expect(sent.map((r) => (r.message.opcode === Opcode.QUERY ? r.message.params.pagingState?.readUInt32BE(0) : -1))).toEqual([undefined, 10, 20]);
+    const first = await client.execute('SELECT * FROM paged', undefined, { fetchSize: 20 });
+    expect(first.rows).toHaveLength(20);
+    expect(first.pagingState).not.toBeNull();
+  });
+
+  it('answers UNPREPARED for a batch with an unknown prepared id; the Client re-prepares and retries', async () => {
+    const server = await startServer();
+    server.statement('INSERT INTO t (a) VALUES (?)', { variables: [{ name: 'a', type: DataTypes.int }] });
+    const client = await Client.connect({ contactPoints: [server.contactPoint], heartbeatIntervalMs: 0 });
+    defer(() => client.close());
+    const ps = await client.prepare('INSERT INTO t (a) VALUES (?)');
+    server.forgetPrepared();
+    await client.batch([{ query: ps, params: [1] }, { query: ps, params: [2] }]);
+    expect(server.requests.filter((r) => r.opcode !== Opcode.QUERY && r.opcode !== Opcode.OPTIONS && r.opcode !== Opcode.STARTUP && r.opcode !== Opcode.REGISTER).map((r) => r.opcode)).toEqual([
+      Opcode.PREPARE,
+      Opcode.BATCH, // UNPREPARED
+      Opcode.PREPARE,
+      Opcode.BATCH,
+    ]);
   });
 });
