@@ -240,6 +240,26 @@ interface ResolvedOptions {
 
 let nextRequestId = 1;
 
+/** A response with the attempts that led to it: one fixed shape on the hot path. */
+class AttemptedResponse {
+  readonly message: ConnectionResponse['message'];
+  readonly host: string;
+  readonly tracingId: string | undefined;
+  readonly warnings: readonly string[] | undefined;
+  readonly customPayload: ConnectionResponse['customPayload'];
+  constructor(
+    response: ConnectionResponse,
+    readonly attempts: ExecutionInfo['attempts'],
+    readonly version: 4 | 5,
+  ) {
+    this.message = response.message;
+    this.host = response.host;
+    this.tracingId = response.tracingId;
+    this.warnings = response.warnings;
+    this.customPayload = response.customPayload;
+  }
+}
+
 /**
  * A client of one Cassandra cluster: connection pools per host, prepared statement cache,
  * retries, paging and metrics. Create with {@link Client.connect}; close with `close()` or
@@ -651,7 +671,7 @@ export class Client {
   }
 
   private toPage<R>(
-    response: ConnectionResponse & { attempts: ExecutionInfo['attempts']; version: 4 | 5 },
+    response: AttemptedResponse,
     ps: PreparedStatement | undefined,
     query: string | PreparedStatement | null,
     params: Params | undefined,
@@ -740,7 +760,7 @@ export class Client {
     queryText: string,
     routing?: RoutingInfo,
     preparedStatements: readonly PreparedStatement[] = [],
-  ): Promise<ConnectionResponse & { attempts: ExecutionInfo['attempts']; version: 4 | 5 }> {
+  ): Promise<AttemptedResponse> {
     const requestId = nextRequestId++;
     const started = performance.now();
     const attempts: { host: string; error?: Error }[] = [];
@@ -797,7 +817,7 @@ export class Client {
         const m = response.message;
         // DDL: resolve once every node has the new schema and the metadata shows it.
         if (this.control && m.opcode === Opcode.RESULT && m.result.kind === 'schemaChange') await this.control.afterSchemaChange(m.result);
-        return Object.assign(response, { attempts, version: conn.version });
+        return new AttemptedResponse(response, attempts, conn.version);
       } catch (err) {
         const e = asError(err);
         attempts.push({ host: host.id, error: e });
@@ -863,7 +883,8 @@ export class Client {
   /** Keyspace and routing key of a prepared statement's partition (token-aware routing). */
   private routingOf(ps: PreparedStatement, params: Params | undefined, options: ExecuteOptions): RoutingInfo | undefined {
     const pk = ps.pkIndexes;
-    if (pk.length === 0 || params === undefined || this.clusterMetadata.tokenMap === undefined) return undefined;
+    // One known host: every plan is that host, so hashing the key would buy nothing.
+    if (pk.length === 0 || params === undefined || this.hostMap.size < 2 || this.clusterMetadata.tokenMap === undefined) return undefined;
     const keyspace = ps.tableKeyspace ?? options.keyspace ?? this.currentKeyspace;
     if (keyspace === undefined) return undefined;
     const named = !Array.isArray(params);
