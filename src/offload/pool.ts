@@ -72,11 +72,14 @@ class Slot {
 // installs tsx's require hook and requires the worker (tsx compiles it to CommonJS).
 const workerPath = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
+// Workers inherit the process's flags; `--input-type` (a `node -e` script) would stop them.
+const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+
 function startWorker(): Worker {
-  if (!workerPath.endsWith('.ts')) return new Worker(workerPath);
+  if (!workerPath.endsWith('.ts')) return new Worker(workerPath, { execArgv });
   const tsxApi = createRequire(import.meta.url).resolve('tsx/cjs/api');
   const bootstrap = `require(${JSON.stringify(tsxApi)}).register(); require(${JSON.stringify(workerPath)});`;
-  return new Worker(bootstrap, { eval: true });
+  return new Worker(bootstrap, { eval: true, execArgv });
 }
 
 /**
