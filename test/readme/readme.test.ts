@@ -3,7 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { asModule, readmeBlocks } from './readme-blocks.js';
+import { readFileSync } from 'node:fs';
+import { DriverErrorCode, ServerErrorCode } from '../../src/index.js';
+import { asModule, README_PATH, readmeBlocks } from './readme-blocks.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OUT = fileURLToPath(new URL('./.generated', import.meta.url));
@@ -36,4 +38,11 @@ describe('README examples', () => {
     expect(output, `README examples do not type-check:\n${output}`).toBe('');
     expect(files.length).toBeGreaterThan(0);
   }, 120_000);
+
+  it('lists every stable error code in the error table', () => {
+    const readme = readFileSync(README_PATH, 'utf8');
+    for (const code of [...Object.values(DriverErrorCode), ...Object.values(ServerErrorCode)]) {
+      expect(readme, `README error table misses ${code}`).toContain(`\`${code}\``);
+    }
+  });
 });
