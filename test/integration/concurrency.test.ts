@@ -15,7 +15,7 @@ let admin: Client;
 beforeAll(async () => {
   admin = await connect();
   await createKeyspace(admin, KS);
-  await ddl(admin, `CREATE TABLE ${KS}.kv (k int PRIMARY KEY, v text)`);
+  await ddl(admin, `CREATE TABLE ${KS}.kv (k int PRIMARY KEY, v text)`, `CREATE TABLE ${KS}.big (p int, c int, v text, PRIMARY KEY (p, c))`);
 });
 
 afterAll(async () => {
@@ -81,6 +81,35 @@ describe('bounded in-flight and queue', () => {
   beforeAll(async () => {
     const insert = await admin.prepare(`INSERT INTO ${KS}.kv (k, v) VALUES (?, ?)`);
     await Promise.all(Array.from({ length: 200 }, (_, k) => admin.execute(insert, [k, valueOf(k)])));
+    // A ~4 MB partition: reading it keeps a stream id busy for a good while.
+    const insertBig = await admin.prepare(`INSERT INTO ${KS}.big (p, c, v) VALUES (1, ?, ?)`);
+    await Promise.all(Array.from({ length: 2000 }, (_, c) => admin.execute(insertBig, [c, 'z'.repeat(2000)])));
+  });
+
+  it('queued requests given up on (abort, timeout) free their queue slot at once', async () => {
+    // No control connection: its schema reads at connect run in parallel and would overflow a
+    // 2-slot queue (see the report: control-connection traffic shares the user's queue bound).
+    const { client, conn } = await oneConnection({ maxRequestsPerConnection: 1, maxQueuedPerConnection: 2, controlConnection: false });
+    try {
+      const select = await client.prepare('SELECT v FROM kv WHERE k = ?');
+      const slow = client.execute('SELECT * FROM big WHERE p = 1'); // holds the only stream id
+      const ac = new AbortController();
+      const aborted = client.execute(select, [1], { signal: ac.signal }).catch((e: unknown) => e);
+      const timedOut = client.execute(select, [2], { timeoutMs: 5 }).catch((e: unknown) => e);
+      expect(conn.queued).toBe(2);
+      ac.abort();
+      expect(await aborted).toMatchObject({ code: 'ERR_ABORTED' });
+      expect(await timedOut).toMatchObject({ code: 'ERR_REQUEST_TIMEOUT' });
+      expect(conn.queued).toBe(0);
+      expect(conn.orphaned).toBe(0); // neither was ever sent
+      // Both slots are free again: two more queue without QueueFullError and succeed.
+      const more = [client.execute(select, [3]), client.execute(select, [4])];
+      expect(conn.queued).toBe(2);
+      expect((await Promise.all(more)).map((r) => r.one()?.['v'])).toEqual([valueOf(3), valueOf(4)]);
+      expect((await slow).rowCount).toBe(2000);
+    } finally {
+      await client.close();
+    }
   });
 
   it('requests beyond maxRequestsPerConnection wait in the queue and all complete', async () => {
