@@ -213,6 +213,8 @@ describe('timeouts and aborts', () => {
 
   it('the late answer of a timed-out request is dropped, later requests get their own answers', async () => {
     const conn = connectionOf(client);
+    // Late answers to earlier tests' timed-out requests may still be on their way.
+    await expect.poll(() => conn.orphaned, { timeout: 10_000 }).toBe(0);
     const timedOut = await Promise.all(Array.from({ length: 5 }, () => failure(client.execute(SLOW, undefined, { timeoutMs: 1 }))));
     for (const e of timedOut) expect(e).toBeInstanceOf(RequestTimeoutError);
     expect(conn.orphaned).toBe(5);
