@@ -116,7 +116,8 @@ export function chunksOf(data: Buffer, seed: number): Buffer[] {
   }
   const out: Buffer[] = [];
   let at = 0;
-  const maxChunk = mode === 2 ? 16 : Math.max(2, data.length >>> 2);
+  // Tiny chunks for small inputs; large inputs (multi-segment frames) in KiB-sized ones.
+  const maxChunk = mode === 2 ? (data.length <= 16384 ? 16 : 4096) : Math.max(2, data.length >>> 2);
   while (at < data.length) {
     const n = 1 + rng.below(maxChunk);
     out.push(data.subarray(at, at + n));
