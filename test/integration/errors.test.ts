@@ -190,6 +190,16 @@ describe('timeouts and aborts', () => {
     expect(client.metrics().session.timeouts).toBe(before + 1);
   });
 
+  it('an idempotent request that times out is retried per policy, then the timeout itself reaches the caller', async () => {
+    const before = client.metrics().session;
+    const e = await failure(client.execute(SLOW, undefined, { timeoutMs: 1, idempotent: true }));
+    // One node: the retry on the "next host" finds none; the caller gets the real cause, not NoHostAvailableError.
+    expect(e).toBeInstanceOf(RequestTimeoutError);
+    const after = client.metrics().session;
+    expect(after.retries).toBe(before.retries + 1);
+    expect(after.timeouts).toBe(before.timeouts + 1);
+  });
+
   it('a timed-out stream id is not reused until its late answer arrives', async () => {
     // One stream id: the timed-out request keeps it, so the next request must wait for the late answer.
     const c = await connect({ maxRequestsPerConnection: 1, connectionsPerHost: 1, controlConnection: false });
