@@ -3,6 +3,7 @@
 // injects faults a real Cassandra cannot produce on demand.
 import { createHash, randomUUID } from 'node:crypto';
 import net from 'node:net';
+import tls from 'node:tls';
 import {
   DataTypes,
   ErrorCode,
@@ -219,6 +220,8 @@ export interface FakeServerOptions {
   readonly peers?: readonly FakePeer[];
   /** Answer `system.peers_v2` like Cassandra 3.x: INVALID "unconfigured table". Default true. */
   readonly peersV2?: boolean;
+  /** Serve TLS with these options (at least `key` and `cert`) instead of plain TCP. */
+  readonly tls?: tls.TlsOptions;
 }
 
 /** A node listed in `system.peers` / `system.peers_v2`. */
@@ -295,8 +298,10 @@ export class FakeConnection {
   constructor(
     /** 0-based accept order. */
     readonly index: number,
-    /** The server side of the socket. */
+    /** The server side of the socket (a TLSSocket when the server serves TLS). */
     readonly socket: net.Socket,
+    /** The TCP socket underneath (the same as {@link socket} without TLS). */
+    readonly tcp: net.Socket = socket,
   ) {}
 
   /** Send a server-initiated EVENT (stream -1). */
@@ -327,7 +332,7 @@ export class FakeConnection {
 
   /** Reset the connection (RST). */
   reset(): void {
-    this.socket.resetAndDestroy();
+    this.tcp.resetAndDestroy();
   }
 
   /** @internal Encode one response frame the way this connection currently frames them. */
@@ -415,7 +420,12 @@ export class FakeServer {
       partitioner: 'org.apache.cassandra.dht.Murmur3Partitioner',
       ...options.local,
     };
-    this.server = net.createServer((socket) => this.accept(socket));
+    // TLS is layered on each accepted TCP socket by hand, so faults can still reset the TCP one.
+    const secureContext = options.tls ? tls.createSecureContext(options.tls) : undefined;
+    this.server = net.createServer((tcp) => {
+      if (secureContext === undefined) this.accept(tcp, tcp);
+      else this.accept(new tls.TLSSocket(tcp, { isServer: true, secureContext, ...options.tls }), tcp);
+    });
   }
 
   /** Start listening; resolves once the port is bound. */
@@ -532,6 +542,7 @@ export class FakeServer {
     for (const c of this.connections) {
       c.closed = true;
       c.socket.destroy();
+      c.tcp.destroy();
     }
     this.closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
     return this.closing;
@@ -544,10 +555,12 @@ export class FakeServer {
 
   // ---------------------------------------------------------------- connections
 
-  private accept(socket: net.Socket): void {
-    const conn = new FakeConnection(this.connections.length, socket);
+  private accept(socket: net.Socket, tcp: net.Socket): void {
+    const conn = new FakeConnection(this.connections.length, socket, tcp);
     this.connections.push(conn);
-    socket.setNoDelay(true);
+    tcp.setNoDelay(true);
+    // A client refusing the certificate fails the TLS handshake: the client's business.
+    if (socket !== tcp) tcp.on('error', () => undefined);
     socket.on('error', () => undefined); // resets by the client are part of the game
     socket.on('close', () => {
       conn.closed = true;
@@ -705,7 +718,7 @@ export class FakeServer {
         return;
       case 'reset':
         conn.closed = true;
-        conn.socket.resetAndDestroy();
+        conn.reset();
         return;
       case 'reply':
         this.send(conn, req.stream, action.reply);
