@@ -575,8 +575,15 @@ export class Client {
   /** Snapshot of the client's and each host's counters and latency percentiles. */
   metrics(): MetricsSnapshot {
     const hosts: Record<string, ReturnType<RequestMetrics['snapshot']> & { inFlight: number; connections: number }> = {};
-    for (const h of this.hostMap.values()) hosts[h.id] = { ...h.metrics.snapshot(), inFlight: h.inFlight, connections: h.connectionCount };
-    return { session: this.sessionMetrics.snapshot(), hosts };
+    let opened = 0;
+    let closed = 0;
+    for (const h of this.hostMap.values()) {
+      hosts[h.id] = { ...h.metrics.snapshot(), inFlight: h.inFlight, connections: h.connectionCount };
+      opened += h.metrics.connectionsOpened;
+      closed += h.metrics.connectionsClosed;
+    }
+    // Connections are counted per host; the session totals are their sums.
+    return { session: { ...this.sessionMetrics.snapshot(), connectionsOpened: opened, connectionsClosed: closed }, hosts };
   }
 
   /** Stop taking requests, wait for those in flight, close every connection. */

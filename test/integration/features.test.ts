@@ -147,6 +147,7 @@ describe('metrics', () => {
       const fresh = c.metrics();
       expect(fresh.session).toMatchObject({ completed: 0, failed: 0, timeouts: 0 });
       expect(fresh.hosts[HOST]).toMatchObject({ completed: 0, failed: 0, connections: 2, connectionsOpened: 2, inFlight: 0 });
+      expect(fresh.session).toMatchObject({ connectionsOpened: 2, connectionsClosed: 0 });
       const ok = 40;
       await Promise.all(Array.from({ length: ok }, (_, i) => c.execute(`SELECT v FROM ${KS}.t WHERE k = ? AND c = ?`, [i % 3, i % 30])));
       for (let i = 0; i < 3; i++) await expect(c.execute('SELEKT nothing')).rejects.toBeInstanceOf(CqlSyntaxError);
@@ -177,6 +178,7 @@ describe('metrics', () => {
     const closed = c.metrics().hosts[HOST]!;
     expect(closed.connections).toBe(0);
     expect(closed.connectionsClosed).toBe(2);
+    expect(c.metrics().session).toMatchObject({ connectionsOpened: 2, connectionsClosed: 2 });
   });
 });
 
