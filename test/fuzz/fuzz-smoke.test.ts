@@ -1,8 +1,11 @@
-// CI smoke run of the fuzz targets (fuzz/): each target for ~2 s through the same engine as
-// `npm run fuzz`, from its committed corpus. A crash fails with the saved input and a repro line.
+// CI smoke run of the fuzz targets (fuzz/): each target for ~2 s through the same supervisor,
+// worker and engine as `npm run fuzz`, from its committed corpus (a hang is caught by the
+// supervisor's watchdog, not left to block the test runner). A crash fails with the saved input
+// and a repro line.
 import { relative } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { fuzzTarget, loadCorpus, writeCrash } from '../../fuzz/engine.js';
+import { loadCorpus, writeCrash } from '../../fuzz/engine.js';
+import { runInWorker } from '../../fuzz/supervisor.js';
 import { TARGETS } from '../../fuzz/targets.js';
 
 const MS = Number(process.env.CQLWIRE_FUZZ_MS ?? 2000);
@@ -13,8 +16,8 @@ describe('fuzz smoke', () => {
     for (const t of TARGETS) expect(loadCorpus(t.name).length, t.name).toBeGreaterThan(0);
   });
 
-  test.each(TARGETS.map((t) => [t.name, t] as const))('%s: no crash in a short run', (_name, target) => {
-    const report = fuzzTarget(target, { ms: MS, seed: SEED, corpus: loadCorpus(target.name) });
+  test.each(TARGETS.map((t) => [t.name, t] as const))('%s: no crash in a short run', async (_name, target) => {
+    const report = await runInWorker(target, MS, SEED, 10_000);
     if (report.crash !== undefined) {
       const file = writeCrash(report.crash);
       const repro = `npm run fuzz -- --target ${target.name} --repro ${relative(process.cwd(), file)}`;
