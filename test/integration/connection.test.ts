@@ -185,6 +185,31 @@ describe('handshake', () => {
     }
   });
 
+  it('a case-sensitive keyspace name is quoted at connect and in useKeyspace', async () => {
+    const mixed = `Mixed_${KS}`;
+    await admin.execute(`CREATE KEYSPACE "${mixed}" WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`, undefined, { timeoutMs: 60_000 });
+    try {
+      await admin.execute(`CREATE TABLE "${mixed}".marker (k int PRIMARY KEY, where_am_i text)`, undefined, { timeoutMs: 60_000 });
+      await admin.execute(`INSERT INTO "${mixed}".marker (k, where_am_i) VALUES (1, 'mixed')`);
+      const atConnect = await connect({ keyspace: mixed });
+      try {
+        expect((await atConnect.execute('SELECT where_am_i FROM marker WHERE k = 1')).one()).toEqual({ where_am_i: 'mixed' });
+      } finally {
+        await atConnect.close();
+      }
+      const later = await connect({ keyspace: KS });
+      try {
+        await later.useKeyspace(mixed);
+        expect(later.keyspace).toBe(mixed);
+        expect((await later.execute('SELECT where_am_i FROM marker WHERE k = 1')).one()).toEqual({ where_am_i: 'mixed' });
+      } finally {
+        await later.close();
+      }
+    } finally {
+      await admin.execute(`DROP KEYSPACE IF EXISTS "${mixed}"`, undefined, { timeoutMs: 60_000 });
+    }
+  });
+
   it('connecting to an unknown keyspace fails with a typed error', async () => {
     const err = await connect({ keyspace: 'no_such_keyspace_cqlwire' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_NO_HOST_AVAILABLE' });
