@@ -683,7 +683,7 @@ export class Client {
     query: string | PreparedStatement | null,
     params: Params | undefined,
     options: ExecuteOptions | null,
-  ): ResultPage<R> {
+  ): ResultPage<R> | Promise<ResultPage<R>> {
     const m = response.message;
     if (m.opcode !== Opcode.RESULT) throw new UnexpectedResponseError(`expected RESULT, got opcode ${m.opcode}`);
     const info: ExecutionInfo = {
@@ -716,11 +716,13 @@ export class Client {
       }
       columns ??= ps.resultColumns;
     }
-    const decoded = decodeResultRows(rows, columns ?? NO_COLUMNS) as R[];
+    const decoded = decodeResultRows(rows, columns ?? NO_COLUMNS);
     const next = rows.metadata.pagingState ?? null;
     const fetchNext =
       next !== null && query !== null && options !== null ? (state: Buffer): Promise<ResultPage<R>> => this.executePage<R>(query, params, options, state) : null;
-    return new ResultPage<R>(decoded, columns ?? NO_COLUMNS, next, info, fetchNext);
+    // A page decoded by an offload worker is built in slices that yield to the event loop.
+    if (!Array.isArray(decoded)) return decoded.then((d) => new ResultPage<R>(d as R[], columns ?? NO_COLUMNS, next, info, fetchNext));
+    return new ResultPage<R>(decoded as R[], columns ?? NO_COLUMNS, next, info, fetchNext);
   }
 
   private async prepareOnPlan(query: string, options: Pick<ExecuteOptions, 'keyspace' | 'host' | 'timeoutMs' | 'signal' | 'customPayload'>): Promise<PreparedStatement> {

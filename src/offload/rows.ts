@@ -59,11 +59,17 @@ export function attachCellTable(result: RowsResult, cells: Int32Array): void {
   if (cells.length === result.rowCount * result.metadata.columnCount * 2) cellTables.set(result, cells);
 }
 
+/** Main-thread time spent building rows before yielding to the event loop, ms. */
+const SLICE_MS = 2;
+
 /**
  * The rows of `result` as objects keyed by column name — the same values, keys and shape as
- * `decodeRows(result, columns)`, which it calls unless a worker already located the cells.
+ * `decodeRows(result, columns)`, which it calls (synchronously) unless a worker already located
+ * the cells. Rows located by a worker are built from its cell table in slices of about 2 ms,
+ * yielding to the event loop in between (then the answer is a promise), so that even a large
+ * page does not hold the loop.
  */
-export function decodeResultRows(result: RowsResult, columns: readonly ColumnSpec[]): Row[] {
+export function decodeResultRows(result: RowsResult, columns: readonly ColumnSpec[]): Row[] | Promise<Row[]> {
   const cells = cellTables.get(result);
   if (cells === undefined) return decodeRows(result, columns);
   let d = compiled.get(columns);
@@ -79,23 +85,38 @@ export function decodeResultRows(result: RowsResult, columns: readonly ColumnSpe
   const buf = result.rowsContent;
   const rowCount = result.rowCount;
   const rows: Row[] = new Array<Row>(rowCount);
-  try {
-    for (let i = 0, k = 0; i < rowCount; i++) {
-      const row: Row = { ...template };
-      for (let c = 0; c < n; c++, k += 2) {
-        const len = cells[k + 1]!;
-        if (len >= 0) {
-          const start = cells[k]!;
-          row[names[c]!] = decoders[c]!(buf, start, start + len);
-        } else {
-          row[names[c]!] = null;
+  /** Builds rows from `from` on for about SLICE_MS; returns the index reached. */
+  const slice = (from: number): number => {
+    const until = performance.now() + SLICE_MS;
+    let i = from;
+    try {
+      for (let k = i * n * 2; i < rowCount; i++) {
+        const row: Row = { ...template };
+        for (let c = 0; c < n; c++, k += 2) {
+          const len = cells[k + 1]!;
+          if (len >= 0) {
+            const start = cells[k]!;
+            row[names[c]!] = decoders[c]!(buf, start, start + len);
+          } else {
+            row[names[c]!] = null;
+          }
         }
+        rows[i] = row;
+        if ((i & 31) === 31 && performance.now() > until) return i + 1;
       }
-      rows[i] = row;
+    } catch (err) {
+      if (CqlwireError.is(err)) throw err;
+      throw new ProtocolError(ProtocolErrorCode.MALFORMED, `malformed row: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-  } catch (err) {
-    if (CqlwireError.is(err)) throw err;
-    throw new ProtocolError(ProtocolErrorCode.MALFORMED, `malformed row: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-  return rows;
+    return i;
+  };
+  const reached = slice(0);
+  if (reached === rowCount) return rows;
+  return (async () => {
+    for (let i = reached; i < rowCount; ) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      i = slice(i);
+    }
+    return rows;
+  })();
 }

@@ -36,7 +36,7 @@ test('dist: OffloadPool starts worker.js without tsx and decodes the same rows a
     const body = encodeResponseBody({ opcode: Opcode.RESULT, result }, 4);
     const pool = new OffloadPool({ workers: 1, minBytes: 0 });
     const env = await pool.decode({ version: 4, isResponse: true, flags: FrameFlag.COMPRESSION, stream: 1, opcode: Opcode.RESULT, body: compressV4Body(lz4Compressor, body) }, 1 << 28);
-    const rows = decodeResultRows(env.message.result, env.message.result.metadata.columns);
+    const rows = await decodeResultRows(env.message.result, env.message.result.metadata.columns);
     await pool.close();
     console.log(JSON.stringify({ same: isDeepStrictEqual(rows, decodeRows(result)), rows: rows.length, completed: pool.completed }));
   `;

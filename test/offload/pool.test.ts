@@ -53,6 +53,7 @@ function resultFrame(result: RowsResult, stream = 1, compress = false): Frame {
 }
 
 async function decodeVia(pool: OffloadPool, frame: Frame): Promise<unknown[]> {
+  // Large pages come back as a promise (built in slices); awaiting covers both.
   const env = await pool.decode(frame, 1 << 28);
   const m = env.message;
   if (m.opcode !== Opcode.RESULT || m.result.kind !== 'rows') throw new Error('expected rows');
@@ -137,6 +138,22 @@ describe('OffloadPool', () => {
     expect((err as WorkerFailedError).reason).toBe('hung');
   });
 
+  test('a large page is built in slices that let timers run in between, with the same rows', async () => {
+    const p = start();
+    const result = sampleResult(20_000);
+    const env = await p.decode(resultFrame(result), 1 << 28);
+    const m = env.message;
+    if (m.opcode !== Opcode.RESULT || m.result.kind !== 'rows') throw new Error('expected rows');
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const pending = decodeResultRows(m.result, m.result.metadata.columns!);
+    expect(pending).toBeInstanceOf(Promise);
+    const rows = await pending;
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(0);
+    expect(rows).toEqual(decodeRows(result));
+  });
+
   test('close() waits for jobs in progress; destroy() fails them; a closed pool refuses work', async () => {
     const p = start();
     const result = sampleResult(500);
@@ -182,8 +199,8 @@ describe('Connection with offload (fake server)', () => {
     };
     const [big, small] = await Promise.all([offloaded.send(query('SELECT big')), offloaded.send(query('SELECT small'))]);
     expect(p.completed).toBe(1);
-    expect(rowsOf(small)).toEqual([{ id: 1, payload: 'one' }]);
-    expect(rowsOf(big)).toEqual(rowsOf(await inline.send(query('SELECT big'))));
+    expect(await rowsOf(small)).toEqual([{ id: 1, payload: 'one' }]);
+    expect(await rowsOf(big)).toEqual(await rowsOf(await inline.send(query('SELECT big'))));
     expect(offloaded.inFlight).toBe(0);
   });
 

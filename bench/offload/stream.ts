@@ -1,0 +1,285 @@
+// One run of the offload scenario (issue 6), in its own process: stream N rows of ~1 KB or
+// ~50 KB from the real node with compression none|lz4 and 0|1|2 offload workers, while the
+// application keeps a 1 ms timer running, and print one JSON line (OffloadResult) on stdout.
+// Progress goes to stderr.
+//
+//   node --import tsx bench/offload/stream.ts --rows 1000000 --row-bytes 1024 --compression lz4
+//     --workers 2 [--seconds-limit 60] [--min-bytes B] [--fetch-size F] [--protocol 4|5]
+//     [--host 127.0.0.1] [--port 9042] [--warmup-rows R]
+//
+// Data: keyspace bench_offload, one table per row size (rows_<bytes>), loaded once with
+// DISTINCT rows (min(--rows, 20 MB / row size … 100 MB / row size), see loadRowsFor) and reused
+// by later runs; the stream re-reads the table from the start until N rows went by, so 1M rows
+// of 50 KB do not need 50 GB on disk. Every column of every row is read by the consumer, as an
+// application would, so lazily skipped work cannot flatter a mode.
+//
+// Main-thread CPU per row: process.cpuUsage() counts every thread of the process, workers too,
+// and Node 20 has no per-thread CPU clock (process.threadCpuUsage is Node ≥ 23.9, used when
+// present). On Linux the main thread's own CPU time is read from /proc/self/task/<pid>/stat
+// (utime + stime of the thread whose id is the pid: the main thread; clock ticks, 10 ms
+// granularity, fine over runs of seconds). Elsewhere the fallback is
+// `performance.eventLoopUtilization()` active time, which over-counts on a loaded machine (time
+// the thread was runnable but preempted counts as active): `cpuMethod` says which was used.
+// The process-wide figure is printed too (processCpuUsPerOp), so work moved to workers stays
+// visible.
+import { readFileSync } from 'node:fs';
+import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import type { Client as ClientType, ClientOptions } from '../../src/index.js';
+
+/** The JSON line this script prints. */
+export interface OffloadResult {
+  suite: 'offload';
+  scenario: string;
+  driver: 'cqlwire';
+  driverVersion: string;
+  protocolVersion: number;
+  compression: 'none' | 'lz4';
+  workers: number;
+  minBytes: number | null;
+  rowBytes: number;
+  fetchSize: number;
+  rows: number;
+  seconds: number;
+  rowsPerSec: number;
+  /** Main-thread CPU per row, µs (see cpuMethod). */
+  cpuUsPerOp: number;
+  /** How main-thread CPU was measured. */
+  cpuMethod: 'threadCpuUsage' | 'proc-thread-stat' | 'event-loop-utilization';
+  /** Whole-process CPU (all threads, workers included) per row, µs. */
+  processCpuUsPerOp: number;
+  rssMb: number;
+  eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
+  /** Largest gap between two runs of the application's 1 ms timer, ms. */
+  appTimerMaxGapMs: number;
+  /** Longest main-thread GC pause and the sum of them during the measured stream, ms. */
+  gcMaxMs: number;
+  gcTotalMs: number;
+  /** Frames decoded by workers during the measured stream. */
+  offloadedFrames: number;
+  /** True when --seconds-limit stopped the stream before --rows. */
+  truncated: boolean;
+}
+
+const { values: a } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    'row-bytes': { type: 'string', default: '1024' },
+    compression: { type: 'string', default: 'none' },
+    workers: { type: 'string', default: '0' },
+    'seconds-limit': { type: 'string', default: '120' },
+    'min-bytes': { type: 'string' },
+    'fetch-size': { type: 'string' },
+    'warmup-rows': { type: 'string' },
+    protocol: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '9042' },
+  },
+});
+
+const KEYSPACE = 'bench_offload';
+const rowsWanted = Number(a.rows);
+const rowBytes = Number(a['row-bytes']);
+const workers = Number(a.workers);
+const compression = a.compression === 'lz4' ? 'lz4' : 'none';
+const secondsLimit = Number(a['seconds-limit']);
+const table = `rows_${rowBytes}`;
+/** About 5 MB pages by default: 5000 rows of 1 KB, 100 rows of 50 KB. */
+const fetchSize = a['fetch-size'] !== undefined ? Number(a['fetch-size']) : Math.max(1, Math.min(5000, Math.floor((5 << 20) / rowBytes)));
+const warmupRows = a['warmup-rows'] !== undefined ? Number(a['warmup-rows']) : Math.min(rowsWanted, fetchSize * 4);
+
+function log(line: string): void {
+  process.stderr.write(`offload-bench: ${line}\n`);
+}
+
+/** Distinct rows stored for a row size: enough for several pages, at most ~100 MB on the node. */
+function loadRowsFor(bytes: number): number {
+  return Math.max(fetchSize * 4, Math.min(rowsWanted, Math.floor((bytes <= 4096 ? 20 : 100) * 1e6 / bytes)));
+}
+
+/** Deterministic text of about `bytes` bytes for row `i`. */
+function payload(i: number, bytes: number): string {
+  const head = `${i}:`;
+  return head + 'lorem ipsum dolor sit amet, consectetur adipiscing elit '.repeat(Math.ceil(bytes / 56)).slice(0, Math.max(0, bytes - head.length));
+}
+
+async function loadModule(): Promise<typeof import('../../src/index.js')> {
+  // The compiled package when the harness built one (CQLWIRE_BENCH_DIST); the sources otherwise.
+  const dist = process.env.CQLWIRE_BENCH_DIST;
+  return (dist ? await import(dist) : await import('../../src/index.js')) as typeof import('../../src/index.js');
+}
+
+async function ensureData(Client: typeof ClientType, base: ClientOptions): Promise<number> {
+  const admin = await Client.connect({ ...base, requestTimeoutMs: 60_000 });
+  try {
+    await admin.execute(`CREATE KEYSPACE IF NOT EXISTS ${KEYSPACE} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`, undefined, { timeoutMs: 60_000 });
+    await admin.execute(`CREATE TABLE IF NOT EXISTS ${KEYSPACE}.loaded (name text PRIMARY KEY, rows int)`, undefined, { timeoutMs: 60_000 });
+    await admin.execute(
+      `CREATE TABLE IF NOT EXISTS ${KEYSPACE}.${table} (p int, c int, id bigint, at timestamp, score double, payload text, PRIMARY KEY (p, c))`,
+      undefined,
+      { timeoutMs: 60_000 },
+    );
+    const want = loadRowsFor(rowBytes);
+    const have = (await admin.execute(`SELECT rows FROM ${KEYSPACE}.loaded WHERE name = ?`, [table])).one()?.['rows'] as number | undefined;
+    if (have !== undefined && have >= want) {
+      log(`reusing ${KEYSPACE}.${table} (${have} rows)`);
+      return have;
+    }
+    log(`loading ${want} rows of ~${rowBytes} bytes into ${KEYSPACE}.${table} ...`);
+    const insert = await admin.prepare(`INSERT INTO ${KEYSPACE}.${table} (p, c, id, at, score, payload) VALUES (?, ?, ?, ?, ?, ?)`);
+    const perPartition = 1000;
+    let next = 0;
+    const t0 = performance.now();
+    const writer = async (): Promise<void> => {
+      while (next < want) {
+        const i = next++;
+        await admin.execute(insert, [Math.floor(i / perPartition), i % perPartition, BigInt(i) * 7919n, new Date(1_700_000_000_000 + i), i / 3, payload(i, rowBytes - 40)]);
+      }
+    };
+    await Promise.all(Array.from({ length: rowBytes > 8192 ? 8 : 64 }, writer));
+    await admin.execute(`INSERT INTO ${KEYSPACE}.loaded (name, rows) VALUES (?, ?)`, [table, want], { prepare: true });
+    log(`loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return want;
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Reads every column of a row, as an application would. */
+function consume(row: Record<string, unknown>): number {
+  let n = 0;
+  for (const k in row) {
+    const v = row[k];
+    n += typeof v === 'string' ? v.length : v === null ? 0 : 1;
+  }
+  return n;
+}
+
+async function streamRows(client: ClientType, count: number, deadline: number): Promise<{ rows: number; truncated: boolean; checksum: number }> {
+  let rows = 0;
+  let checksum = 0;
+  while (rows < count) {
+    let any = false;
+    for await (const row of client.stream(`SELECT * FROM ${KEYSPACE}.${table}`, undefined, { fetchSize, prepare: true })) {
+      any = true;
+      checksum += consume(row);
+      if (++rows >= count) break;
+      if ((rows & 1023) === 0 && performance.now() > deadline) return { rows, truncated: true, checksum };
+    }
+    if (!any) throw new Error(`${KEYSPACE}.${table} is empty`);
+    if (performance.now() > deadline) return { rows, truncated: rows < count, checksum };
+  }
+  return { rows, truncated: false, checksum };
+}
+
+type CpuProbe = { method: OffloadResult['cpuMethod']; micros: () => number };
+
+/** A clock of the main thread's own CPU time in µs (user + system). */
+function mainThreadCpu(): CpuProbe {
+  const threadCpuUsage = (process as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage;
+  if (typeof threadCpuUsage === 'function') {
+    return { method: 'threadCpuUsage', micros: () => { const u = threadCpuUsage(); return u.user + u.system; } };
+  }
+  const statPath = `/proc/self/task/${process.pid}/stat`;
+  try {
+    const read = (): number => {
+      const stat = readFileSync(statPath, 'utf8');
+      // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // USER_HZ is 100 on Linux
+    };
+    if (Number.isFinite(read())) return { method: 'proc-thread-stat', micros: read };
+  } catch {
+    // not Linux
+  }
+  return { method: 'event-loop-utilization', micros: () => performance.eventLoopUtilization().active * 1000 };
+}
+
+async function main(): Promise<void> {
+  const { Client, DRIVER_VERSION } = await loadModule();
+  const base: ClientOptions = {
+    contactPoints: [`${a.host}:${a.port}`],
+    ...(a.protocol ? { protocolVersion: Number(a.protocol) as 4 | 5 } : {}),
+    heartbeatIntervalMs: 0,
+  };
+  await ensureData(Client, base);
+  const minBytes = a['min-bytes'] !== undefined ? Number(a['min-bytes']) : undefined;
+  const client = await Client.connect({
+    ...base,
+    compression,
+    requestTimeoutMs: 60_000,
+    offload: { workers, ...(minBytes !== undefined ? { minBytes } : {}) },
+  });
+  const pool = (client as unknown as { offload: { completed: number; minBytes: number } | null }).offload;
+  try {
+    // Warm-up: JIT, prepared statement, worker start-up.
+    await streamRows(client, warmupRows, Infinity);
+    // The application: a 1 ms timer whose worst gap shows how long the loop was held.
+    let last = performance.now();
+    let maxGap = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      if (now - last > maxGap) maxGap = now - last;
+      last = now;
+    }, 1);
+    let gcMax = 0;
+    let gcTotal = 0;
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        gcTotal += e.duration;
+        if (e.duration > gcMax) gcMax = e.duration;
+      }
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    delay.enable();
+    const offloaded0 = pool?.completed ?? 0;
+    const probe = mainThreadCpu();
+    const main0 = probe.micros();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const r = await streamRows(client, rowsWanted, t0 + secondsLimit * 1000);
+    const elapsedMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const mainCpu = probe.micros() - main0;
+    delay.disable();
+    clearInterval(timer);
+    gcObserver.disconnect();
+    const result: OffloadResult = {
+      suite: 'offload',
+      scenario: `stream-${rowBytes >= 1024 ? `${Math.round(rowBytes / 1024)}kb` : `${rowBytes}b`}`,
+      driver: 'cqlwire',
+      driverVersion: DRIVER_VERSION,
+      protocolVersion: client.protocolVersion ?? 0,
+      compression,
+      workers,
+      minBytes: pool?.minBytes ?? null,
+      rowBytes,
+      fetchSize,
+      rows: r.rows,
+      seconds: elapsedMs / 1000,
+      rowsPerSec: r.rows / (elapsedMs / 1000),
+      cpuUsPerOp: r.rows > 0 ? mainCpu / r.rows : 0,
+      cpuMethod: probe.method,
+      processCpuUsPerOp: r.rows > 0 ? (cpu.user + cpu.system) / r.rows : 0,
+      rssMb: process.memoryUsage.rss() / (1024 * 1024),
+      eventLoopP99Ms: delay.percentile(99) / 1e6,
+      eventLoopMaxMs: delay.max / 1e6,
+      appTimerMaxGapMs: maxGap,
+      gcMaxMs: gcMax,
+      gcTotalMs: gcTotal,
+      offloadedFrames: (pool?.completed ?? 0) - offloaded0,
+      truncated: r.truncated,
+    };
+    if (r.checksum <= 0) throw new Error('consumer saw no data');
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await client.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`offload-bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
