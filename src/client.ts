@@ -879,7 +879,13 @@ export class Client {
     let error: Error;
     if (queueFull > 0 && queueFull === errors.size) error = [...errors.values()].pop()!;
     else if (unreachable === 0 && queueFull === 0 && lastAttemptError !== undefined) error = lastAttemptError;
-    else error = new NoHostAvailableError(errors);
+    else {
+      if (errors.size === 0 && options.host === undefined) {
+        // The plan was empty (every host down): say why each one is down rather than "none to try".
+        for (const h of this.hostMap.values()) if (!h.isUp && h.lastFailure !== undefined) errors.set(h.id, h.lastFailure);
+      }
+      error = new NoHostAvailableError(errors);
+    }
     this.fail(requestId, lastHost, error, started);
     throw error;
   }

@@ -4,7 +4,7 @@
 // lifecycle (await using, close drains, destroy rejects, no handles left behind).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, ClientClosedError, Connection, ConnectionClosedError, DRIVER_NAME, DRIVER_VERSION, type ClientOptions } from '../../src/index.js';
+import { Client, ClientClosedError, Connection, ConnectionClosedError, ConstantReconnectionPolicy, DRIVER_NAME, DRIVER_VERSION, NoHostAvailableError, type ClientOptions } from '../../src/index.js';
 import { connect, createKeyspace, ddl, dropKeyspace, uniqueKeyspace } from './helpers.js';
 
 const KS = uniqueKeyspace('it_conn');
@@ -281,6 +281,31 @@ describe('lifecycle', () => {
     expect(conn.queued).toBe(58);
     await client.close();
     expect((await Promise.all(all)).map((r) => r.one()?.['c'])).toEqual(Array.from({ length: 60 }, (_, c) => c));
+  });
+
+  it('a lost connection: in-flight requests fail typed, the host is down with its cause, then reconnects', async () => {
+    const client = await connect({ connectionsPerHost: 1, reconnectionPolicy: new ConstantReconnectionPolicy(300) });
+    try {
+      const host = client.hosts[0]!;
+      const conn = connectionOf(client);
+      const inflight = client.execute(`SELECT * FROM ${KS}.wide WHERE p = 1`).catch((e: unknown) => e);
+      const cause = new Error('simulated network failure');
+      conn.destroy(cause);
+      const lost = await inflight;
+      expect(lost).toBeInstanceOf(ConnectionClosedError);
+      expect(lost).toMatchObject({ code: 'ERR_CONNECTION_CLOSED', host: host.id });
+      expect(host.isUp).toBe(false);
+      // While it is down: NoHostAvailableError that says why the host is down (not "none to try").
+      const down = await client.execute('SELECT key FROM system.local').catch((e: unknown) => e);
+      expect(down).toBeInstanceOf(NoHostAvailableError);
+      expect((down as NoHostAvailableError).errors.get(host.id)).toBe(cause);
+      // The reconnection policy brings it back.
+      await expect.poll(() => host.isUp, { timeout: 10_000, interval: 50 }).toBe(true);
+      expect((await client.execute('SELECT key FROM system.local')).one()).toEqual({ key: 'local' });
+      expect(connectionOf(client)).not.toBe(conn);
+    } finally {
+      await client.close();
+    }
   });
 
   it('close() twice, and destroy() after close(), are harmless', async () => {
