@@ -69,6 +69,12 @@ export interface ConnectionOptions {
   readonly maxInFlight?: number;
   /** Requests waiting for a stream id at most; past it, requests fail with QueueFullError. Default 16384. */
   readonly maxQueued?: number;
+  /**
+   * Close the connection gracefully (the pool opens another) once this many requests timed out
+   * or were aborted without their answer ever arriving: their stream ids stay reserved, so a
+   * server that drops requests would otherwise use them all up. Default 256.
+   */
+  readonly maxOrphanedRequests?: number;
   /** Largest frame accepted from the server. Default 256 MiB. */
   readonly maxFrameSize?: number;
   /** Keyspace to `USE` once ready. */
@@ -159,6 +165,7 @@ export class Connection {
   private liveQueued = 0;
   private waitingHead = 0;
   private readonly maxQueued: number;
+  private readonly maxOrphaned: number;
   private readonly defaultTimeoutMs: number;
   private decoder: FrameDecoder | SegmentDecoder;
   private framed = false; // v5 segments in use
@@ -186,6 +193,7 @@ export class Connection {
     this.ids = new StreamIdPool(maxInFlight);
     this.pending = new Array<PendingRequest | undefined>(maxInFlight);
     this.maxQueued = options.maxQueued ?? 16384;
+    this.maxOrphaned = Math.max(1, options.maxOrphanedRequests ?? 256);
     this.defaultTimeoutMs = options.requestTimeoutMs ?? 12_000;
     // With offload, large compressed v4 bodies leave the decoder compressed: a worker inflates them.
     this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize, deferDecompressionFrom: options.offload?.minBytes });
@@ -699,7 +707,10 @@ export class Connection {
   private giveUp(p: PendingRequest, error: Error): void {
     if (p.done) return;
     this.finish(p);
-    if (p.stream >= 0) this.ids.orphaned++;
+    if (p.stream >= 0 && ++this.ids.orphaned >= this.maxOrphaned && this.state === 'ready') {
+      // Too many ids owed an answer that may never come: drain the rest and let the pool replace us.
+      void this.close();
+    }
     if (p.queued) {
       p.queued = false;
       this.liveQueued--;

@@ -271,6 +271,22 @@ describe('Client against fake servers', () => {
     expect(page.info.coordinator).toBe(server.contactPoint);
   });
 
+  it('a connection whose requests keep being dropped is replaced by the pool', async () => {
+    const server = await startServer();
+    server.addRule({ query: 'dropped', action: { kind: 'noReply' } });
+    const c = await client([server], { requestTimeoutMs: 20 });
+    const pool = (): number => c.metrics().hosts[server.contactPoint]!.connections;
+    expect(pool()).toBe(1);
+    // The default bound is 256 orphaned stream ids.
+    const results = await Promise.allSettled(Array.from({ length: 256 }, () => c.execute('dropped')));
+    expect(results.every((r) => r.status === 'rejected' && r.reason instanceof RequestTimeoutError)).toBe(true);
+    await vi.waitFor(() => expect(server.connections[0]!.closed).toBe(true), { timeout: 1000, interval: 10 });
+    const page = await vi.waitFor(() => c.execute('fine'), { timeout: 2000, interval: 20 });
+    expect(page.info.coordinator).toBe(server.contactPoint);
+    expect(server.openConnections).toHaveLength(1);
+    expect(server.openConnections[0]!.index).toBeGreaterThan(0);
+  });
+
   it('probes v5 once per host: the pool\'s other connections reuse the negotiated v4', async () => {
     const server = await startServer({ versions: [4] });
     const c = await client([server], { connectionsPerHost: 3 });

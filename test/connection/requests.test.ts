@@ -169,6 +169,25 @@ describe('timeouts', () => {
   });
 });
 
+describe('orphaned stream ids', () => {
+  it('past maxOrphanedRequests the connection drains what is still answerable and closes', async () => {
+    const server = await startServer();
+    server.addRule({ query: 'dropped', action: { kind: 'noReply' } });
+    server.addRule({ query: 'slow', action: { kind: 'delay', ms: 400 } });
+    let closed = false;
+    const conn = await connect(server, { maxOrphanedRequests: 3, onClose: () => (closed = true) });
+    const slow = conn.send(query('slow'));
+    for (let i = 0; i < 2; i++) expect(await rejectionOf(conn.send(query('dropped'), { timeoutMs: 20 }))).toBeInstanceOf(RequestTimeoutError);
+    expect(conn.isOpen).toBe(true);
+    expect(await rejectionOf(conn.send(query('dropped'), { timeoutMs: 20 }))).toBeInstanceOf(RequestTimeoutError);
+    expect(conn.isOpen).toBe(false); // closing: no new requests
+    expect(await rejectionOf(conn.send(query('late')))).toBeInstanceOf(ConnectionClosedError);
+    expect(closed).toBe(false);
+    expect((await slow).message.opcode).toBe(Opcode.RESULT); // still answered
+    await expect.poll(() => closed).toBe(true);
+  });
+});
+
 describe('requests waiting for a stream id', () => {
   it('time out and abort while queued without ever being sent', async () => {
     const server = await startServer();
