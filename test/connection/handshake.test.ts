@@ -80,6 +80,14 @@ describe('handshake against the fake server', () => {
     expect(wire).toBeLessThan(long.length / 4);
   });
 
+  it('refuses to start when the server does not offer the requested compression', async () => {
+    const server = await startServer({ compression: [] });
+    const err = await rejectionOf(Connection.open({ host: server.address, port: server.port, compressor: lz4Compressor, heartbeatIntervalMs: 0 }));
+    expect(err).toBeInstanceOf(ConnectError);
+    expect(err.message).toMatch(/does not support lz4/);
+    expect(server.requests.map((r) => r.opcode)).toEqual([Opcode.OPTIONS]);
+  });
+
   it('authenticates with SASL PLAIN and rejects bad credentials with a typed error', async () => {
     const server = await startServer({ credentials: { username: 'alice', password: 's3cret' } });
     const conn = await connect(server, { authProvider: new PlainTextAuthProvider('alice', 's3cret') });
