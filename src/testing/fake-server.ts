@@ -39,6 +39,8 @@ export interface ReceivedRequest {
   readonly connection: number;
   /** 1-based position among every request the server received. */
   readonly seq: number;
+  /** `performance.now()` when it was decoded. */
+  readonly receivedAt: number;
   /** Protocol version of its frame. */
   readonly version: 4 | 5;
   /** Stream id the client chose. */
@@ -663,6 +665,7 @@ export class FakeServer {
     const req: ReceivedRequest = {
       connection: conn.index,
       seq: ++this.seq,
+      receivedAt: performance.now(),
       version,
       stream: frame.stream,
       opcode: frame.opcode,

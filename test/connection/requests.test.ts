@@ -25,6 +25,7 @@ describe('requests on one connection', () => {
     const slow = server.requests.find((r) => r.query === 'slow')!;
     const fast = server.requests.find((r) => r.query === 'fast')!;
     expect(fast.stream).toBe(slow.stream);
+    expect(fast.receivedAt - slow.receivedAt).toBeGreaterThanOrEqual(390); // sent only once the late answer freed the id
     expect(performance.now() - t0).toBeGreaterThanOrEqual(400);
     expect(conn.inFlight).toBe(0);
   });
