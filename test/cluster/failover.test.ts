@@ -4,7 +4,7 @@
 // points that are all down give a NoHostAvailableError with each host's cause.
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Client, ConnectError, CqlwireError, ExponentialReconnectionPolicy, NoHostAvailableError, channelNames, type HostStatusMessage } from '../../src/index.js';
+import { Client, ConnectError, CqlwireError, ExponentialReconnectionPolicy, NoHostAvailableError, UnavailableError, UnpreparedError, channelNames, type HostStatusMessage } from '../../src/index.js';
 import { addressOf, canKill, cluster, keyspaceName, kill, restart } from './env.js';
 
 const ci = process.env.CI === 'true' || process.env.CI === '1';
@@ -48,7 +48,7 @@ describe.skipIf(!cluster.available || !canKill)('failover on three nodes: kill 2
 
       // ---- steady load: 8 workers, even keys idempotent, odd keys not
       const acked: number[] = [];
-      const counts = { ok: 0, okIdempotent: 0, okNonIdempotent: 0, retried: 0, failed: 0, failedIdempotent: 0, failedNonIdempotent: 0 };
+      const counts = { ok: 0, okIdempotent: 0, okNonIdempotent: 0, retried: 0, failed: 0, failedIdempotent: 0, failedNonIdempotent: 0, unpreparedMoved: 0, retriedIdempotent: 0 };
       const failureCodes = new Map<string, number>();
       const nonIdempotentResent: string[] = [];
       let next = 0;
@@ -63,9 +63,18 @@ describe.skipIf(!cluster.available || !canKill)('failover on three nodes: kill 2
             if (idempotent) counts.okIdempotent++;
             else counts.okNonIdempotent++;
             const failedAttempts = r.info.attempts.filter((a) => a.error !== undefined);
-            if (failedAttempts.length > 0) counts.retried++;
-            // A non-idempotent request may only move on from hosts it could not be sent to.
-            if (!idempotent) for (const a of failedAttempts) if (!(a.error instanceof ConnectError)) nonIdempotentResent.push(`${k}: ${a.host} ${a.error!.message}`);
+            if (failedAttempts.length > 0) {
+              counts.retried++;
+              if (idempotent) counts.retriedIdempotent++;
+            }
+            // A non-idempotent request may only move on from hosts that certainly did not run it:
+            // not reachable, UNPREPARED (the restarted node forgot the statement), Unavailable.
+            if (!idempotent) {
+              for (const a of failedAttempts) {
+                if (a.error instanceof UnpreparedError) counts.unpreparedMoved++;
+                else if (!(a.error instanceof ConnectError || a.error instanceof UnavailableError)) nonIdempotentResent.push(`${k}: ${a.host} ${a.error!.message}`);
+              }
+            }
           } catch (err) {
             counts.failed++;
             if (idempotent) counts.failedIdempotent++;
@@ -133,14 +142,23 @@ describe.skipIf(!cluster.available || !canKill)('failover on three nodes: kill 2
       running = false;
       await Promise.all(workers);
 
-      // The node serves again: token-aware requests reach it.
-      const coordinators = new Set<string>();
-      for (let k = 0; k < 60; k++) coordinators.add((await client.execute(insert, [1_000_000 + k, 0], { consistency: 'QUORUM', idempotent: true })).info.coordinator);
-      expect(coordinators).toContain(victimId);
+      // The node serves again: requests reach it. (Not the test table: the launcher's nodes keep
+      // schema changes in memory only (unsafesystem, no schema flush), so a SIGKILLed node
+      // comes back without the tables created since it started, and answers them with
+      // "unconfigured table" / UNPREPARED until it pulls the schema again.)
+      await expect
+        .poll(async () => (await client.execute("SELECT release_version FROM system.local WHERE key = 'local'", undefined, { idempotent: true })).info.coordinator, {
+          timeout: 30_000,
+          interval: 20,
+        })
+        .toBe(victimId);
 
       // ---- every acknowledged write is readable (QUORUM write + QUORUM read)
       const stored = new Map<number, number>();
-      for await (const row of client.stream(`SELECT k, v FROM ${ks}.load`, undefined, { consistency: 'QUORUM', fetchSize: 2000 })) stored.set(row['k'] as number, row['v'] as number);
+      // Coordinated by node 1 (node 2 may still lack the table, see above); any two replicas a
+      // QUORUM read asks overlap the two that acknowledged each write.
+      const readVia = cluster.contactPoints[0]!;
+      for await (const row of client.stream(`SELECT k, v FROM ${ks}.load`, undefined, { consistency: 'QUORUM', fetchSize: 2000, host: readVia })) stored.set(row['k'] as number, row['v'] as number);
       const missing = acked.filter((k) => stored.get(k) !== k * 10);
       process.stderr.write(
         `[failover] ${JSON.stringify({ ...counts, acked: acked.length, missing: missing.length, failureCodes: Object.fromEntries(failureCodes), statusEvents: status.filter((s) => s.host === victimId).map((s) => (s.up ? 'up' : 'down')) })}\n`,
@@ -148,7 +166,7 @@ describe.skipIf(!cluster.available || !canKill)('failover on three nodes: kill 2
       expect(missing).toEqual([]);
       expect(nonIdempotentResent).toEqual([]);
       expect(counts.failedIdempotent).toBe(0);
-      expect(counts.retried).toBeGreaterThan(0);
+      expect(counts.retriedIdempotent).toBeGreaterThan(0);
     } finally {
       running = false;
       for (const c of clients.splice(0)) await c.close().catch(() => undefined);
