@@ -4,7 +4,7 @@
 import { type Compressor, decompressV4Body } from './compression.js';
 import { FrameFlag, ProtocolVersion } from './constants.js';
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
-import { type Frame, DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_LENGTH, checkFrameHeader, frameFromHeader } from './frame.js';
+import { type DeferredSegment, type DeferredSegments, type Frame, DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_LENGTH, checkFrameHeader, frameFromHeader } from './frame.js';
 import { segmentCrc32 } from './crc.js';
 import {
   COMPRESSED_SEGMENT_HEADER_LENGTH,
@@ -254,6 +254,14 @@ export interface SegmentDecoderOptions {
   compressor?: Compressor;
   /** Largest frame body accepted (default 256 MiB), including frames spread over segments. */
   maxFrameSize?: number;
+  /**
+   * A frame spread over several segments whose size (header included) is at least this many
+   * bytes comes out with its remaining segments unverified and still compressed, in
+   * `frame.deferred`, for the caller to complete elsewhere (e.g. in a worker thread) with
+   * {@link completeDeferredFrame}. Its first segment is checked here, as are every segment
+   * header and the frame's length. Default: never.
+   */
+  deferFramesFrom?: number;
 }
 
 /**
@@ -280,11 +288,15 @@ export class SegmentDecoder {
   private parts: Buffer[] = [];
   private partsLength = 0;
   private partsTotal = -1;
+  /** Raw segments of the large frame being deferred, or null. */
+  private deferred: DeferredSegment[] | null = null;
+  private readonly deferFrom: number;
   private error: ProtocolError | undefined;
 
   constructor(options: SegmentDecoderOptions = {}) {
     this.maxFrameSize = checkMaxFrameSize(options.maxFrameSize);
     this.compressor = options.compressor;
+    this.deferFrom = options.deferFramesFrom ?? Infinity;
     this.headerLength = this.compressor !== undefined ? COMPRESSED_SEGMENT_HEADER_LENGTH : UNCOMPRESSED_SEGMENT_HEADER_LENGTH;
   }
 
@@ -328,6 +340,12 @@ export class SegmentDecoder {
       }
       const segment = this.segment ?? this.readHeader();
       if (segment === undefined) return null;
+      if (this.deferred !== null && !segment.selfContained) {
+        const raw = this.readDeferred(segment, this.deferred);
+        if (raw === undefined) return null;
+        if (raw !== null) return raw;
+        continue;
+      }
       const body = this.readPayload(segment);
       if (body === undefined) return null;
       if (segment.selfContained) {
@@ -376,6 +394,32 @@ export class SegmentDecoder {
     return this.compressor.decompress(payload, segment.uncompressedLength);
   }
 
+  /** Queues a segment of a deferred frame as received; returns the frame once complete, null before, undefined until the bytes arrived. */
+  private readDeferred(segment: SegmentHeader, deferred: DeferredSegment[]): Frame | null | undefined {
+    const queue = this.queue;
+    const length = segment.payloadLength;
+    if (queue.length < length + SEGMENT_TRAILER_LENGTH) return undefined;
+    const payload = queue.take(length);
+    queue.peek(this.scratch, SEGMENT_TRAILER_LENGTH);
+    queue.skip(SEGMENT_TRAILER_LENGTH);
+    this.segment = undefined;
+    const uncompressedLength = this.compressor === undefined ? 0 : segment.uncompressedLength;
+    deferred.push({ payload, crc32: this.scratch.readUInt32LE(0), uncompressedLength });
+    this.partsLength += uncompressedLength === 0 ? length : uncompressedLength;
+    if (this.partsLength < this.partsTotal) return null;
+    if (this.partsLength > this.partsTotal) {
+      throw new ProtocolError(ProtocolErrorCode.MALFORMED, 'multi-segment frame has bytes past its declared length');
+    }
+    const head = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
+    const frame = frameFromHeader(head, 0, EMPTY);
+    frame.deferred = { head: head.subarray(FRAME_HEADER_LENGTH), segments: deferred };
+    this.parts = [];
+    this.partsLength = 0;
+    this.partsTotal = -1;
+    this.deferred = null;
+    return frame;
+  }
+
   /** Next frame of a self-contained payload: it must lie wholly inside. */
   private frameFromPayload(payload: Buffer): Frame {
     const at = this.payloadOffset;
@@ -397,7 +441,11 @@ export class SegmentDecoder {
       const header = this.parts[0].length >= FRAME_HEADER_LENGTH ? this.parts[0] : Buffer.concat(this.parts, FRAME_HEADER_LENGTH);
       this.partsTotal = FRAME_HEADER_LENGTH + checkFrameHeader(header, 0, this.maxFrameSize);
     }
-    if (this.partsTotal < 0 || this.partsLength < this.partsTotal) return null;
+    if (this.partsTotal < 0 || this.partsLength < this.partsTotal) {
+      // A large frame: leave the rest of its segments to the caller (deferFramesFrom).
+      if (this.partsTotal >= this.deferFrom && this.partsLength >= FRAME_HEADER_LENGTH) this.deferred = [];
+      return null;
+    }
     if (this.partsLength > this.partsTotal) {
       throw new ProtocolError(ProtocolErrorCode.MALFORMED, 'multi-segment frame has bytes past its declared length');
     }
@@ -407,4 +455,34 @@ export class SegmentDecoder {
     this.partsTotal = -1;
     return frameFromHeader(whole, 0, whole.subarray(FRAME_HEADER_LENGTH));
   }
+}
+
+/**
+ * The body of a frame whose segments a {@link SegmentDecoder} deferred (`frame.deferred`):
+ * checks each segment's CRC32, decompresses it, and joins them after the head.
+ *
+ * @throws ProtocolError `CHECKSUM` on a CRC mismatch, `COMPRESSION` on a bad LZ4 block or a
+ *   compressed segment without a compressor.
+ */
+export function completeDeferredFrame(deferred: DeferredSegments, compressor: Compressor | undefined): Buffer {
+  let total = deferred.head.length;
+  for (const s of deferred.segments) total += s.uncompressedLength === 0 ? s.payload.length : s.uncompressedLength;
+  const out = Buffer.allocUnsafe(total);
+  out.set(deferred.head, 0);
+  let at = deferred.head.length;
+  for (const s of deferred.segments) {
+    const actual = segmentCrc32(s.payload);
+    if (actual !== s.crc32) {
+      throw new ProtocolError(ProtocolErrorCode.CHECKSUM, `segment payload CRC32 mismatch: read 0x${s.crc32.toString(16)}, computed 0x${actual.toString(16)}`);
+    }
+    if (s.uncompressedLength === 0) {
+      out.set(s.payload, at);
+      at += s.payload.length;
+    } else {
+      if (compressor === undefined) throw new ProtocolError(ProtocolErrorCode.COMPRESSION, 'compressed segment but no compressor');
+      out.set(compressor.decompress(s.payload, s.uncompressedLength), at);
+      at += s.uncompressedLength;
+    }
+  }
+  return out;
 }

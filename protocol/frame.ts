@@ -42,6 +42,30 @@ export interface Frame {
   opcode: number;
   /** The body: often a view into the received bytes, not a copy. */
   body: Buffer;
+  /**
+   * v5, only from a `SegmentDecoder` with `deferFramesFrom`: the body of a large multi-segment
+   * frame left unverified and compressed for the caller (e.g. a worker thread) to complete with
+   * `completeDeferredFrame`; {@link body} is empty then.
+   */
+  deferred?: DeferredSegments;
+}
+
+/** One v5 segment payload as received: not yet checked against its CRC32, maybe compressed. */
+export interface DeferredSegment {
+  /** The payload bytes (compressed when {@link uncompressedLength} > 0). */
+  readonly payload: Buffer;
+  /** The CRC32 trailer read after the payload. */
+  readonly crc32: number;
+  /** Length after decompression; 0 if the payload is stored raw. */
+  readonly uncompressedLength: number;
+}
+
+/** The body of a large v5 frame, to be completed elsewhere (see {@link Frame.deferred}). */
+export interface DeferredSegments {
+  /** Body bytes that arrived before deferring started: already verified and decompressed. */
+  readonly head: Buffer;
+  /** The rest of the body, segment by segment, as received. */
+  readonly segments: readonly DeferredSegment[];
 }
 
 /** True for the protocol versions this codec decodes (4 and 5). */

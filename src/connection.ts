@@ -9,6 +9,7 @@ import {
   SegmentDecoder,
   Writer,
   compressV4Body,
+  completeDeferredFrame,
   decodeResponse,
   decompressV4Body,
   DEFAULT_MAX_FRAME_SIZE,
@@ -474,7 +475,8 @@ export class Connection {
   private switchToSegments(): void {
     this.framed = true;
     const previous = this.decoder as FrameDecoder;
-    this.decoder = new SegmentDecoder({ maxFrameSize: this.options.maxFrameSize, compressor: this.compressor ?? undefined });
+    // With offload, large multi-segment frames leave the decoder unverified: a worker checks them.
+    this.decoder = new SegmentDecoder({ maxFrameSize: this.options.maxFrameSize, compressor: this.compressor ?? undefined, deferFramesFrom: this.options.offload?.minBytes });
     this.segmentOptions = { compressor: this.compressor ?? undefined };
     // Bytes that arrived after the STARTUP answer already belong to the segment stream.
     for (const chunk of previous.takeBuffered()) this.decoder.push(chunk);
@@ -612,7 +614,11 @@ export class Connection {
         return;
       }
     }
-    if (frame.version < 5 && (frame.flags & FrameFlag.COMPRESSION) !== 0) {
+    if (frame.deferred !== undefined) {
+      // Segments left unverified by the decoder for a worker (deferFramesFrom), yet decoded here.
+      frame.body = completeDeferredFrame(frame.deferred, this.compressor ?? undefined);
+      frame.deferred = undefined;
+    } else if (frame.version < 5 && (frame.flags & FrameFlag.COMPRESSION) !== 0) {
       // Left compressed by the decoder for a worker (deferDecompressionFrom), yet decoded here.
       frame.body = decompressV4Body(this.options.compressor!, frame.body, this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
       frame.flags &= ~FrameFlag.COMPRESSION;

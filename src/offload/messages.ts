@@ -17,6 +17,13 @@ export interface OffloadJob {
   readonly compressed: boolean;
   /** Largest decompressed body accepted. */
   readonly maxFrameSize: number;
+  /**
+   * v5 deferred segments (`Frame.deferred`): `body` holds the verified head, then each segment
+   * payload as received, in order; these describe the payloads.
+   */
+  readonly segments?: readonly { readonly length: number; readonly crc32: number; readonly uncompressedLength: number }[];
+  /** Bytes of the verified head at the start of `body` (with `segments`). */
+  readonly headLength?: number;
   readonly fault?: OffloadFault;
 }
 

@@ -127,7 +127,7 @@ export class OffloadPool {
 
   /** Whether a frame should go to a worker: a RESULT whose body is at least {@link minBytes}. */
   accepts(frame: Frame): boolean {
-    return !this.closed && frame.opcode === Opcode.RESULT && frame.body.length >= this.minBytes;
+    return !this.closed && frame.opcode === Opcode.RESULT && (frame.deferred !== undefined || frame.body.length >= this.minBytes);
   }
 
   /**
@@ -146,10 +146,28 @@ export class OffloadPool {
       const body = frame.body;
       let ab: ArrayBuffer;
       let offset: number;
+      let length = body.byteLength;
       const buffer = body.buffer;
-      // Transfer only an ArrayBuffer that holds this frame alone (a reassembled frame); a view of
-      // a socket chunk or a segment payload shares its buffer with other bytes: copy it once.
-      if (buffer instanceof ArrayBuffer && body.byteLength >= 4096 && buffer.byteLength - body.byteLength <= FRAME_HEADER_LENGTH) {
+      const deferred = frame.deferred;
+      let segments: OffloadJob['segments'];
+      if (deferred !== undefined) {
+        // v5 segments as received (views of socket chunks): one copy into a buffer to transfer;
+        // the worker checks their CRC32 and inflates them.
+        length = deferred.head.length;
+        for (const s of deferred.segments) length += s.payload.length;
+        ab = new ArrayBuffer(length);
+        const bytes = new Uint8Array(ab);
+        bytes.set(deferred.head, 0);
+        let at = deferred.head.length;
+        for (const s of deferred.segments) {
+          bytes.set(s.payload, at);
+          at += s.payload.length;
+        }
+        offset = 0;
+        segments = deferred.segments.map((s) => ({ length: s.payload.length, crc32: s.crc32, uncompressedLength: s.uncompressedLength }));
+      } else if (buffer instanceof ArrayBuffer && body.byteLength >= 4096 && buffer.byteLength - body.byteLength <= FRAME_HEADER_LENGTH) {
+        // Transfer only an ArrayBuffer that holds this frame alone (a reassembled frame); a view
+        // of a socket chunk or a segment payload shares its buffer with other bytes: copy it.
         ab = buffer;
         offset = body.byteOffset;
       } else {
@@ -164,10 +182,12 @@ export class OffloadPool {
         opcode: frame.opcode,
         body: ab,
         offset,
-        length: body.byteLength,
+        length,
         compressed: frame.version < 5 && (frame.flags & FrameFlag.COMPRESSION) !== 0,
         maxFrameSize,
-        fault: this.fault?.({ seq: ++this.seq, stream: frame.stream, bytes: body.byteLength }),
+        segments,
+        headLength: deferred?.head.length,
+        fault: this.fault?.({ seq: ++this.seq, stream: frame.stream, bytes: length }),
       };
       if (slot.jobs.size === 0) {
         slot.lastProgress = performance.now();

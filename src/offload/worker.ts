@@ -3,7 +3,18 @@
 // of where each cell lies, from which the main thread builds the row objects (see rows.ts for
 // why rows are not sent as objects).
 import { parentPort } from 'node:worker_threads';
-import { CqlwireError, FrameFlag, Opcode, ProtocolErrorCode, decodeResponse, decompressV4Body, lz4Compressor, type Compressor } from '../../protocol/index.js';
+import {
+  CqlwireError,
+  FrameFlag,
+  Opcode,
+  ProtocolErrorCode,
+  completeDeferredFrame,
+  decodeResponse,
+  decompressV4Body,
+  lz4Compressor,
+  type Compressor,
+  type DeferredSegment,
+} from '../../protocol/index.js';
 import { loadLz4Napi } from '../compression.js';
 import type { OffloadJob, OffloadReply } from './messages.js';
 import { cellTable } from './rows.js';
@@ -33,7 +44,17 @@ function handle(job: OffloadJob): void {
   try {
     let body: Buffer = Buffer.from(job.body, job.offset, job.length);
     let flags = job.flags;
-    if (job.compressed) {
+    if (job.segments !== undefined) {
+      // v5: segments left unverified by the connection's decoder: check, inflate, join.
+      let at = job.headLength ?? 0;
+      const segments: DeferredSegment[] = job.segments.map((s) => {
+        const payload = body.subarray(at, at + s.length);
+        at += s.length;
+        return { payload, crc32: s.crc32, uncompressedLength: s.uncompressedLength };
+      });
+      if (segments.some((s) => s.uncompressedLength > 0)) compressor ??= loadLz4Napi() ?? lz4Compressor;
+      body = completeDeferredFrame({ head: body.subarray(0, job.headLength ?? 0), segments }, compressor);
+    } else if (job.compressed) {
       compressor ??= loadLz4Napi() ?? lz4Compressor;
       body = decompressV4Body(compressor, body, job.maxFrameSize);
       flags &= ~FrameFlag.COMPRESSION;
@@ -42,7 +63,7 @@ function handle(job: OffloadJob): void {
     let cells: Int32Array | undefined;
     const m = env.message;
     if (m.opcode === Opcode.RESULT && m.result.kind === 'rows') cells = cellTable(m.result);
-    const bytes = job.compressed ? ownedBytes(body) : { body: job.body, offset: job.offset, length: job.length };
+    const bytes = job.compressed || job.segments !== undefined ? ownedBytes(body) : { body: job.body, offset: job.offset, length: job.length };
     reply = { id: job.id, ok: true, flags, ...bytes, cells };
     transfer.push(bytes.body);
     if (cells !== undefined) transfer.push(cells.buffer as ArrayBuffer);
