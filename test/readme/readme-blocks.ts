@@ -14,6 +14,7 @@ export interface ReadmeBlock {
 export const README_PATH = fileURLToPath(new URL('../../README.md', import.meta.url));
 const SRC_INDEX = fileURLToPath(new URL('../../src/index.js', import.meta.url));
 const PROTOCOL_INDEX = fileURLToPath(new URL('../../protocol/index.js', import.meta.url));
+const TESTING_INDEX = fileURLToPath(new URL('../../src/testing/index.js', import.meta.url));
 
 export function readmeBlocks(): ReadmeBlock[] {
   const lines = readFileSync(README_PATH, 'utf8').split('\n');
@@ -42,6 +43,7 @@ export function asModule(block: ReadmeBlock, fromDir: string): string {
   };
   let code = block.code
     .replace(/from 'cqlwire\/protocol'/g, `from '${PROTOCOL_INDEX}'`)
+    .replace(/from 'cqlwire\/testing'/g, `from '${TESTING_INDEX}'`)
     .replace(/from 'cqlwire'/g, `from '${SRC_INDEX}'`);
   void rel;
   const createsClient = /\b(const|let|using)\s+client\b/.test(code);

@@ -45,4 +45,17 @@ describe('README examples', () => {
       expect(readme, `README error table misses ${code}`).toContain(`\`${code}\``);
     }
   });
+
+  it('the fake-server example runs as written', async () => {
+    const block = readmeBlocks().find((b) => b.tags.includes('fakeserver'));
+    expect(block).toBeDefined();
+    mkdirSync(OUT, { recursive: true });
+    const file = `${OUT}/fakeserver.ts`;
+    writeFileSync(file, asModule(block!, OUT));
+    const stdout = execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toBe("{ name: 'ann' }");
+    expect(lines[1]).toBe('true ERR_SERVER_OVERLOADED');
+    expect(lines[2]).toBe('UPDATE users SET name = ? WHERE id = 1');
+  }, 60_000);
 });
