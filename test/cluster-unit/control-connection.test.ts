@@ -1,0 +1,94 @@
+// The control connection against fake nodes: discovery through system.peers_v2 (and the
+// system.peers fallback), STATUS_CHANGE events, and moving to another node when its own dies.
+import { afterEach, describe, expect, it } from 'vitest';
+import { EventType, Opcode } from '../../protocol/index.js';
+import { Client, ConstantReconnectionPolicy } from '../../src/index.js';
+import { FakeServer } from '../../src/testing/index.js';
+
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const x of open.splice(0).reverse()) await x.close().catch(() => undefined);
+});
+
+async function cluster(n: number, peersV2 = true): Promise<FakeServer[]> {
+  const servers = await FakeServer.startCluster(n, (i) => ({ peersV2, local: { rack: `rack${i % 2}` } }));
+  open.push(...servers);
+  return servers;
+}
+
+async function connect(servers: FakeServer[], contact = 0): Promise<Client> {
+  const c = await Client.connect({ contactPoints: [servers[contact]!.contactPoint], reconnectionPolicy: new ConstantReconnectionPolicy(200) });
+  open.push(c);
+  // Discovered hosts open their pools in the background: let them finish (a connection that
+  // opens marks its host up, whatever an event said before).
+  await expect.poll(() => c.hosts.every((h) => h.connectionCount > 0), { timeout: 2000, interval: 5 }).toBe(true);
+  return c;
+}
+
+/** The server connection that REGISTERed (the control connection), if any. */
+function registered(s: FakeServer): number | undefined {
+  return s.requestsOf(Opcode.REGISTER).at(-1)?.connection;
+}
+
+describe('control connection', () => {
+  it.each([true, false])('discovers every node from one contact point (peers_v2: %s) with DC, rack, tokens and host id', async (v2) => {
+    const servers = await cluster(3, v2);
+    if (!v2) {
+      // system.peers has no port column: peers are assumed on the client's default port (1
+      // here, where nothing listens).
+      const c = await Client.connect({ contactPoints: [servers[0]!.contactPoint], port: 1 });
+      open.push(c);
+      expect(servers[0]!.requests.some((r) => /FROM system\.peers\b/.test(r.query ?? ''))).toBe(true);
+      expect(c.hosts.map((h) => h.id).sort()).toEqual([servers[0]!.contactPoint, '127.0.0.1:1'].sort());
+      return;
+    }
+    const c = await connect(servers);
+    expect(c.hosts.map((h) => h.id).sort()).toEqual(servers.map((s) => s.contactPoint).sort());
+    for (const [i, s] of servers.entries()) {
+      const h = c.hosts.find((x) => x.id === s.contactPoint)!;
+      expect(h.hostId).toBe(s.local.hostId);
+      expect(h.tokens).toEqual(s.local.tokens);
+      expect(h.rack).toBe(`rack${i % 2}`);
+      expect(h.datacenter).toBe(s.local.dataCenter);
+    }
+    expect(registered(servers[0]!)).toBeDefined();
+    expect(c.metadata.tokenMap?.ring).toHaveLength(3);
+  });
+
+  it('STATUS_CHANGE DOWN marks the host down; UP reconnects it', async () => {
+    const servers = await cluster(3);
+    const c = await connect(servers);
+    const control = servers[0]!.connections[registered(servers[0]!)!]!;
+    const target = c.hosts.find((h) => h.id === servers[2]!.contactPoint)!;
+    const address = { address: servers[2]!.address, port: servers[2]!.port };
+    control.sendEvent({ opcode: Opcode.EVENT, event: { type: EventType.STATUS_CHANGE, change: 'DOWN', address } });
+    await expect.poll(() => target.isUp, { timeout: 2000, interval: 5 }).toBe(false);
+    control.sendEvent({ opcode: Opcode.EVENT, event: { type: EventType.STATUS_CHANGE, change: 'UP', address } });
+    await expect.poll(() => target.isUp, { timeout: 2000, interval: 5 }).toBe(true);
+  });
+
+  it('moves to another node when the control node goes away, and follows events there', async () => {
+    const servers = await cluster(3);
+    const c = await connect(servers);
+    await servers[0]!.close();
+    // Re-registered on one of the others.
+    await expect.poll(() => servers.slice(1).some((s) => registered(s) !== undefined), { timeout: 3000, interval: 10 }).toBe(true);
+    const next = servers.slice(1).find((s) => registered(s) !== undefined)!;
+    const other = servers.find((s) => s !== next && s !== servers[0])!;
+    const target = c.hosts.find((h) => h.id === other.contactPoint)!;
+    next.connections[registered(next)!]!.sendEvent({
+      opcode: Opcode.EVENT,
+      event: { type: EventType.STATUS_CHANGE, change: 'DOWN', address: { address: other.address, port: other.port } },
+    });
+    await expect.poll(() => target.isUp, { timeout: 2000, interval: 5 }).toBe(false);
+    expect(c.hosts.find((h) => h.id === servers[0]!.contactPoint)?.isUp).toBe(false);
+  });
+
+  it('controlConnection: false keeps the client on its contact points without REGISTER', async () => {
+    const servers = await cluster(2);
+    const c = await Client.connect({ contactPoints: [servers[0]!.contactPoint], controlConnection: false });
+    open.push(c);
+    expect(c.hosts).toHaveLength(1);
+    expect(servers[0]!.requestsOf(Opcode.REGISTER)).toHaveLength(0);
+  });
+});
