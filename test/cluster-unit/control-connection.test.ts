@@ -10,8 +10,11 @@ afterEach(async () => {
   for (const x of open.splice(0).reverse()) await x.close().catch(() => undefined);
 });
 
+const hostIdOf = (i: number): string => `00000000-0000-4000-8000-00000000000${i}`;
+const tokenOf = (i: number): string => String(-4_000_000_000_000_000_000n + BigInt(i) * 3_000_000_000_000_000_000n);
+
 async function cluster(n: number, peersV2 = true): Promise<FakeServer[]> {
-  const servers = await FakeServer.startCluster(n, (i) => ({ peersV2, local: { rack: `rack${i % 2}` } }));
+  const servers = await FakeServer.startCluster(n, (i) => ({ peersV2, local: { rack: `rack${i % 2}`, dataCenter: 'dcx', hostId: hostIdOf(i), tokens: [tokenOf(i)] } }));
   open.push(...servers);
   return servers;
 }
@@ -46,10 +49,10 @@ describe('control connection', () => {
     expect(c.hosts.map((h) => h.id).sort()).toEqual(servers.map((s) => s.contactPoint).sort());
     for (const [i, s] of servers.entries()) {
       const h = c.hosts.find((x) => x.id === s.contactPoint)!;
-      expect(h.hostId).toBe(s.local.hostId);
-      expect(h.tokens).toEqual(s.local.tokens);
+      expect(h.hostId).toBe(hostIdOf(i));
+      expect(h.tokens).toEqual([tokenOf(i)]);
       expect(h.rack).toBe(`rack${i % 2}`);
-      expect(h.datacenter).toBe(s.local.dataCenter);
+      expect(h.datacenter).toBe('dcx');
     }
     expect(registered(servers[0]!)).toBeDefined();
     expect(c.metadata.tokenMap?.ring).toHaveLength(3);
