@@ -100,7 +100,7 @@ export class ControlConnection {
     const deadline = performance.now() + this.hooks.schemaAgreementWaitMs;
     for (;;) {
       try {
-        if (await this.schemaAgrees()) return true;
+        if (await this.schemaAgrees(Math.max(100, deadline - performance.now()))) return true;
       } catch {
         // The control connection may be moving; try again until the deadline.
       }
@@ -114,7 +114,7 @@ export class ControlConnection {
    * (its own system.local): system.peers on one node follows gossip and can lag behind a DDL
    * another node just coordinated. A node that does not answer is left out (it is going down).
    */
-  async schemaAgrees(): Promise<boolean> {
+  async schemaAgrees(timeoutMs = this.hooks.timeoutMs): Promise<boolean> {
     const versions = new Set<string>();
     await Promise.all(
       this.hooks.hosts().map(async (h) => {
@@ -122,7 +122,7 @@ export class ControlConnection {
         try {
           const b = h.borrow();
           const conn = b instanceof Promise ? await b : b;
-          const rows = await this.queryOn(conn, "SELECT schema_version FROM system.local WHERE key = 'local'");
+          const rows = await this.queryOn(conn, "SELECT schema_version FROM system.local WHERE key = 'local'", timeoutMs);
           const v = rows[0]?.['schema_version'];
           if (v !== null && v !== undefined) versions.add(String(v));
         } catch {
@@ -280,8 +280,8 @@ export class ControlConnection {
     return this.queryOn(conn, cql);
   }
 
-  private async queryOn(conn: Connection, cql: string): Promise<Rows> {
-    const r = await conn.send({ opcode: Opcode.QUERY, query: cql, params: { consistency: Consistency.ONE } }, { timeoutMs: this.hooks.timeoutMs });
+  private async queryOn(conn: Connection, cql: string, timeoutMs = this.hooks.timeoutMs): Promise<Rows> {
+    const r = await conn.send({ opcode: Opcode.QUERY, query: cql, params: { consistency: Consistency.ONE } }, { timeoutMs });
     const m = r.message;
     if (m.opcode !== Opcode.RESULT || m.result.kind !== 'rows') return [];
     return decodeRows(m.result, m.result.metadata.columns ?? []);
