@@ -15,7 +15,9 @@ import {
   SegmentDecoder,
   Writer,
   compileDecoder,
+  completeDeferredFrame,
   compressV4Body,
+  decompressV4Body,
   crc24,
   decodeRequest,
   decodeResponse,
@@ -218,9 +220,14 @@ function consumeFrame(f: Frame): string {
   return 'request';
 }
 
-function drain(dec: { next(): Frame | null }, out: string[]): void {
+/**
+ * Pull every frame out of a decoder and decode it; `complete` finishes frames the decoder left
+ * for the caller (deferred decompression / deferred segments), as a worker would.
+ */
+function drain(dec: { next(): Frame | null }, out: string[], complete?: (f: Frame) => void): void {
   for (let f = dec.next(); f !== null; f = dec.next()) {
     try {
+      complete?.(f);
       out.push(consumeFrame(f));
     } catch (err) {
       // A frame whose body is malformed is the message decoder's business (typed error) and
@@ -236,6 +243,8 @@ function drain(dec: { next(): Frame | null }, out: string[]): void {
 // ------------------------------------------------------------------------------------ targets
 
 const MODE_COMPRESS = 1;
+/** Mode bit 7: let the decoder defer large frames (decompression / segments) to the caller. */
+const MODE_DEFER = 0x80;
 
 /**
  * `frame`: FrameDecoder (v4/v5 unsegmented). Input: [mode][bytes received]; mode bit 0 = v4 LZ4
@@ -243,7 +252,7 @@ const MODE_COMPRESS = 1;
  */
 export const frameTarget: FuzzTarget = {
   name: 'frame',
-  description: 'FrameDecoder + message decoders; [mode: bit0 lz4, rest split seed][stream bytes]',
+  description: 'FrameDecoder + message decoders; [mode: bit0 lz4, bit7 defer decompression to the caller, rest split seed][stream bytes]',
   seeds() {
     const out: Buffer[] = [];
     for (const v of [4, 5] as const) {
@@ -255,22 +264,30 @@ export const frameTarget: FuzzTarget = {
       // A few single frames, easier to mutate into something that parses.
       for (const r of sampleResponses(v).slice(0, 14)) out.push(Buffer.concat([Buffer.of(v << 2), responseFrame(v, 1, r)]));
     }
-    // v4 compressed frames.
+    // v4 compressed frames, decompressed by the decoder or (MODE_DEFER) by the caller.
     for (const r of sampleResponses(4).slice(10, 14)) {
       const plain = responseFrame(4, 3, r);
       const body = compressV4Body(lz4Compressor, plain.subarray(9));
-      out.push(Buffer.concat([Buffer.of(MODE_COMPRESS), encodeFrame({ version: 4, isResponse: true, flags: FrameFlag.COMPRESSION, stream: 3, opcode: plain[4]! }, body)]));
+      const frame = encodeFrame({ version: 4, isResponse: true, flags: FrameFlag.COMPRESSION, stream: 3, opcode: plain[4]! }, body);
+      out.push(Buffer.concat([Buffer.of(MODE_COMPRESS), frame]), Buffer.concat([Buffer.of(MODE_COMPRESS | MODE_DEFER), frame]));
     }
     return out;
   },
   exec(input) {
     if (input.length === 0) return 'empty';
     const mode = input[0]!;
-    const dec = new FrameDecoder({ compressor: mode & MODE_COMPRESS ? lz4Compressor : undefined, maxFrameSize: 1 << 20 });
+    const compressor = mode & MODE_COMPRESS ? lz4Compressor : undefined;
+    const defer = (mode & MODE_DEFER) !== 0;
+    const dec = new FrameDecoder({ compressor, maxFrameSize: 1 << 20, deferDecompressionFrom: defer ? 16 : undefined });
+    const complete = (f: Frame): void => {
+      if (compressor === undefined || (f.flags & FrameFlag.COMPRESSION) === 0 || f.version >= 5) return;
+      f.body = decompressV4Body(compressor, f.body, 1 << 20);
+      f.flags &= ~FrameFlag.COMPRESSION;
+    };
     const seen: string[] = [];
     for (const c of chunksOf(input.subarray(1), mode >>> 1)) {
       dec.push(c);
-      drain(dec, seen);
+      drain(dec, seen, defer ? complete : undefined);
     }
     return `${seen.length}:${seen[0] ?? ''}`;
   },
@@ -304,7 +321,7 @@ function reseal(input: Buffer, compressed: boolean): Buffer {
  */
 export const segmentTarget: FuzzTarget = {
   name: 'segment',
-  description: 'SegmentDecoder + message decoders; [mode: bit0 lz4, bit1 wrap bytes in valid segments, bit2 recompute CRCs, rest split seed][bytes]',
+  description: 'SegmentDecoder + message decoders; [mode: bit0 lz4, bit1 wrap bytes in valid segments, bit2 recompute CRCs, bit7 defer large frames to completeDeferredFrame, rest split seed][bytes]',
   seeds() {
     const out: Buffer[] = [];
     const frames = [
@@ -326,6 +343,7 @@ export const segmentTarget: FuzzTarget = {
       out.push(Buffer.concat([Buffer.of(m | 4), ...encodeSegments(frames.slice(10, 14), { compressor })]));
       out.push(Buffer.concat([Buffer.of(m | 4 | 8), ...encodeSegments([big], { compressor })]));
       out.push(Buffer.concat([Buffer.of(m | 16), ...encodeSegments([big], { compressor })]));
+      out.push(Buffer.concat([Buffer.of(m | 4 | MODE_DEFER), ...encodeSegments([big], { compressor })]));
       out.push(Buffer.concat([Buffer.of(m | 2), ...frames.slice(0, 12)]));
     }
     return out;
@@ -337,11 +355,17 @@ export const segmentTarget: FuzzTarget = {
     let data = input.subarray(1);
     if (mode & 2) data = Buffer.concat(encodeSegments(data, { compressor }));
     else if (mode & 4) data = reseal(data, compressor !== undefined);
-    const dec = new SegmentDecoder({ compressor, maxFrameSize: 1 << 20 });
+    const defer = (mode & MODE_DEFER) !== 0;
+    const dec = new SegmentDecoder({ compressor, maxFrameSize: 1 << 20, deferFramesFrom: defer ? 1024 : undefined });
+    const complete = (f: Frame): void => {
+      if (f.deferred === undefined) return;
+      f.body = completeDeferredFrame(f.deferred, compressor);
+      f.deferred = undefined;
+    };
     const seen: string[] = [];
     for (const c of chunksOf(data, mode >>> 3)) {
       dec.push(c);
-      drain(dec, seen);
+      drain(dec, seen, complete);
     }
     return `${seen.length}:${seen[0] ?? ''}:${dec.isIdle}`;
   },
