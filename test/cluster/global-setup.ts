@@ -5,13 +5,15 @@
 //   CQLWIRE_CONTACT_POINTS set -> those nodes are used as they are; every one must answer
 //     (60 s grace with CI=true). The failover tests kill and restart nodes through the
 //     launcher instance CQLWIRE_CLUSTER_INSTANCE (default 'main'), matched by address.
-//   else the launcher starts instance CQLWIRE_CLUSTER_INSTANCE (default 'main') with 3 nodes
-//     (replacing a 1-node 'main'), and stops it at teardown unless CQLWIRE_KEEP_CASSANDRA=1 or
-//     it was already running.
+//   else the launcher starts instance CQLWIRE_CLUSTER_INSTANCE (default 'main') with 3 nodes,
+//     and stops it at teardown unless CQLWIRE_KEEP_CASSANDRA=1 or it was already running. If
+//     that instance runs in another shape (the 1-node 'main' other suites use), it is replaced
+//     only with CI=true or CQLWIRE_CLUSTER_REPLACE=1; otherwise the run stops and says how to
+//     use a separate instance.
 // Without CI, a machine that cannot start Cassandra (no JDK) skips the suite with the reason;
 // with CI=true it fails the run.
 import type { TestProject } from 'vitest/node';
-import { instanceInfo, start, stop } from '../cassandra/launcher.js';
+import { instanceInfo, start, status, stop } from '../cassandra/launcher.js';
 import { optionsAnswers } from '../cassandra/probe.js';
 import { parseContactPoints, splitHostPort } from '../cassandra/contact-points.js';
 import type { ClusterTestEnv } from './env.js';
@@ -45,6 +47,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
     env = { available: true, reason: '', contactPoints, instance, instanceAddresses: instanceInfo(instance)?.addresses ?? [], localDataCenter: e.CQLWIRE_LOCAL_DC ?? 'datacenter1' };
   } else {
+    const running = (await status(instance).catch(() => []))[0];
+    if (running && running.nodes !== 3 && running.nodeStatus.some((n) => n.running) && !ci && e.CQLWIRE_CLUSTER_REPLACE !== '1') {
+      throw new Error(
+        `launcher instance '${instance}' runs ${running.nodes} node(s) (other suites may be using it). Start a separate 3-node instance and point the suite at it:\n` +
+          `  npm run cassandra -- start --name trio --address 127.0.0.5 --nodes 3 --heap 512m\n` +
+          `  CQLWIRE_CONTACT_POINTS=127.0.0.5:9042,127.0.0.6:9042,127.0.0.7:9042 CQLWIRE_CLUSTER_INSTANCE=trio npm run test:cluster\n` +
+          `or set CQLWIRE_CLUSTER_REPLACE=1 to replace it with 3 nodes.`,
+      );
+    }
     try {
       say(`starting (or reusing) launcher instance '${instance}' with 3 nodes`);
       const r = await start({ name: instance, nodes: 3, log: say });
