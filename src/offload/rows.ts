@@ -68,8 +68,10 @@ const SLICE_MS = 2;
  * the cells. Rows located by a worker are built from its cell table in slices of about 2 ms,
  * yielding to the event loop in between (then the answer is a promise), so that even a large
  * page does not hold the loop.
+ *
+ * @param sliceMs main-thread time per slice (default 2 ms); `Infinity` builds every row at once.
  */
-export function decodeResultRows(result: RowsResult, columns: readonly ColumnSpec[]): Row[] | Promise<Row[]> {
+export function decodeResultRows(result: RowsResult, columns: readonly ColumnSpec[], sliceMs = SLICE_MS): Row[] | Promise<Row[]> {
   const cells = cellTables.get(result);
   if (cells === undefined) return decodeRows(result, columns);
   let d = compiled.get(columns);
@@ -87,7 +89,7 @@ export function decodeResultRows(result: RowsResult, columns: readonly ColumnSpe
   const rows: Row[] = new Array<Row>(rowCount);
   /** Builds rows from `from` on for about SLICE_MS; returns the index reached. */
   const slice = (from: number): number => {
-    const until = performance.now() + SLICE_MS;
+    const until = performance.now() + sliceMs;
     let i = from;
     try {
       for (let k = i * n * 2; i < rowCount; i++) {
