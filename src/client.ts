@@ -344,7 +344,7 @@ export class Client {
         : new ControlConnection({
             hosts: () => [...this.hostMap.values()],
             getHost: (id) => this.hostMap.get(id),
-            addHost: (address, port) => this.addHost(address, port),
+            addHost: (address, port, init) => this.addHost(address, port, init),
             removeHost: (host) => this.removeHost(host),
             reconnectionPolicy,
             translator: options.addressTranslator ?? new IdentityAddressTranslator(),
@@ -403,14 +403,16 @@ export class Client {
     return this.control ? this.control.waitForSchemaAgreement() : true;
   }
 
-  private addHost(address: string, port: number): Host {
+  private addHost(address: string, port: number, init: (host: Host) => void): Host {
     const id = `${address}:${port}`;
     let host = this.hostMap.get(id);
     if (host) return host;
     host = new Host(address, port, this.hostPoolOptions);
+    init(host);
     this.hostMap.set(id, host);
-    // Open its pool in the background: a node that is down gets marked down (and retried).
-    if (!this.closed) void host.warmUp().catch(() => undefined);
+    // Open its pool in the background (a node that is down gets marked down, and retried),
+    // unless the default policy never uses it (another data center, not allowed).
+    if (!this.closed && this.profiles.get(DEFAULT_PROFILE)!.loadBalancingPolicy.distance?.(host) !== 'ignored') void host.warmUp().catch(() => undefined);
     return host;
   }
 

@@ -16,8 +16,8 @@ export interface ClusterHooks {
   hosts(): readonly Host[];
   /** The host with this `address:port`, if known. */
   getHost(id: string): Host | undefined;
-  /** Add a discovered host (no-op when known); returns it. */
-  addHost(address: string, port: number): Host;
+  /** Add a discovered host (no-op when known), `init` filling in what is known of it first; returns it. */
+  addHost(address: string, port: number, init: (host: Host) => void): Host;
   /** Forget a host that left the cluster and close its pool. */
   removeHost(host: Host): void;
   /** Schedule of control reconnection attempts when no host answers. */
@@ -149,7 +149,7 @@ export class ControlConnection {
     for (const p of peers) {
       const { address, port } = this.peerAddress(p);
       if (address === undefined) continue;
-      const host = this.hooks.addHost(address, port);
+      const host = this.hooks.addHost(address, port, (h) => fill(h, p));
       fill(host, p);
       seen.add(host);
     }

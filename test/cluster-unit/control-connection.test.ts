@@ -1,9 +1,9 @@
 // The control connection against fake nodes: discovery through system.peers_v2 (and the
 // system.peers fallback), STATUS_CHANGE events, and moving to another node when its own dies.
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventType, Opcode } from '../../protocol/index.js';
+import { DataTypes, EventType, Opcode } from '../../protocol/index.js';
 import { Client, ConstantReconnectionPolicy } from '../../src/index.js';
-import { FakeServer } from '../../src/testing/index.js';
+import { FakeServer, rowsReply } from '../../src/testing/index.js';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -85,6 +85,52 @@ describe('control connection', () => {
     });
     await expect.poll(() => target.isUp, { timeout: 2000, interval: 5 }).toBe(false);
     expect(c.hosts.find((h) => h.id === servers[0]!.contactPoint)?.isUp).toBe(false);
+  });
+
+  it('TOPOLOGY_CHANGE: a node no longer in system.peers is removed, its pool closed, the ring rebuilt', async () => {
+    const servers = await cluster(3);
+    const c = await connect(servers);
+    expect(c.metadata.tokenMap?.ring).toHaveLength(3);
+    const gone = servers[2]!;
+    // From now on node 0 lists only node 1 as its peer.
+    servers[0]!.handler = (req) =>
+      /FROM system\.peers_v2/.test(req.query ?? '')
+        ? rowsReply(
+            [
+              { name: 'peer', type: DataTypes.inet },
+              { name: 'peer_port', type: DataTypes.int },
+              { name: 'data_center', type: DataTypes.text },
+              { name: 'host_id', type: DataTypes.uuid },
+              { name: 'native_address', type: DataTypes.inet },
+              { name: 'native_port', type: DataTypes.int },
+              { name: 'rack', type: DataTypes.text },
+              { name: 'release_version', type: DataTypes.text },
+              { name: 'schema_version', type: DataTypes.uuid },
+              { name: 'tokens', type: DataTypes.set(DataTypes.text) },
+            ],
+            [[servers[1]!.address, 7000, 'dcx', hostIdOf(1), servers[1]!.address, servers[1]!.port, 'rack1', '5.0.9', '00000000-0000-0000-0000-000000000001', [tokenOf(1)]]],
+            { keyspace: 'system', table: 'peers_v2' },
+          )
+        : undefined;
+    servers[0]!.connections[registered(servers[0]!)!]!.sendEvent({
+      opcode: Opcode.EVENT,
+      event: { type: EventType.TOPOLOGY_CHANGE, change: 'REMOVED_NODE', address: { address: gone.address, port: gone.port } },
+    });
+    await expect.poll(() => c.hosts.map((h) => h.id).sort(), { timeout: 5000, interval: 20 }).toEqual([servers[0]!.contactPoint, servers[1]!.contactPoint].sort());
+    expect(c.metadata.tokenMap?.ring).toEqual([BigInt(tokenOf(0)), BigInt(tokenOf(1))]);
+    await expect.poll(() => gone.openConnections.length, { timeout: 2000, interval: 10 }).toBe(0);
+  });
+
+  it('discovered nodes of another data center get no pool (the default policy ignores them)', async () => {
+    const servers = await FakeServer.startCluster(3, (i) => ({ local: { dataCenter: i === 2 ? 'far' : 'near' } }));
+    open.push(...servers);
+    const c = await Client.connect({ contactPoints: [servers[0]!.contactPoint] });
+    open.push(c);
+    expect(c.hosts).toHaveLength(3);
+    await expect.poll(() => servers[1]!.connections.length, { timeout: 2000, interval: 5 }).toBe(1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(servers[2]!.connections).toHaveLength(0);
+    expect(c.hosts.find((h) => h.id === servers[2]!.contactPoint)?.datacenter).toBe('far');
   });
 
   it('controlConnection: false keeps the client on its contact points without REGISTER', async () => {
