@@ -41,6 +41,8 @@ export interface OffloadPoolOptions extends OffloadOptions {
   readonly hangTimeoutMs?: number;
   /** @internal Tests: make the worker throw, exit or hang on chosen jobs. */
   readonly faultInjection?: (job: OffloadJobInfo) => OffloadFault | undefined;
+  /** @internal Tests: run this file as the worker instead of worker.js / worker.ts. */
+  readonly workerPath?: string;
 }
 
 /** Default of {@link OffloadOptions.minBytes}. */
@@ -75,10 +77,10 @@ const workerPath = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import
 // Workers inherit the process's flags; `--input-type` (a `node -e` script) would stop them.
 const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
 
-function startWorker(): Worker {
-  if (!workerPath.endsWith('.ts')) return new Worker(workerPath, { execArgv });
+function startWorker(path: string): Worker {
+  if (!path.endsWith('.ts')) return new Worker(path, { execArgv });
   const tsxApi = createRequire(import.meta.url).resolve('tsx/cjs/api');
-  const bootstrap = `require(${JSON.stringify(tsxApi)}).register(); require(${JSON.stringify(workerPath)});`;
+  const bootstrap = `require(${JSON.stringify(tsxApi)}).register(); require(${JSON.stringify(path)});`;
   return new Worker(bootstrap, { eval: true, execArgv });
 }
 
@@ -94,6 +96,7 @@ export class OffloadPool {
   private readonly slots: Slot[] = [];
   private readonly hangTimeoutMs: number;
   private readonly fault: OffloadPoolOptions['faultInjection'];
+  private readonly workerPath: string;
   private nextId = 1;
   private seq = 0;
   private closed = false;
@@ -110,6 +113,7 @@ export class OffloadPool {
     this.minBytes = Math.max(0, options.minBytes ?? DEFAULT_OFFLOAD_MIN_BYTES);
     this.hangTimeoutMs = options.hangTimeoutMs ?? 30_000;
     this.fault = options.faultInjection;
+    this.workerPath = options.workerPath ?? workerPath;
     for (let i = 0; i < workers; i++) this.slots.push(this.spawn());
   }
 
@@ -125,9 +129,12 @@ export class OffloadPool {
     return n;
   }
 
-  /** Whether a frame should go to a worker: a RESULT whose body is at least {@link minBytes}. */
+  /**
+   * Whether a frame should go to a worker: a RESULT whose body is at least {@link minBytes}, and
+   * a worker exists (none is left when they cannot start: then everything is decoded inline).
+   */
   accepts(frame: Frame): boolean {
-    return !this.closed && frame.opcode === Opcode.RESULT && (frame.deferred !== undefined || frame.body.length >= this.minBytes);
+    return !this.closed && this.slots.length > 0 && frame.opcode === Opcode.RESULT && (frame.deferred !== undefined || frame.body.length >= this.minBytes);
   }
 
   /**
@@ -136,8 +143,8 @@ export class OffloadPool {
    */
   decode(frame: Frame, maxFrameSize: number): Promise<ResponseEnvelope> {
     return new Promise<ResponseEnvelope>((resolve, reject) => {
-      if (this.closed) {
-        reject(new WorkerFailedError('terminated', 'the offload pool is closed'));
+      if (this.closed || this.slots.length === 0) {
+        reject(new WorkerFailedError('terminated', this.closed ? 'the offload pool is closed' : 'no offload worker could be started'));
         return;
       }
       let slot = this.slots[0]!;
@@ -221,7 +228,7 @@ export class OffloadPool {
   }
 
   private spawn(): Slot {
-    const worker = startWorker();
+    const worker = startWorker(this.workerPath);
     this.started++;
     const slot = new Slot(worker);
     worker.unref();
@@ -265,7 +272,9 @@ export class OffloadPool {
     this.failSlot(slot, error, true);
     const i = this.slots.indexOf(slot);
     if (i >= 0) {
-      if (this.closed) this.slots.splice(i, 1);
+      // A worker that failed before it was ready (cannot load, e.g. a broken install) is not
+      // restarted, or it would fail again in a loop; with no worker left, frames stay inline.
+      if (this.closed || !slot.ready) this.slots.splice(i, 1);
       else this.slots[i] = this.spawn();
     }
     this.checkIdle();

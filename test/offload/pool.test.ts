@@ -2,7 +2,10 @@
 // decoding; a worker that throws, exits or hangs fails only its own jobs with a typed
 // WorkerFailedError and is replaced; malformed frames are typed protocol errors. And through a
 // Connection: a large result is decoded by a worker while other streams are answered inline.
-import { afterEach, describe, expect, test } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import {
   FrameFlag,
   Opcode,
@@ -152,6 +155,25 @@ describe('OffloadPool', () => {
     clearInterval(timer);
     expect(ticks).toBeGreaterThan(0);
     expect(rows).toEqual(decodeRows(result));
+  });
+
+  test('a worker that cannot even start is not restarted in a loop; with none left, frames are not accepted (inline)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cqlwire-bad-worker-'));
+    const bad = join(dir, 'bad-worker.mjs');
+    writeFileSync(bad, "throw new Error('cannot load');\n");
+    try {
+      const p = start({ workers: 2, workerPath: bad });
+      const frame = resultFrame(sampleResult(10));
+      expect(p.accepts(frame)).toBe(true);
+      await vi.waitFor(() => expect(p.size).toBe(0), { timeout: 10_000 });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(p.started).toBe(2);
+      expect(p.accepts(frame)).toBe(false);
+      const err = await p.decode(frame, 1 << 28).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkerFailedError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('close() waits for jobs in progress; destroy() fails them; a closed pool refuses work', async () => {
