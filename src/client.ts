@@ -180,6 +180,13 @@ export interface ExecuteOptions {
   readonly hints?: readonly (DataType | null | undefined)[];
   /** Cancel the request. */
   readonly signal?: AbortSignal;
+  /**
+   * Token-aware routing of a statement that is not prepared: its serialized partition key
+   * (one buffer per component of a compound key). Prepared statements compute it themselves.
+   */
+  readonly routingKey?: Uint8Array | readonly Uint8Array[];
+  /** Keyspace of `routingKey`'s table. Default `keyspace`, then the client's keyspace. */
+  readonly routingKeyspace?: string;
 }
 
 /** Options of {@link Client.stream}. */
@@ -529,7 +536,15 @@ export class Client {
         keyspace: options.keyspace,
         nowInSeconds: options.nowInSeconds,
       });
-      const response = await this.run(build, options, resolved, 'batch', `BATCH(${statements.length})`, undefined, entries.flatMap((e) => (e.kind === 'prepared' ? [e.ps] : [])));
+      // Routed by the given routing key, else by the partition of the first prepared statement.
+      const firstPrepared = entries.find((e) => e.kind === 'prepared');
+      const routing =
+        options.routingKey !== undefined
+          ? this.explicitRouting(options)
+          : firstPrepared?.kind === 'prepared'
+            ? this.routingOf(firstPrepared.ps, statements[entries.indexOf(firstPrepared)]!.params, options)
+            : undefined;
+      const response = await this.run(build, options, resolved, 'batch', `BATCH(${statements.length})`, routing, entries.flatMap((e) => (e.kind === 'prepared' ? [e.ps] : [])));
       return this.toPage<Row>(response, undefined, null, undefined, null);
     } catch (err) {
       throw withCallerStack(err);
@@ -675,7 +690,7 @@ export class Client {
       query: text,
       params: { consistency, values, pageSize, pagingState, serialConsistency, defaultTimestamp, keyspace, nowInSeconds },
     };
-    const response = await this.run(() => request, options, resolved, 'query', text);
+    const response = await this.run(() => request, options, resolved, 'query', text, options.routingKey === undefined ? undefined : this.explicitRouting(options));
     return this.toPage<R>(response, undefined, query, params, options);
   }
 
@@ -895,6 +910,14 @@ export class Client {
   private fail(requestId: number, host: string, error: Error, started: number): void {
     this.sessionMetrics.recordError(CqlwireError.is(error) ? error.code : 'ERR_UNKNOWN');
     if (channels.requestError.hasSubscribers) channels.requestError.publish({ requestId, host, error, durationMs: performance.now() - started });
+  }
+
+  /** Routing from `options.routingKey` (statements that are not prepared). */
+  private explicitRouting(options: ExecuteOptions): RoutingInfo | undefined {
+    const key = options.routingKey;
+    const keyspace = options.routingKeyspace ?? options.keyspace ?? this.currentKeyspace;
+    if (key === undefined || keyspace === undefined) return undefined;
+    return { keyspace, routingKey: key instanceof Uint8Array ? compositeKey([key]) : compositeKey(key) };
   }
 
   /** Keyspace and routing key of a prepared statement's partition (token-aware routing). */

@@ -78,6 +78,25 @@ describe.skipIf(!cluster.available)('token-aware routing on three nodes', () => 
     }
   });
 
+  it('RF 1: simple statements with a routing key, and batches (by their first prepared statement), go to the replica', async () => {
+    const insert = await c.prepare(`INSERT INTO ${ks1}.kv (k, v) VALUES (?, ?)`);
+    for (let k = 200; k < 230; k++) {
+      const key = Buffer.alloc(4);
+      key.writeInt32BE(k);
+      const replica = c.metadata.replicas(ks1, key)[0]!;
+      const simple = await c.execute(`SELECT v FROM ${ks1}.kv WHERE k = ${k}`, undefined, { routingKey: key, routingKeyspace: ks1 });
+      expect(simple.info.coordinator).toBe(replica.id);
+      const batch = await c.batch(
+        [
+          { query: insert, params: [k, 'a'] },
+          { query: insert, params: [k, 'b'] },
+        ],
+        { type: 'unlogged' },
+      );
+      expect(batch.info.coordinator).toBe(replica.id);
+    }
+  });
+
   it('RF 1: Cassandra itself says the data lives on the replica the token map computed (trace of a read sent elsewhere)', async () => {
     const select = await c.prepare(`SELECT v FROM ${ks1}.kv WHERE k = ?`);
     for (const k of [3, 17, 42, 77]) {
