@@ -53,6 +53,8 @@ export class ControlConnection {
   private topologyTimer: NodeJS.Timeout | null = null;
   private schemaTimer: NodeJS.Timeout | null = null;
   private pendingKeyspaces: Set<string> | 'all' = new Set();
+  /** NEW_NODE addresses not yet listed in system.peers, with the refreshes left to find them. */
+  private readonly awaitedNodes = new Map<string, number>();
   /** Errors of the last connection attempt, by host. */
   lastErrors = new Map<string, Error>();
 
@@ -229,10 +231,16 @@ export class ControlConnection {
 
   private handle(ev: ServerEvent): void {
     switch (ev.type) {
-      case EventType.TOPOLOGY_CHANGE:
-        // A NEW_NODE may not be in system.peers yet, and events come in bursts: refresh a bit later.
+      case EventType.TOPOLOGY_CHANGE: {
+        // A NEW_NODE may not be in system.peers yet, and events come in bursts: refresh a bit
+        // later, and again (a few times) while the new node is not listed.
+        if (ev.change === 'NEW_NODE') {
+          const t = this.hooks.translator.translate(ev.address.address, ev.address.port);
+          this.awaitedNodes.set(`${t.address}:${t.port}`, 5);
+        }
         this.scheduleTopologyRefresh();
         return;
+      }
       case EventType.STATUS_CHANGE: {
         const t = this.hooks.translator.translate(ev.address.address, ev.address.port);
         const host = this.hooks.getHost(`${t.address}:${t.port}`);
@@ -254,7 +262,15 @@ export class ControlConnection {
     if (this.topologyTimer || this.closed) return;
     this.topologyTimer = setTimeout(() => {
       this.topologyTimer = null;
-      this.refreshNodes().catch(() => undefined);
+      this.refreshNodes()
+        .catch(() => undefined)
+        .then(() => {
+          for (const [id, left] of this.awaitedNodes) {
+            if (this.hooks.getHost(id) !== undefined || left <= 1) this.awaitedNodes.delete(id);
+            else this.awaitedNodes.set(id, left - 1);
+          }
+          if (this.awaitedNodes.size > 0) this.scheduleTopologyRefresh();
+        });
     }, TOPOLOGY_DEBOUNCE_MS);
     this.topologyTimer.unref();
   }

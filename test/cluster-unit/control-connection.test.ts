@@ -121,6 +121,44 @@ describe('control connection', () => {
     await expect.poll(() => gone.openConnections.length, { timeout: 2000, interval: 10 }).toBe(0);
   });
 
+  it('TOPOLOGY_CHANGE NEW_NODE: refreshes again until system.peers lists the new node', async () => {
+    const servers = await cluster(3);
+    const newcomer = servers[2]!;
+    const peerRow = (i: number, s: FakeServer): unknown[] => [s.address, 7000, 'dcx', hostIdOf(i), s.address, s.port, 'rack1', '5.0.9', '00000000-0000-0000-0000-000000000001', [tokenOf(i)]];
+    let listed = false;
+    servers[0]!.handler = (req) =>
+      /FROM system\.peers_v2/.test(req.query ?? '')
+        ? rowsReply(
+            [
+              { name: 'peer', type: DataTypes.inet },
+              { name: 'peer_port', type: DataTypes.int },
+              { name: 'data_center', type: DataTypes.text },
+              { name: 'host_id', type: DataTypes.uuid },
+              { name: 'native_address', type: DataTypes.inet },
+              { name: 'native_port', type: DataTypes.int },
+              { name: 'rack', type: DataTypes.text },
+              { name: 'release_version', type: DataTypes.text },
+              { name: 'schema_version', type: DataTypes.uuid },
+              { name: 'tokens', type: DataTypes.set(DataTypes.text) },
+            ],
+            listed ? [peerRow(1, servers[1]!), peerRow(2, newcomer)] : [peerRow(1, servers[1]!)],
+            { keyspace: 'system', table: 'peers_v2' },
+          )
+        : undefined;
+    const c = await connect(servers);
+    expect(c.hosts).toHaveLength(2);
+    servers[0]!.connections[registered(servers[0]!)!]!.sendEvent({
+      opcode: Opcode.EVENT,
+      event: { type: EventType.TOPOLOGY_CHANGE, change: 'NEW_NODE', address: { address: newcomer.address, port: newcomer.port } },
+    });
+    // The first refresh (after ~1 s) does not find it yet; it shows up in system.peers later.
+    await new Promise((r) => setTimeout(r, 1300));
+    expect(c.hosts).toHaveLength(2);
+    listed = true;
+    await expect.poll(() => c.hosts.map((h) => h.id).sort(), { timeout: 3000, interval: 20 }).toEqual(servers.map((s) => s.contactPoint).sort());
+    expect(c.metadata.tokenMap?.ring).toHaveLength(3);
+  });
+
   it('discovered nodes of another data center get no pool (the default policy ignores them)', async () => {
     const servers = await FakeServer.startCluster(3, (i) => ({ local: { dataCenter: i === 2 ? 'far' : 'near' } }));
     open.push(...servers);
