@@ -164,6 +164,11 @@ describe.skipIf(!cluster.available || !canKill)('failover on three nodes: kill 2
         `[failover] ${JSON.stringify({ ...counts, acked: acked.length, missing: missing.length, failureCodes: Object.fromEntries(failureCodes), statusEvents: status.filter((s) => s.host === victimId).map((s) => (s.up ? 'up' : 'down')) })}\n`,
       );
       expect(missing).toEqual([]);
+      // The restarted node pulls the schema it lost from the others (see above): wait until
+      // all three agree again, so later suites do not wait for agreement after each DDL.
+      const agreeT0 = Date.now();
+      await expect.poll(() => client.waitForSchemaAgreement(), { timeout: 150_000, interval: 0 }).toBe(true);
+      process.stderr.write(`[failover] schema agreement again ${Math.round((Date.now() - agreeT0) / 1000)} s after the checks\n`);
       expect(nonIdempotentResent).toEqual([]);
       expect(counts.failedIdempotent).toBe(0);
       expect(counts.retriedIdempotent).toBeGreaterThan(0);
