@@ -37,6 +37,13 @@ export interface ResultRow {
   readonly opsPerSecMax?: number | null;
   /** Extra: number of measured repeats. */
   readonly repeats?: number | null;
+  /** Extra: driver version and negotiated protocol version (load suites). */
+  readonly driverVersion?: string | null;
+  readonly protocolVersion?: number | null;
+  /** Extra: failed requests in the median repeat (load suites). */
+  readonly errors?: number | null;
+  /** Extra: free-text note (e.g. why a driver could not run). */
+  readonly note?: string | null;
 }
 
 /** Round for storage: 3 decimals below 1000, integers above (measurement noise is larger). */
@@ -66,6 +73,10 @@ export function resultRow(f: Partial<ResultRow> & Pick<ResultRow, 'suite' | 'sce
   if (f.mbPerSec !== undefined) Object.assign(row, { mbPerSec: round(f.mbPerSec) });
   if (f.opsPerSecMin !== undefined) Object.assign(row, { opsPerSecMin: round(f.opsPerSecMin), opsPerSecMax: round(f.opsPerSecMax) });
   if (f.repeats !== undefined) Object.assign(row, { repeats: f.repeats });
+  if (f.driverVersion !== undefined) Object.assign(row, { driverVersion: f.driverVersion });
+  if (f.protocolVersion !== undefined) Object.assign(row, { protocolVersion: f.protocolVersion });
+  if (f.errors !== undefined) Object.assign(row, { errors: f.errors });
+  if (f.note !== undefined) Object.assign(row, { note: f.note });
   return row;
 }
 
@@ -95,6 +106,8 @@ export function toMarkdown(title: string, file: ResultFile): string {
   const cols: [string, (r: ResultRow) => string, (r: ResultRow) => unknown][] = [
     ['scenario', (r) => r.scenario, (r) => r.scenario],
     ['driver', (r) => r.driver, (r) => r.driver],
+    ['version', (r) => r.driverVersion ?? '–', (r) => r.driverVersion],
+    ['protocol', (r) => (r.protocolVersion != null ? `v${r.protocolVersion}` : '–'), (r) => r.protocolVersion],
     ['concurrency', (r) => num(r.concurrency), (r) => r.concurrency],
     ['compression', (r) => r.compression ?? '–', (r) => r.compression],
     ['workers', (r) => num(r.workers), (r) => r.workers],
@@ -108,6 +121,8 @@ export function toMarkdown(title: string, file: ResultFile): string {
     ['CPU µs/op', (r) => num(r.cpuUsPerOp, 2), (r) => r.cpuUsPerOp],
     ['RSS MB', (r) => num(r.rssMb), (r) => r.rssMb],
     ['event loop p99 ms', (r) => num(r.eventLoopP99Ms, 2), (r) => r.eventLoopP99Ms],
+    ['errors', (r) => num(r.errors), (r) => r.errors],
+    ['note', (r) => r.note ?? '', (r) => r.note],
   ];
   const used = cols.filter(([, , has]) => file.results.some((r) => has(r) !== null && has(r) !== undefined));
   const lines = [
@@ -116,7 +131,7 @@ export function toMarkdown(title: string, file: ResultFile): string {
     ...formatMachine(file.machine).split('\n').map((l) => `- ${l}`),
     '',
     `| ${used.map(([h]) => h).join(' | ')} |`,
-    `| ${used.map(([h]) => (h === 'scenario' || h === 'driver' || h === 'compression' ? '---' : '---:')).join(' | ')} |`,
+    `| ${used.map(([h]) => (['scenario', 'driver', 'version', 'protocol', 'compression', 'note'].includes(h) ? '---' : '---:')).join(' | ')} |`,
     ...file.results.map((r) => `| ${used.map(([, f]) => f(r)).join(' | ')} |`),
     '',
   ];

@@ -1,0 +1,57 @@
+// `real` suite: prepared single-row INSERT and SELECT by key against the real Cassandra node at
+// CQLWIRE_CONTACT_POINTS (first point; default 127.0.0.1:9042), at concurrency 1, 64, 256, 1024.
+// Keyspace `bench` (RF 1), table kv (key int PRIMARY KEY, value blob), keys 0..65535 filled first
+// so every SELECT finds its row.
+import { Client } from '../../src/index.js';
+import { LOAD_DRIVERS, buildCqlwire, ensurePython, loadDriverVersions, measureLoad } from '../lib/load-runner.js';
+import type { ResultRow } from '../lib/result.js';
+import type { Suite, SuiteContext } from '../lib/suite.js';
+
+const KEYS = 65536;
+
+async function prepareTable(host: string, port: number, log: (l: string) => void): Promise<void> {
+  await using client = await Client.connect({ contactPoints: [`${host}:${port}`] });
+  await client.execute("CREATE KEYSPACE IF NOT EXISTS bench WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+  await client.execute('CREATE TABLE IF NOT EXISTS bench.kv (key int PRIMARY KEY, value blob)');
+  const count = (await client.execute('SELECT count(*) FROM bench.kv', [], { timeoutMs: 60_000 })).one()?.['count'];
+  if (count === BigInt(KEYS)) return;
+  log(`filling bench.kv with ${KEYS} keys ...`);
+  const insert = await client.prepare('INSERT INTO bench.kv (key, value) VALUES (?, ?)');
+  const value = Buffer.alloc(100, 0x61);
+  let next = 0;
+  await Promise.all(Array.from({ length: 256 }, async () => {
+    for (let k = next++; k < KEYS; k = next++) await client.execute(insert, [k, value]);
+  }));
+}
+
+const suite: Suite = {
+  name: 'real',
+  description: 'prepared single-row INSERT and SELECT against the real Cassandra node',
+  driverVersions: loadDriverVersions,
+  async run(ctx: SuiteContext): Promise<ResultRow[]> {
+    const [host, portText] = (process.env.CQLWIRE_CONTACT_POINTS ?? '127.0.0.1:9042').split(',')[0]!.split(':');
+    const port = Number(portText ?? 9042);
+    await prepareTable(host!, port, ctx.log);
+    const dist = await buildCqlwire(ctx.log);
+    const python = await ensurePython(ctx.log);
+    const rows: ResultRow[] = [];
+    for (const op of ['insert', 'select'] as const) {
+      for (const concurrency of ctx.quick ? [1, 256] : [1, 64, 256, 1024]) {
+        for (const driver of LOAD_DRIVERS) {
+          if (!python && (driver === 'async-cassandra' || driver === 'python-driver')) continue;
+          rows.push(
+            await measureLoad(
+              'real',
+              `${op} c${concurrency}`,
+              { driver, host: host!, port, op, concurrency, seconds: ctx.quick ? 2 : 5, warmupSeconds: ctx.quick ? 1 : 2, cqlwireDist: dist },
+              ctx.quick ? 1 : 3,
+              ctx.log,
+            ),
+          );
+        }
+      }
+    }
+    return rows;
+  },
+};
+export default suite;
