@@ -238,8 +238,10 @@ function serve(socket: net.Socket): void {
         framing!.push(chunk);
         for (let f = framing!.next(); f !== null; f = framing === null ? null : framing.next()) {
           handle(f);
-          if (segments !== null) {
-            for (let g = segments.next(); g !== null; g = segments.next()) handle(g);
+          // handle() switches to segments after a v5 READY (TS cannot see the closure's write).
+          const switched = segments as SegmentDecoder | null;
+          if (switched !== null) {
+            for (let g = switched.next(); g !== null; g = switched.next()) handle(g);
             break;
           }
         }

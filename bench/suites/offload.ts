@@ -1,0 +1,74 @@
+// `offload` suite (issue 6): stream rows of ~1 KB and ~50 KB from the real node with compression
+// none / lz4 and 0 / 1 / 2 offload workers while the application runs a 1 ms timer
+// (bench/offload/stream.ts, one process per run). rowsPerSec, main-thread CPU µs per row,
+// RSS and event-loop p99. The median of the repeats by rows/s.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ROOT, buildCqlwire } from '../lib/load-runner.js';
+import { resultRow, type ResultRow } from '../lib/result.js';
+import type { Suite, SuiteContext } from '../lib/suite.js';
+
+const run = promisify(execFile);
+
+interface StreamLine {
+  scenario: string;
+  driverVersion: string;
+  protocolVersion: number;
+  compression: string;
+  workers: number;
+  rows: number;
+  rowsPerSec: number;
+  cpuUsPerOp: number;
+  rssMb: number;
+  eventLoopP99Ms: number;
+}
+
+export async function streamOnce(args: string[], dist?: string): Promise<StreamLine> {
+  const env = { ...process.env, ...(dist ? { CQLWIRE_BENCH_DIST: dist } : {}) };
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/offload/stream.ts'), ...args], { cwd: ROOT, env, timeout: 30 * 60_000, maxBuffer: 1 << 22 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as StreamLine;
+}
+
+const suite: Suite = {
+  name: 'offload',
+  description: 'streaming large rows with 0/1/2 offload workers, compression none/lz4: throughput, main-thread CPU, event-loop p99',
+  driverVersions: async () => ({}),
+  async run(ctx: SuiteContext): Promise<ResultRow[]> {
+    const dist = await buildCqlwire(ctx.log);
+    const rows: ResultRow[] = [];
+    const sizes: [number, number][] = ctx.quick ? [[1024, 50_000], [51_200, 2_000]] : [[1024, 1_000_000], [51_200, 40_000]];
+    for (const [rowBytes, count] of sizes) {
+      for (const compression of ['none', 'lz4']) {
+        for (const workers of [0, 1, 2]) {
+          const lines: StreamLine[] = [];
+          for (let i = 0; i < (ctx.quick ? 1 : 3); i++) {
+            lines.push(await streamOnce(['--rows', String(count), '--row-bytes', String(rowBytes), '--compression', compression, '--workers', String(workers)], dist));
+          }
+          const sorted = [...lines].sort((a, b) => a.rowsPerSec - b.rowsPerSec);
+          const m = sorted[Math.floor(sorted.length / 2)]!;
+          const scenario = `stream ${count} x ${rowBytes >= 1024 ? `${Math.round(rowBytes / 1024)}KB` : `${rowBytes}B`}`;
+          ctx.log(`  ${scenario} ${compression} workers ${workers}: ${Math.round(m.rowsPerSec)} rows/s, main CPU ${m.cpuUsPerOp.toFixed(2)} µs/row, loop p99 ${m.eventLoopP99Ms.toFixed(1)} ms`);
+          rows.push(
+            resultRow({
+              suite: 'offload',
+              scenario,
+              driver: 'cqlwire',
+              compression,
+              workers,
+              rowsPerSec: m.rowsPerSec,
+              cpuUsPerOp: m.cpuUsPerOp,
+              rssMb: Math.max(...lines.map((l) => l.rssMb)),
+              eventLoopP99Ms: m.eventLoopP99Ms,
+              repeats: lines.length,
+              driverVersion: m.driverVersion,
+              protocolVersion: m.protocolVersion,
+            }),
+          );
+        }
+      }
+    }
+    return rows;
+  },
+};
+export default suite;
