@@ -276,6 +276,8 @@ export class Client {
   /** Counters and latency of the whole client. */
   private readonly sessionMetrics = new RequestMetrics();
   private readonly hostMap = new Map<string, Host>();
+  /** `hostMap`'s values, rebuilt lazily after a change. */
+  private hostList: Host[] | undefined;
   /** Schema and token map, kept current by the control connection. */
   private readonly clusterMetadata = new Metadata();
   private readonly hostPoolOptions: HostPoolOptions;
@@ -343,6 +345,7 @@ export class Client {
       if (this.hostMap.has(`${address}:${port}`)) continue;
       const host = new Host(address, port, this.hostPoolOptions);
       this.hostMap.set(host.id, host);
+      this.hostList = undefined;
       this.contactHosts.push(host);
     }
     this.control =
@@ -361,7 +364,8 @@ export class Client {
             schemaAgreementWaitMs: options.maxSchemaAgreementWaitMs ?? 10_000,
           });
     const registry = {
-      all: () => [...this.hostMap.values()],
+      // One array per change of the host set, not one per query plan.
+      all: () => (this.hostList ??= [...this.hostMap.values()]),
       replicas: (keyspace: string, routingKey: Buffer) => this.clusterMetadata.replicas(keyspace, routingKey),
       localDataCenter: () => this.contactHosts.find((h) => h.datacenter !== undefined)?.datacenter,
     };
@@ -417,6 +421,7 @@ export class Client {
     host = new Host(address, port, this.hostPoolOptions);
     init(host);
     this.hostMap.set(id, host);
+    this.hostList = undefined;
     // Open its pool in the background (a node that is down gets marked down, and retried),
     // unless the default policy never uses it (another data center, not allowed).
     if (!this.closed && this.profiles.get(DEFAULT_PROFILE)!.loadBalancingPolicy.distance?.(host) !== 'ignored') void host.warmUp().catch(() => undefined);
@@ -426,6 +431,7 @@ export class Client {
   private removeHost(host: Host): void {
     if (this.contactHosts.includes(host) && this.hostMap.size <= 1) return;
     this.hostMap.delete(host.id);
+    this.hostList = undefined;
     void host.close().catch(() => undefined);
   }
 
@@ -789,8 +795,10 @@ export class Client {
   ): Promise<AttemptedResponse> {
     const requestId = nextRequestId++;
     const started = performance.now();
-    const attempts: { host: string; error?: Error }[] = [];
-    const errors = new Map<string, Error>();
+    // Made on the first failure; a first-attempt success shares its host's frozen one-entry list.
+    let attempts: { host: string; error?: Error }[] | undefined;
+    // Made on the first failure: the common path allocates no map.
+    let errors: Map<string, Error> | undefined;
     // The common case (no signal, tracing or payload) shares one options object per profile.
     const sendOptions: SendOptions =
       options.signal === undefined && options.trace === undefined && options.customPayload === undefined && options.executeAs === undefined
@@ -821,8 +829,8 @@ export class Client {
         conn = b instanceof Promise ? await b : b;
       } catch (err) {
         const e = asError(err);
-        errors.set(host.id, e);
-        attempts.push({ host: host.id, error: e });
+        (errors ??= new Map()).set(host.id, e);
+        (attempts ??= []).push({ host: host.id, error: e });
         unreachable++;
         host = plan.next().value as Host | undefined;
         continue;
@@ -835,7 +843,7 @@ export class Client {
         const micros = (performance.now() - t0) * 1000;
         host.metrics.recordSuccess(micros);
         this.sessionMetrics.recordSuccess((performance.now() - started) * 1000);
-        attempts.push({ host: host.id });
+        const tried = attempts === undefined ? host.firstAttemptOk : (attempts.push({ host: host.id }), attempts);
         if (response.warnings && response.warnings.length > 0 && channels.warning.hasSubscribers) {
           channels.warning.publish({ query: queryText, host: host.id, warnings: response.warnings });
         }
@@ -843,10 +851,10 @@ export class Client {
         const m = response.message;
         // DDL: resolve once every node has the new schema and the metadata shows it.
         if (this.control && m.opcode === Opcode.RESULT && m.result.kind === 'schemaChange') await this.control.afterSchemaChange(m.result);
-        return new AttemptedResponse(response, attempts, conn.version);
+        return new AttemptedResponse(response, tried, conn.version);
       } catch (err) {
         const e = asError(err);
-        attempts.push({ host: host.id, error: e });
+        (attempts ??= []).push({ host: host.id, error: e });
         host.metrics.recordError(CqlwireError.is(e) ? e.code : 'ERR_UNKNOWN');
         if (e instanceof AbortedError || (CqlwireError.is(e) && e.code.startsWith('ERR_PROTOCOL'))) {
           this.fail(requestId, host.id, e, started);
@@ -858,7 +866,7 @@ export class Client {
             await this.reprepare(host, preparedStatements, resolved.timeoutMs);
             continue; // same host, not counted as a retry
           } catch (prepErr) {
-            errors.set(host.id, asError(prepErr));
+            (errors ??= new Map()).set(host.id, asError(prepErr));
             unreachable++;
             host = plan.next().value as Host | undefined;
             continue;
@@ -866,7 +874,7 @@ export class Client {
         }
         if (e instanceof QueueFullError) {
           queueFull++;
-          errors.set(host.id, e);
+          (errors ??= new Map()).set(host.id, e);
           host = plan.next().value as Host | undefined;
           continue;
         }
@@ -882,7 +890,7 @@ export class Client {
         retryCount++;
         this.sessionMetrics.retries++;
         host.metrics.retries++;
-        errors.set(host.id, e);
+        (errors ??= new Map()).set(host.id, e);
         lastAttemptError = e;
         if (!decision.sameHost || options.host !== undefined) {
           if (options.host !== undefined && !decision.sameHost) {
@@ -893,6 +901,7 @@ export class Client {
         }
       }
     }
+    errors ??= new Map();
     let error: Error;
     if (queueFull > 0 && queueFull === errors.size) error = [...errors.values()].pop()!;
     else if (unreachable === 0 && queueFull === 0 && lastAttemptError !== undefined) error = lastAttemptError;

@@ -8,6 +8,8 @@ import type { ReconnectionPolicy } from './policies.js';
 export class Host {
   /** `address:port`, the key used everywhere (metrics, target host, errors). */
   readonly id: string;
+  /** `ExecutionInfo.attempts` of a request that succeeded here at once (shared, frozen). */
+  readonly firstAttemptOk: readonly { readonly host: string }[];
   /** Data center, once known. */
   datacenter: string | undefined;
   /** Rack, once known. */
@@ -38,6 +40,7 @@ export class Host {
     private readonly pool: HostPoolOptions,
   ) {
     this.id = `${address}:${port}`;
+    this.firstAttemptOk = Object.freeze([Object.freeze({ host: this.id })]);
   }
 
   /** False once the driver saw the node go down; true again when it answers. */

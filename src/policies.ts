@@ -79,11 +79,20 @@ export class DefaultLoadBalancingPolicy implements LoadBalancingPolicy {
   }
 
   /** @inheritDoc */
-  *newQueryPlan(routing: RoutingInfo): Iterable<Host> {
+  newQueryPlan(routing: RoutingInfo): Iterable<Host> {
     const registry = this.registry;
-    if (!registry) return;
-    const all = registry.all();
-    const seen = new Set<Host>();
+    if (!registry) return [];
+    if (!(this.tokenAware && routing.keyspace !== undefined && routing.routingKey !== undefined && registry.replicas)) {
+      // No replicas to put first. One local host: the registry's own array, no allocation.
+      const all = registry.all();
+      if (all.length === 1 && all[0]!.isUp && this.distance(all[0]!) === 'local') return all;
+    }
+    return this.plan(routing, registry);
+  }
+
+  private *plan(routing: RoutingInfo, registry: HostRegistry): Iterable<Host> {
+    // Allocation-light: a Set only when replicas came first, a Map only when a remote host exists.
+    let seen: Set<Host> | undefined;
     if (this.tokenAware && routing.keyspace !== undefined && routing.routingKey !== undefined && registry.replicas) {
       const replicas = registry.replicas(routing.keyspace, routing.routingKey);
       if (replicas.length > 0) {
@@ -92,28 +101,41 @@ export class DefaultLoadBalancingPolicy implements LoadBalancingPolicy {
         for (let i = 0; i < replicas.length; i++) {
           const h = replicas[(start + i) % replicas.length]!;
           if (h.isUp && this.distance(h) === 'local') {
-            seen.add(h);
+            (seen ??= new Set()).add(h);
             yield h;
           }
         }
       }
     }
+    const all = registry.all();
+    const n = all.length;
+    const start = this.index++ & 0x7fffffff;
+    // Common case (every host up, local and not yet tried): rotate over the registry's own array.
+    let allLocal = true;
+    for (let i = 0; i < n && allLocal; i++) {
+      const h = all[i]!;
+      allLocal = h.isUp && (seen === undefined || !seen.has(h)) && this.distance(h) === 'local';
+    }
+    if (allLocal) {
+      for (let i = 0; i < n; i++) yield all[(start + i) % n]!;
+      return;
+    }
     const local: Host[] = [];
-    const remote = new Map<string, Host[]>();
+    let remote: Map<string, Host[]> | undefined;
     for (const h of all) {
-      if (!h.isUp || seen.has(h)) continue;
+      if (!h.isUp || (seen !== undefined && seen.has(h))) continue;
       const d = this.distance(h);
       if (d === 'local') local.push(h);
       else if (d === 'remote') {
         const dc = h.datacenter ?? '';
+        remote ??= new Map();
         const list = remote.get(dc) ?? [];
         if (list.length < this.usedHostsPerRemoteDc) list.push(h);
         remote.set(dc, list);
       }
     }
-    const start = this.index++ & 0x7fffffff;
     for (let i = 0; i < local.length; i++) yield local[(start + i) % local.length]!;
-    for (const list of remote.values()) yield* list;
+    if (remote !== undefined) for (const list of remote.values()) yield* list;
   }
 }
 
