@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import type { CassandraDriverModule } from '../lib/cassandra-driver-types.js';
 
 export interface LoadResult {
   driver: string;
@@ -75,7 +76,7 @@ async function cqlwireTarget(): Promise<Target> {
 async function cassandraDriverTarget(): Promise<Target> {
   const require = createRequire(new URL('../package.json', import.meta.url));
   // bench/node_modules/cassandra-driver (installed by the bench setup, not a dependency of cqlwire)
-  const cassandra = require('cassandra-driver') as typeof import('cassandra-driver');
+  const cassandra = require('cassandra-driver') as CassandraDriverModule;
   const client = new cassandra.Client({
     contactPoints: [`${a.host}:${a.port}`],
     localDataCenter: 'datacenter1',

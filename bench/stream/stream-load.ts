@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import type { CassandraDriverModule } from '../lib/cassandra-driver-types.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -42,7 +43,7 @@ async function cqlwire(): Promise<Streamer> {
 
 async function cassandraDriver(): Promise<Streamer> {
   const require = createRequire(new URL('../package.json', import.meta.url));
-  const cassandra = require('cassandra-driver') as typeof import('cassandra-driver');
+  const cassandra = require('cassandra-driver') as CassandraDriverModule;
   const client = new cassandra.Client({
     contactPoints: [`${a.host}:${a.port}`],
     localDataCenter: 'datacenter1',
