@@ -784,7 +784,7 @@ export class Client {
    * Run a request along the query plan: retries per the retry policy, re-prepare on
    * UNPREPARED, metrics and diagnostics. `build` gets the connection's protocol version.
    */
-  private async run(
+  private run(
     build: (version: 4 | 5) => Request,
     options: ExecuteOptions,
     resolved: ResolvedOptions,
@@ -792,6 +792,66 @@ export class Client {
     queryText: string,
     routing?: RoutingInfo,
     preparedStatements: readonly PreparedStatement[] = [],
+  ): Promise<AttemptedResponse> {
+    const plan = this.queryPlan(options, resolved, routing);
+    const spec = resolved.speculativeExecutionPolicy;
+    if (options.idempotent !== true || options.host !== undefined || spec.nextDelayMs(1) < 0) {
+      return this.runOnPlan(plan, undefined, build, options, resolved, kind, queryText, preparedStatements);
+    }
+    // Speculative executions (idempotent requests only): after each delay of the policy another
+    // execution starts on the next host of the same plan; the first success wins, and the request
+    // fails only when every execution failed (with the last one's error).
+    const race = { settled: false };
+    return new Promise<AttemptedResponse>((resolve, reject) => {
+      let running = 0;
+      let started = 0;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const start = (): void => {
+        running++;
+        this.runOnPlan(plan, race, build, options, resolved, kind, queryText, preparedStatements).then(
+          (response) => {
+            running--;
+            if (race.settled) return;
+            race.settled = true;
+            if (timer !== undefined) clearTimeout(timer);
+            resolve(response);
+          },
+          (err: unknown) => {
+            running--;
+            if (race.settled || running > 0) return;
+            race.settled = true;
+            if (timer !== undefined) clearTimeout(timer);
+            reject(err);
+          },
+        );
+      };
+      const schedule = (): void => {
+        const delay = spec.nextDelayMs(++started);
+        timer = undefined;
+        if (delay < 0) return;
+        timer = setTimeout(() => {
+          timer = undefined;
+          if (race.settled) return;
+          this.sessionMetrics.speculativeExecutions++;
+          start();
+          schedule();
+        }, delay);
+      };
+      start();
+      schedule();
+    });
+  }
+
+  /** One execution of a request along `plan` (shared with its speculative executions, if any). */
+  private async runOnPlan(
+    plan: Iterator<Host>,
+    race: { settled: boolean } | undefined,
+    build: (version: 4 | 5) => Request,
+    options: ExecuteOptions,
+    resolved: ResolvedOptions,
+    kind: 'query' | 'execute' | 'batch' | 'prepare',
+    queryText: string,
+    preparedStatements: readonly PreparedStatement[],
   ): Promise<AttemptedResponse> {
     const requestId = nextRequestId++;
     const started = performance.now();
@@ -809,7 +869,6 @@ export class Client {
             tracing: options.trace,
             customPayload: withExecuteAs(options.customPayload, options.executeAs),
           };
-    const plan = this.queryPlan(options, resolved, routing);
     let retryCount = 0;
     let lastHost = '';
     let host: Host | undefined = plan.next().value as Host | undefined;
@@ -842,7 +901,8 @@ export class Client {
         const response = await conn.send(request, sendOptions);
         const micros = (performance.now() - t0) * 1000;
         host.metrics.recordSuccess(micros);
-        this.sessionMetrics.recordSuccess((performance.now() - started) * 1000);
+        // A speculative execution that lost the race is not counted a second time.
+        if (race === undefined || !race.settled) this.sessionMetrics.recordSuccess((performance.now() - started) * 1000);
         const tried = attempts === undefined ? host.firstAttemptOk : (attempts.push({ host: host.id }), attempts);
         if (response.warnings && response.warnings.length > 0 && channels.warning.hasSubscribers) {
           channels.warning.publish({ query: queryText, host: host.id, warnings: response.warnings });
@@ -857,7 +917,7 @@ export class Client {
         (attempts ??= []).push({ host: host.id, error: e });
         host.metrics.recordError(CqlwireError.is(e) ? e.code : 'ERR_UNKNOWN');
         if (e instanceof AbortedError || (CqlwireError.is(e) && e.code.startsWith('ERR_PROTOCOL'))) {
-          this.fail(requestId, host.id, e, started);
+          this.failUnlessSettled(race, requestId, host.id, e, started);
           throw e;
         }
         if (e instanceof UnpreparedError && preparedStatements.length > 0 && repreparedOn !== host) {
@@ -880,11 +940,11 @@ export class Client {
         }
         const decision = resolved.retryPolicy.onError({ error: e, idempotent: options.idempotent === true || kind === 'prepare', retryCount, consistency: resolved.consistency });
         if (decision.action === 'rethrow') {
-          this.fail(requestId, host.id, e, started);
+          this.failUnlessSettled(race, requestId, host.id, e, started);
           throw e;
         }
         if (decision.action === 'ignore') {
-          this.fail(requestId, host.id, e, started);
+          this.failUnlessSettled(race, requestId, host.id, e, started);
           throw e;
         }
         retryCount++;
@@ -894,7 +954,7 @@ export class Client {
         lastAttemptError = e;
         if (!decision.sameHost || options.host !== undefined) {
           if (options.host !== undefined && !decision.sameHost) {
-            this.fail(requestId, host.id, e, started);
+            this.failUnlessSettled(race, requestId, host.id, e, started);
             throw e;
           }
           if (!decision.sameHost) host = plan.next().value as Host | undefined;
@@ -912,8 +972,12 @@ export class Client {
       }
       error = new NoHostAvailableError(errors);
     }
-    this.fail(requestId, lastHost, error, started);
+    this.failUnlessSettled(race, requestId, lastHost, error, started);
     throw error;
+  }
+
+  private failUnlessSettled(race: { settled: boolean } | undefined, requestId: number, host: string, error: Error, started: number): void {
+    if (race === undefined || !race.settled) this.fail(requestId, host, error, started);
   }
 
   private fail(requestId: number, host: string, error: Error, started: number): void {
