@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { benchPackageVersion } from './drivers.js';
+import type { LoadResult } from '../client/load.js';
 import { resultRow, type ResultRow } from './result.js';
 
 const run = promisify(execFile);
@@ -15,24 +16,8 @@ const PYTHON = join(ROOT, 'bench/.venv/bin/python');
 export type LoadDriver = 'cqlwire' | 'cassandra-driver' | 'async-cassandra' | 'python-driver';
 export const LOAD_DRIVERS: readonly LoadDriver[] = ['cqlwire', 'cassandra-driver', 'async-cassandra', 'python-driver'];
 
-/** One JSON line of a load process (bench/client/load.ts `LoadResult`). */
-export interface LoadLine {
-  driver: string;
-  driverVersion: string;
-  protocolVersion: number;
-  op: string;
-  concurrency: number;
-  ops: number;
-  errors: number;
-  firstError: string | null;
-  opsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  p999Ms: number;
-  cpuUsPerOp: number;
-  rssMb: number;
-  eventLoopP99Ms: number | null;
-}
+/** One JSON line of a load process: bench/client/load.ts `LoadResult` (the Python ones have no event-loop figure). */
+export type LoadLine = Omit<LoadResult, 'eventLoopP99Ms'> & { eventLoopP99Ms: number | null };
 
 /** Build the compiled package once so cqlwire runs as users run it (not through tsx). */
 export async function buildCqlwire(log: (l: string) => void): Promise<string> {

@@ -6,7 +6,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT, buildCqlwire } from '../lib/load-runner.js';
-import { resultRow, type ResultRow } from '../lib/result.js';
+import type { ResultRow } from '../lib/result.js';
+import { medianByRowsPerSec, streamResultRow } from '../lib/stream-row.js';
 import type { Suite, SuiteContext } from '../lib/suite.js';
 
 const run = promisify(execFile);
@@ -45,26 +46,10 @@ const suite: Suite = {
           for (let i = 0; i < (ctx.quick ? 1 : 3); i++) {
             lines.push(await streamOnce(['--rows', String(count), '--row-bytes', String(rowBytes), '--compression', compression, '--workers', String(workers)], dist));
           }
-          const sorted = [...lines].sort((a, b) => a.rowsPerSec - b.rowsPerSec);
-          const m = sorted[Math.floor(sorted.length / 2)]!;
+          const m = medianByRowsPerSec(lines);
           const scenario = `stream ${count} x ${rowBytes >= 1024 ? `${Math.round(rowBytes / 1024)}KB` : `${rowBytes}B`}`;
           ctx.log(`  ${scenario} ${compression} workers ${workers}: ${Math.round(m.rowsPerSec)} rows/s, main CPU ${m.cpuUsPerOp.toFixed(2)} µs/row, loop p99 ${m.eventLoopP99Ms.toFixed(1)} ms`);
-          rows.push(
-            resultRow({
-              suite: 'offload',
-              scenario,
-              driver: 'cqlwire',
-              compression,
-              workers,
-              rowsPerSec: m.rowsPerSec,
-              cpuUsPerOp: m.cpuUsPerOp,
-              rssMb: Math.max(...lines.map((l) => l.rssMb)),
-              eventLoopP99Ms: m.eventLoopP99Ms,
-              repeats: lines.length,
-              driverVersion: m.driverVersion,
-              protocolVersion: m.protocolVersion,
-            }),
-          );
+          rows.push(streamResultRow({ suite: 'offload', scenario, driver: 'cqlwire', compression, workers }, lines));
         }
       }
     }

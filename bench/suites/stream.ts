@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import { Client } from '../../src/index.js';
 import { benchPackageVersion } from '../lib/drivers.js';
 import { ROOT, buildCqlwire } from '../lib/load-runner.js';
-import { resultRow, type ResultRow } from '../lib/result.js';
+import type { ResultRow } from '../lib/result.js';
+import { medianByRowsPerSec, streamResultRow, type StreamRunLine } from '../lib/stream-row.js';
 import type { Suite, SuiteContext } from '../lib/suite.js';
 
 const run = promisify(execFile);
@@ -46,7 +47,7 @@ const suite: Suite = {
     const dist = await buildCqlwire(ctx.log);
     const out: ResultRow[] = [];
     for (const driver of ['cqlwire', 'cassandra-driver']) {
-      const lines: { driverVersion: string; protocolVersion: number; rows: number; rowsPerSec: number; cpuUsPerOp: number; rssMb: number; eventLoopP99Ms: number }[] = [];
+      const lines: StreamRunLine[] = [];
       for (let i = 0; i < (ctx.quick ? 1 : 3); i++) {
         const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/stream/stream-load.ts'), '--driver', driver, '--host', host!, '--port', String(port)], {
           cwd: ROOT,
@@ -55,26 +56,10 @@ const suite: Suite = {
         });
         lines.push(JSON.parse(stdout.trim().split('\n').pop()!));
       }
-      const sorted = [...lines].sort((x, y) => x.rowsPerSec - y.rowsPerSec);
-      const m = sorted[Math.floor(sorted.length / 2)]!;
+      const m = medianByRowsPerSec(lines);
       if (m.rows !== count) throw new Error(`${driver} streamed ${m.rows} rows, expected ${count}`);
       ctx.log(`  ${driver}: ${Math.round(m.rowsPerSec)} rows/s, ${m.cpuUsPerOp.toFixed(2)} µs/row, peak RSS ${Math.round(m.rssMb)} MB, loop p99 ${m.eventLoopP99Ms.toFixed(1)} ms`);
-      out.push(
-        resultRow({
-          suite: 'stream',
-          scenario: `stream ${count} rows`,
-          driver,
-          compression: 'none',
-          workers: driver === 'cqlwire' ? 0 : null,
-          rowsPerSec: m.rowsPerSec,
-          cpuUsPerOp: m.cpuUsPerOp,
-          rssMb: Math.max(...lines.map((l) => l.rssMb)),
-          eventLoopP99Ms: m.eventLoopP99Ms,
-          repeats: lines.length,
-          driverVersion: m.driverVersion,
-          protocolVersion: m.protocolVersion,
-        }),
-      );
+      out.push(streamResultRow({ suite: 'stream', scenario: `stream ${count} rows`, driver, compression: 'none', workers: driver === 'cqlwire' ? 0 : null }, lines));
     }
     return out;
   },
