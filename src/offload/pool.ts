@@ -74,8 +74,10 @@ class Slot {
 // installs tsx's require hook and requires the worker (tsx compiles it to CommonJS).
 const workerPath = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
-// Workers inherit the process's flags; `--input-type` (a `node -e` script) would stop them.
-const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+// Workers start with no Node flags of their own. Passing the process's flags on would fail for
+// V8 and process-wide ones (`--max-old-space-size`, `--trace-gc`: ERR_WORKER_INVALID_EXEC_ARGV)
+// and `--input-type` (a `node -e` script) would stop the worker; its code needs none of them.
+const execArgv: string[] = [];
 
 function startWorker(path: string): Worker {
   if (!path.endsWith('.ts')) return new Worker(path, { execArgv });

@@ -43,4 +43,9 @@ test('dist: OffloadPool starts worker.js without tsx and decodes the same rows a
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: out, encoding: 'utf8', timeout: 60_000 });
   expect(r.stderr).toBe('');
   expect(JSON.parse(r.stdout.trim())).toEqual({ same: true, rows: 500, completed: 1 });
+  // V8 and process-wide flags are common in production and must not reach the worker, which
+  // rejects them (ERR_WORKER_INVALID_EXEC_ARGV).
+  const flagged = spawnSync(process.execPath, ['--max-old-space-size=512', '--max-semi-space-size=32', '--input-type=module', '-e', script], { cwd: out, encoding: 'utf8', timeout: 60_000 });
+  expect(flagged.stderr).toBe('');
+  expect(JSON.parse(flagged.stdout.trim())).toEqual({ same: true, rows: 500, completed: 1 });
 });
