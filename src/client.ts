@@ -29,7 +29,7 @@ import { Metadata } from './metadata.js';
 import { compositeKey } from './murmur3.js';
 import { RequestMetrics, type MetricsSnapshot } from './metrics.js';
 import { OffloadPool, type OffloadOptions } from './offload/pool.js';
-import { decodeResultRows } from './offload/rows.js';
+import { decodeResultRows, rowReader } from './offload/rows.js';
 import {
   DefaultLoadBalancingPolicy,
   DefaultRetryPolicy,
@@ -44,7 +44,7 @@ import {
   type SpeculativeExecutionPolicy,
 } from './policies.js';
 import { PreparedCache, PreparedStatement } from './prepared.js';
-import { ResultPage, type ColumnInfo, type ExecutionInfo, type Row } from './result.js';
+import { ResultPage, type ColumnInfo, type ExecutionInfo, type PendingRows, type Row } from './result.js';
 import { UnpreparedError } from './server-errors.js';
 import { RowStream, type StreamControl } from './stream.js';
 
@@ -486,11 +486,11 @@ export class Client {
   stream<R = Row>(query: string | PreparedStatement, params?: Params, options: StreamOptions = {}): RowStream<R> {
     const execOptions: ExecuteOptions = options;
     return new RowStream<R>(
-      (pagingState) => {
+      (pagingState, undecoded) => {
         this.ensureOpen();
-        return this.executePage<R>(query, params, execOptions, pagingState);
+        return this.executePage<R>(query, params, execOptions, pagingState, undecoded);
       },
-      { maxPages: options.maxPages, onPage: options.onPage, signal: options.signal },
+      { maxPages: options.maxPages, onPage: options.onPage, signal: options.signal, yieldAfterMs: options.yieldAfterMs },
       options.pagingState,
     );
   }
@@ -658,7 +658,14 @@ export class Client {
     };
   }
 
-  private async executePage<R>(query: string | PreparedStatement, params: Params | undefined, options: ExecuteOptions, pagingState: Buffer | undefined): Promise<ResultPage<R>> {
+  /** @param undecoded leave the rows undecoded until read (row iteration of a stream). */
+  private async executePage<R>(
+    query: string | PreparedStatement,
+    params: Params | undefined,
+    options: ExecuteOptions,
+    pagingState: Buffer | undefined,
+    undecoded = false,
+  ): Promise<ResultPage<R>> {
     const resolved = this.resolve(options);
     const ps = typeof query !== 'string' ? query : options.prepare ? await this.prepare(query, options) : undefined;
     // Hot path: one request object per attempt, built from plain fields (no spreads, no closures
@@ -687,7 +694,7 @@ export class Client {
         return { opcode: Opcode.EXECUTE, queryId: ps.id, resultMetadataId: v5 ? ps.resultMetadataId : undefined, params };
       };
       const response = await this.run(build, options, resolved, 'execute', ps.query, this.routingOf(ps, params, options), [ps]);
-      return this.toPage<R>(response, ps, query, params, options);
+      return this.toPage<R>(response, ps, query, params, options, undecoded);
     }
     const text = query as string;
     const values = encodeSimpleValues(params, options.hints);
@@ -697,7 +704,7 @@ export class Client {
       params: { consistency, values, pageSize, pagingState, serialConsistency, defaultTimestamp, keyspace, nowInSeconds },
     };
     const response = await this.run(() => request, options, resolved, 'query', text, options.routingKey === undefined ? undefined : this.explicitRouting(options));
-    return this.toPage<R>(response, undefined, query, params, options);
+    return this.toPage<R>(response, undefined, query, params, options, undecoded);
   }
 
   private toPage<R>(
@@ -706,6 +713,7 @@ export class Client {
     query: string | PreparedStatement | null,
     params: Params | undefined,
     options: ExecuteOptions | null,
+    undecoded = false,
   ): ResultPage<R> | Promise<ResultPage<R>> {
     const m = response.message;
     if (m.opcode !== Opcode.RESULT) throw new UnexpectedResponseError(`expected RESULT, got opcode ${m.opcode}`);
@@ -739,10 +747,23 @@ export class Client {
       }
       columns ??= ps.resultColumns;
     }
-    const decoded = decodeResultRows(rows, columns ?? NO_COLUMNS);
     const next = rows.metadata.pagingState ?? null;
     const fetchNext =
       next !== null && query !== null && options !== null ? (state: Buffer): Promise<ResultPage<R>> => this.executePage<R>(query, params, options, state) : null;
+    if (undecoded && rows.rowCount > 0) {
+      const cols = columns ?? NO_COLUMNS;
+      // The column count is checked now (a mismatch fails this request); each row's cells are
+      // checked and decoded when the consumer reaches it, and a malformed one fails the
+      // iteration there with a ProtocolError.
+      const reader = rowReader(rows, cols);
+      const pending: PendingRows<R> = {
+        count: reader.count,
+        next: () => reader.next() as R,
+        all: () => decodeResultRows(rows, cols, Infinity) as R[],
+      };
+      return ResultPage.undecoded<R>(pending, cols, next, info, fetchNext);
+    }
+    const decoded = decodeResultRows(rows, columns ?? NO_COLUMNS);
     // A page decoded by an offload worker is built in slices that yield to the event loop.
     if (!Array.isArray(decoded)) return decoded.then((d) => new ResultPage<R>(d as R[], columns ?? NO_COLUMNS, next, info, fetchNext));
     return new ResultPage<R>(decoded as R[], columns ?? NO_COLUMNS, next, info, fetchNext);

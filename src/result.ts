@@ -36,9 +36,11 @@ export interface ExecutionInfo {
  * page only; use `client.stream()` to iterate every row of every page lazily.
  */
 export class ResultPage<R = Row> implements Iterable<R> {
+  private decodedRows: R[] | null;
+  private pending: PendingRows<R> | null = null;
+
   constructor(
-    /** Rows of this page. */
-    readonly rows: R[],
+    rows: R[],
     /** Result columns (empty for results without rows). */
     readonly columns: readonly ColumnInfo[],
     /** State to fetch the next page; null on the last page. */
@@ -46,7 +48,48 @@ export class ResultPage<R = Row> implements Iterable<R> {
     /** Where and how the request ran. */
     readonly info: ExecutionInfo,
     private readonly fetchNext: ((pagingState: Buffer) => Promise<ResultPage<R>>) | null = null,
-  ) {}
+  ) {
+    this.decodedRows = rows;
+  }
+
+  /**
+   * @internal A page whose rows are decoded only when read: one at a time through
+   * {@link ResultPage.rowReader} (row iteration of a stream), or all at once on first access
+   * of `rows`.
+   */
+  static undecoded<R>(
+    pending: PendingRows<R>,
+    columns: readonly ColumnInfo[],
+    pagingState: Buffer | null,
+    info: ExecutionInfo,
+    fetchNext: ((pagingState: Buffer) => Promise<ResultPage<R>>) | null,
+  ): ResultPage<R> {
+    const page = new ResultPage<R>([], columns, pagingState, info, fetchNext);
+    page.decodedRows = null;
+    page.pending = pending;
+    return page;
+  }
+
+  /**
+   * @internal Reads the rows of a page not decoded yet, one per call, without keeping them;
+   * null when the rows are already decoded (then iterate `rows`). Once per page.
+   */
+  static rowReader<R>(page: ResultPage<R>): (() => R) | null {
+    if (page.decodedRows !== null || page.pending === null) return null;
+    const pending = page.pending;
+    // Reading hands the rows out; a later `rows` access decodes them again, separately.
+    return () => pending.next();
+  }
+
+  /** Rows of this page. */
+  get rows(): R[] {
+    if (this.decodedRows !== null) return this.decodedRows;
+    const pending = this.pending!;
+    const rows = pending.all();
+    this.decodedRows = rows;
+    this.pending = null;
+    return rows;
+  }
 
   /** True when the server has more pages after this one. */
   get hasMorePages(): boolean {
@@ -55,7 +98,7 @@ export class ResultPage<R = Row> implements Iterable<R> {
 
   /** Number of rows in this page. */
   get rowCount(): number {
-    return this.rows.length;
+    return this.decodedRows !== null ? this.decodedRows.length : this.pending!.count;
   }
 
   /** The first row of this page, or null when it has none. */
@@ -96,6 +139,16 @@ export class ResultPage<R = Row> implements Iterable<R> {
   [Symbol.iterator](): Iterator<R> {
     return this.rows[Symbol.iterator]();
   }
+}
+
+/** @internal Rows not decoded yet: read in order one at a time, or all at once. */
+export interface PendingRows<R> {
+  /** Rows in the page. */
+  readonly count: number;
+  /** The next row in order. */
+  next(): R;
+  /** Every row (decoded independently of {@link PendingRows.next}). */
+  all(): R[];
 }
 
 /** Convert codec column specs to the public shape. */

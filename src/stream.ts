@@ -1,6 +1,6 @@
 import { withCallerStack } from './caller-stack.js';
 import { AbortedError, InvalidArgumentError } from './errors.js';
-import type { ResultPage, Row } from './result.js';
+import { ResultPage, type Row } from './result.js';
 
 /** Progress reported after each page of a stream. */
 export interface PageProgress {
@@ -22,7 +22,19 @@ export interface StreamControl {
   readonly onPage?: (progress: PageProgress) => void;
   /** Cancel the stream; the iteration then rejects with AbortedError. */
   readonly signal?: AbortSignal;
+  /**
+   * Row iteration (`for await` over the stream) hands out rows as microtasks, which would hold
+   * the event loop for a whole page; after this many milliseconds of it (the consumer's own
+   * work included) the next row waits for one turn of the event loop, so timers and I/O run.
+   * Default 1; `Infinity` never yields. Page iteration (`eachPage`) is not affected.
+   */
+  readonly yieldAfterMs?: number;
 }
+
+/** Default {@link StreamControl.yieldAfterMs}. */
+export const DEFAULT_STREAM_YIELD_AFTER_MS = 1;
+
+const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Every row of a query, fetched page by page as the consumer reads. Backpressure: the next
@@ -35,8 +47,12 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
   private pagesSeen = 0;
   private rowsSeen = 0;
 
+  /**
+   * @param fetchPage fetches one page; with `undecoded`, the page may leave its rows undecoded
+   *   until read (see `ResultPage.rowReader`).
+   */
   constructor(
-    private readonly fetchPage: (pagingState: Buffer | undefined) => Promise<ResultPage<R>>,
+    private readonly fetchPage: (pagingState: Buffer | undefined, undecoded: boolean) => Promise<ResultPage<R>>,
     private readonly control: StreamControl = {},
     initialPagingState?: Buffer,
   ) {
@@ -56,7 +72,11 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
   }
 
   /** Iterate the stream page by page instead of row by row. */
-  async *eachPage(): AsyncGenerator<ResultPage<R>, void, undefined> {
+  eachPage(): AsyncGenerator<ResultPage<R>, void, undefined> {
+    return this.pageIterator(false);
+  }
+
+  private async *pageIterator(undecoded: boolean): AsyncGenerator<ResultPage<R>, void, undefined> {
     if (this.started) throw new InvalidArgumentError('a RowStream can be iterated only once; call client.stream() again');
     this.started = true;
     const { maxPages, onPage, signal } = this.control;
@@ -68,7 +88,7 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
     // page already received is still handed out before the error surfaces.
     const fetch = (state: Buffer | undefined): Promise<ResultPage<R>> => {
       try {
-        return this.fetchPage(state);
+        return this.fetchPage(state, undecoded);
       } catch (err) {
         return Promise.reject(err);
       }
@@ -88,9 +108,10 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
         pending = null;
         checkAbort();
         this.pagesSeen++;
-        this.rowsSeen += page.rows.length;
+        const rowsInPage = page.rowCount;
+        this.rowsSeen += rowsInPage;
         const more = page.pagingState !== null && (maxPages === undefined || this.pagesSeen < maxPages);
-        onPage?.({ page: this.pagesSeen, rowsInPage: page.rows.length, rowsSoFar: this.rowsSeen, hasMorePages: more });
+        onPage?.({ page: this.pagesSeen, rowsInPage, rowsSoFar: this.rowsSeen, hasMorePages: more });
         if (more) {
           // Prefetch exactly one page while the consumer works on this one.
           pending = fetch(page.pagingState!);
@@ -105,14 +126,32 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
     }
   }
 
-  /** Iterate every row of every page. */
+  /**
+   * Iterate every row of every page. Rows are decoded one at a time as they are reached and
+   * not kept, and the iteration lets the event loop turn every `yieldAfterMs`.
+   */
   async *[Symbol.asyncIterator](): AsyncGenerator<R, void, undefined> {
     const signal = this.control.signal;
-    for await (const page of this.eachPage()) {
-      for (const row of page.rows) {
+    const yieldAfterMs = this.control.yieldAfterMs ?? DEFAULT_STREAM_YIELD_AFTER_MS;
+    const yields = yieldAfterMs !== Infinity;
+    let sliceEnd = yields ? performance.now() + yieldAfterMs : Infinity;
+    let sinceCheck = 0;
+    for await (const page of this.pageIterator(true)) {
+      const read = ResultPage.rowReader(page);
+      const count = read === null ? page.rows.length : page.rowCount;
+      const rows = read === null ? page.rows : null;
+      for (let i = 0; i < count; i++) {
         // An abort takes effect at the next row, not only at the next page.
         if (signal?.aborted) throw new AbortedError(signal.reason);
-        yield row;
+        if (yields && ++sinceCheck >= 16) {
+          sinceCheck = 0;
+          if (performance.now() >= sliceEnd) {
+            await nextTurn();
+            if (signal?.aborted) throw new AbortedError(signal.reason);
+            sliceEnd = performance.now() + yieldAfterMs;
+          }
+        }
+        yield rows !== null ? rows[i]! : read!();
       }
     }
   }

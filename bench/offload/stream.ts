@@ -5,7 +5,7 @@
 //
 //   node --import tsx bench/offload/stream.ts --rows 1000000 --row-bytes 1024 --compression lz4
 //     --workers 2 [--seconds-limit 60] [--min-bytes B] [--fetch-size F] [--protocol 4|5]
-//     [--host 127.0.0.1] [--port 9042] [--warmup-rows R]
+//     [--host 127.0.0.1] [--port 9042] [--warmup-rows R] [--yield-after-ms MS]
 //
 // Data: keyspace bench_offload, one table per row size (rows_<bytes>), loaded once with
 // DISTINCT rows (min(--rows, 20 MB / row size … 100 MB / row size), see loadRowsFor) and reused
@@ -58,6 +58,10 @@ export interface OffloadResult {
   gcTotalMs: number;
   /** Frames decoded by workers during the measured stream. */
   offloadedFrames: number;
+  /** MB of live application objects kept on the heap during the run (--app-heap-mb). */
+  appHeapMb: number;
+  /** The stream's yieldAfterMs (--yield-after-ms); null for the default. */
+  yieldAfterMs: number | null;
   /** True when --seconds-limit stopped the stream before --rows. */
   truncated: boolean;
 }
@@ -72,6 +76,8 @@ const { values: a } = parseArgs({
     'min-bytes': { type: 'string' },
     'fetch-size': { type: 'string' },
     'warmup-rows': { type: 'string' },
+    'yield-after-ms': { type: 'string' },
+    'app-heap-mb': { type: 'string', default: '0' },
     protocol: { type: 'string' },
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '9042' },
@@ -88,6 +94,7 @@ const secondsLimit = Number(a['seconds-limit']);
 const table = `rows_${rowBytes}`;
 /** About 5 MB pages by default: 5000 rows of 1 KB, 100 rows of 50 KB. */
 const fetchSize = a['fetch-size'] !== undefined ? Number(a['fetch-size']) : Math.max(1, Math.min(5000, Math.floor((5 << 20) / rowBytes)));
+const yieldAfterMs = a['yield-after-ms'] !== undefined ? Number(a['yield-after-ms']) : undefined;
 const warmupRows = a['warmup-rows'] !== undefined ? Number(a['warmup-rows']) : Math.min(rowsWanted, fetchSize * 4);
 
 function log(line: string): void {
@@ -162,7 +169,7 @@ async function streamRows(client: ClientType, count: number, deadline: number): 
   let checksum = 0;
   while (rows < count) {
     let any = false;
-    for await (const row of client.stream(`SELECT * FROM ${KEYSPACE}.${table}`, undefined, { fetchSize, prepare: true })) {
+    for await (const row of client.stream(`SELECT * FROM ${KEYSPACE}.${table}`, undefined, { fetchSize, prepare: true, ...(yieldAfterMs !== undefined ? { yieldAfterMs } : {}) })) {
       any = true;
       checksum += consume(row);
       if (++rows >= count) break;
@@ -197,7 +204,21 @@ function mainThreadCpu(): CpuProbe {
   return { method: 'event-loop-utilization', micros: () => performance.eventLoopUtilization().active * 1000 };
 }
 
+/**
+ * State a real application keeps on its heap (caches, sessions): about `mb` MB of small live
+ * objects. V8 starts a full (mark-compact) collection whenever the old generation's headroom
+ * falls below the young generation's capacity (up to 2 × 16 MB), so a bare process with a
+ * ~10 MB heap collects fully every few pages of a fast stream; a larger live heap does not.
+ */
+function applicationState(mb: number): unknown[] {
+  const out: unknown[] = [];
+  // ~100 bytes per entry: an object with a short string, a number and a small array.
+  for (let i = 0; i < mb * 10_000; i++) out.push({ id: i, name: `entry-${i}`, tags: [i & 7, i & 15] });
+  return out;
+}
+
 async function main(): Promise<void> {
+  const appState = applicationState(Number(a['app-heap-mb']));
   const { Client, DRIVER_VERSION } = await loadModule();
   const base: ClientOptions = {
     contactPoints: [`${a.host}:${a.port}`],
@@ -274,7 +295,10 @@ async function main(): Promise<void> {
       gcTotalMs: gcTotal,
       offloadedFrames: (pool?.completed ?? 0) - offloaded0,
       truncated: r.truncated,
+      appHeapMb: Number(a['app-heap-mb']),
+      yieldAfterMs: yieldAfterMs ?? null,
     };
+    if (appState.length < 0) throw new Error('unreachable: keeps the application state alive');
     if (r.checksum <= 0) throw new Error('consumer saw no data');
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

@@ -77,6 +77,7 @@ export {
 } from './response/result.js';
 export {
   RowDecoder,
+  RowReader,
   compileRowDecoder,
   decodeRows,
   decodeRowsAsArrays,

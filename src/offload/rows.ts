@@ -18,6 +18,7 @@ import {
   truncated,
   type ColumnSpec,
   type Row,
+  RowReader,
   type RowDecoder,
   type RowsResult,
 } from '../../protocol/index.js';
@@ -59,6 +60,65 @@ export function attachCellTable(result: RowsResult, cells: Int32Array): void {
   if (cells.length === result.rowCount * result.metadata.columnCount * 2) cellTables.set(result, cells);
 }
 
+/** Reads rows one at a time, in order (see {@link rowReader}). */
+export interface RowSource {
+  /** Rows in the result. */
+  readonly count: number;
+  /** The next row; throws a ProtocolError for a malformed cell or when none are left. */
+  next(): Row;
+}
+
+/**
+ * A reader of the rows of `result`, one at a time, for a consumer that drops each row after
+ * use (row iteration of a stream): no page of row objects is ever alive at once, so row
+ * objects die young and the garbage collector has little to copy or promote. Uses the cell
+ * table a worker computed when there is one, else decodes sequentially on this thread.
+ */
+export function rowReader(result: RowsResult, columns: readonly ColumnSpec[]): RowSource {
+  const cells = cellTables.get(result);
+  if (cells === undefined) return new RowReader(result, columns);
+  const d = compiledFor(columns);
+  const n = d.names.length;
+  if (n !== result.metadata.columnCount) throw malformed(`rows have ${result.metadata.columnCount} columns, decoder has ${n}`);
+  const { names, decoders, template } = d;
+  const buf = result.rowsContent;
+  const count = result.rowCount;
+  let index = 0;
+  return {
+    count,
+    next(): Row {
+      if (index >= count) throw malformed('no rows left to read');
+      const row: Row = { ...template };
+      let k = index * n * 2;
+      try {
+        for (let c = 0; c < n; c++, k += 2) {
+          const len = cells[k + 1]!;
+          if (len >= 0) {
+            const start = cells[k]!;
+            row[names[c]!] = decoders[c]!(buf, start, start + len);
+          } else {
+            row[names[c]!] = null;
+          }
+        }
+      } catch (err) {
+        if (CqlwireError.is(err)) throw err;
+        throw new ProtocolError(ProtocolErrorCode.MALFORMED, `malformed row: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+      index++;
+      return row;
+    },
+  };
+}
+
+function compiledFor(columns: readonly ColumnSpec[]): RowDecoder {
+  let d = compiled.get(columns);
+  if (d === undefined) {
+    d = compileRowDecoder(columns);
+    compiled.set(columns, d);
+  }
+  return d;
+}
+
 /** Main-thread time spent building rows before yielding to the event loop, ms. */
 const SLICE_MS = 2;
 
@@ -74,11 +134,7 @@ const SLICE_MS = 2;
 export function decodeResultRows(result: RowsResult, columns: readonly ColumnSpec[], sliceMs = SLICE_MS): Row[] | Promise<Row[]> {
   const cells = cellTables.get(result);
   if (cells === undefined) return decodeRows(result, columns);
-  let d = compiled.get(columns);
-  if (d === undefined) {
-    d = compileRowDecoder(columns);
-    compiled.set(columns, d);
-  }
+  const d = compiledFor(columns);
   const n = d.names.length;
   if (n !== result.metadata.columnCount) throw malformed(`rows have ${result.metadata.columnCount} columns, decoder has ${n}`);
   const names = d.names;

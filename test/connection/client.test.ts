@@ -66,6 +66,31 @@ describe('Client against fake servers', () => {
     expect(page.info.coordinator).toBe(server.contactPoint);
   });
 
+  it.each([4, 5] as const)('v%i: a malformed row fails execute() typed; a stream hands out the rows before it, then fails typed at it', async (version) => {
+    const server = await startServer();
+    // RESULT Rows: global table spec k.t, one int column `a`, 3 rows announced: 7, 8, then a
+    // cell length past the end of the body.
+    const str = (t: string): Buffer => Buffer.concat([Buffer.from([0, t.length]), Buffer.from(t)]);
+    const int = (n: number): Buffer => {
+      const b = Buffer.alloc(4);
+      b.writeInt32BE(n);
+      return b;
+    };
+    const body = Buffer.concat([int(2), int(1), int(1), str('k'), str('t'), str('a'), Buffer.from([0, 9]), int(3), int(4), int(7), int(4), int(8), int(100), Buffer.from([0, 0])]);
+    server.addRule({ query: 'SELECT a FROM t', action: { kind: 'rawBody', body } });
+    const c = await client([server], { protocolVersion: version });
+    const e = await rejectionOf(c.execute('SELECT a FROM t'));
+    expect(e.code).toBe('ERR_PROTOCOL_TRUNCATED');
+    const seen: unknown[] = [];
+    const streamed = await (async () => {
+      for await (const row of c.stream('SELECT a FROM t')) seen.push(row);
+    })().catch((err: unknown) => err as Error & { code: string });
+    expect(seen).toEqual([{ a: 7 }, { a: 8 }]);
+    expect(streamed?.code).toBe('ERR_PROTOCOL_TRUNCATED');
+    // The connection is fine: the next request succeeds.
+    expect((await c.execute('SELECT 1')).info.coordinator).toBe(server.contactPoint);
+  });
+
   it('retries a read timeout once on the same host when enough replicas answered without data', async () => {
     const server = await startServer();
     failFirst([server], 'SELECT r', readTimeout(false));

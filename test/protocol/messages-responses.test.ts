@@ -9,6 +9,7 @@ import {
   decodeRows,
   decodeRowsAsArrays,
   decodeRowsRaw,
+  RowReader,
   encodeResponseBody,
   encodeResponseFrame,
   errorKindOf,
@@ -25,6 +26,7 @@ import {
   type TableSpec,
 } from '../../protocol/messages/index.js';
 import { body } from './builders.js';
+import { typedValueArb } from './types-arbitraries.js';
 
 type Version = 4 | 5;
 const VERSIONS: readonly Version[] = [4, 5];
@@ -486,6 +488,40 @@ describe('rows decoding', () => {
         expect(decodeRowsAsArrays(result)).toEqual(values);
       }),
     );
+  });
+
+  test('RowReader reads the same rows as decodeRows, one at a time, then refuses to read past the end', () => {
+    fc.assert(
+      fc.property(typedValueArb({ maxDepth: 2 }), fc.integer({ min: 0, max: 6 }), ({ type, value }, count) => {
+        const columns: ColumnSpec[] = [
+          { keyspace: 'ks', table: 't', name: 'v', type },
+          { keyspace: 'ks', table: 't', name: 'n', type: { kind: 'int' } },
+        ];
+        const result = rowsResultFromValues({ columnCount: 2, columns }, Array.from({ length: count }, (_, i) => [i % 2 === 0 ? value : null, i]));
+        const reader = new RowReader(result);
+        expect(reader.count).toBe(count);
+        const read: unknown[] = [];
+        while (reader.remaining > 0) read.push(reader.next());
+        expect(read).toEqual(decodeRows(result));
+        expect(() => reader.next()).toThrow(ProtocolError);
+      }),
+    );
+  });
+
+  test('RowReader hands out the rows before a malformed one, then fails typed at it', () => {
+    const meta = (n: number) => body().int(0x0002).int(RowsFlag.GLOBAL_TABLES_SPEC).int(n).string('k').string('t');
+    // 1 int column, 3 rows announced: two good cells, then a length past the end.
+    const bad = meta(1).string('a').short(0x0009).int(3).int(4).int(7).int(4).int(8).int(100).raw('0000').build();
+    const env = decodeResponse({ version: 5, flags: 0, opcode: Opcode.RESULT, body: bad });
+    if (env.message.opcode !== Opcode.RESULT || env.message.result.kind !== 'rows') throw new Error('not rows');
+    const rowsRes = env.message.result;
+    const reader = new RowReader(rowsRes);
+    expect(reader.next()).toEqual({ a: 7 });
+    expect(reader.next()).toEqual({ a: 8 });
+    expect(() => reader.next()).toThrow(expect.objectContaining({ code: ProtocolErrorCode.TRUNCATED }));
+    expect(reader.remaining).toBe(0);
+    // Too few columns for the decoder: refused when the reader is made.
+    expect(() => new RowReader(rowsRes, [...cols(['a']), ...cols(['b'])])).toThrow(ProtocolError);
   });
 
   test('a column named __proto__ becomes an own property; Object.prototype is untouched', () => {

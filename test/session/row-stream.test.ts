@@ -71,3 +71,84 @@ describe('RowStream', () => {
     expect(err).toBeInstanceOf(ClientClosedError);
   });
 });
+
+describe('RowStream row iteration', () => {
+  /** Pages of `size` rows whose rows are decoded only when read; counts the rows decoded. */
+  function undecodedSource(pages: number, size: number): { fetch: (s: Buffer | undefined, undecoded: boolean) => Promise<ResultPage<{ i: number }>>; decoded: () => number } {
+    let decoded = 0;
+    const fetch = (s: Buffer | undefined, undecoded: boolean): Promise<ResultPage<{ i: number }>> => {
+      const n = s === undefined ? 0 : Number(s.toString());
+      const next = n + 1 < pages ? Buffer.from(String(n + 1)) : null;
+      const make = (j: number): { i: number } => {
+        decoded++;
+        return { i: n * size + j };
+      };
+      if (!undecoded) return Promise.resolve(new ResultPage(Array.from({ length: size }, (_, j) => make(j)), [], next, info));
+      let at = 0;
+      const pending = { count: size, next: () => make(at++), all: () => Array.from({ length: size }, (_, j) => make(j)) };
+      return Promise.resolve(ResultPage.undecoded(pending, [], next, info, null));
+    };
+    return { fetch, decoded: () => decoded };
+  }
+
+  it('decodes rows only as the consumer reaches them', async () => {
+    const { fetch, decoded } = undecodedSource(3, 100);
+    const seen: number[] = [];
+    for await (const row of new RowStream(fetch)) {
+      seen.push(row.i);
+      if (seen.length === 150) break;
+    }
+    expect(seen).toStrictEqual(Array.from({ length: 150 }, (_, i) => i));
+    expect(decoded()).toBe(150);
+  });
+
+  it('eachPage hands out pages whose rows are decoded', async () => {
+    const { fetch, decoded } = undecodedSource(2, 5);
+    const sizes: number[] = [];
+    for await (const page of new RowStream(fetch).eachPage()) sizes.push(page.rows.length);
+    expect(sizes).toStrictEqual([5, 5]);
+    expect(decoded()).toBe(10);
+  });
+
+  it('an undecoded page reports its row count without decoding, and decodes every row on first access of rows', () => {
+    let calls = 0;
+    const page = ResultPage.undecoded({ count: 3, next: () => ({ i: -1 }), all: () => (calls++, [{ i: 0 }, { i: 1 }, { i: 2 }]) }, [], null, info, null);
+    expect(page.rowCount).toBe(3);
+    expect(calls).toBe(0);
+    expect(page.rows).toStrictEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);
+    expect(page.one()).toStrictEqual({ i: 0 });
+    expect(calls).toBe(1);
+  });
+
+  /** Iterates one page of `rows` rows, busy for `perRowMs` on each; returns the row index at which a setImmediate queued at the start ran (-1: not during the page). */
+  async function immediateRanAt(yieldAfterMs: number | undefined, rows: number, perRowMs: number): Promise<number> {
+    const { fetch } = source(1, rows);
+    let current = 0;
+    let ranAt = -1;
+    const stream = new RowStream(fetch, yieldAfterMs === undefined ? {} : { yieldAfterMs });
+    let first = true;
+    for await (const row of stream) {
+      if (first) {
+        first = false;
+        setImmediate(() => {
+          if (ranAt < 0) ranAt = current;
+        });
+      }
+      current = row.i;
+      const until = performance.now() + perRowMs;
+      while (performance.now() < until) {
+        // the consumer's own work
+      }
+    }
+    return ranAt;
+  }
+
+  it('lets the event loop turn within a page after yieldAfterMs of work (default 1 ms), and not with Infinity', async () => {
+    // 64 rows × 0.25 ms = 16 ms of consumer work in one page.
+    const defaultAt = await immediateRanAt(undefined, 64, 0.25);
+    expect(defaultAt).toBeGreaterThan(0);
+    expect(defaultAt).toBeLessThan(63);
+    const never = await immediateRanAt(Infinity, 64, 0.25);
+    expect(never).toBe(-1);
+  });
+});

@@ -132,6 +132,63 @@ export function decodeRows(
   return rows;
 }
 
+/**
+ * Reads the rows of `result` one at a time, in order, as {@link decodeRows} would decode them
+ * (same keys, values and shape, same checks), for consumers that handle one row and drop it:
+ * no row outlives its use, so large pages leave little for the garbage collector to copy.
+ */
+export class RowReader {
+  private readonly decoder: RowDecoder;
+  private readonly buf: Buffer;
+  private pos = 0;
+  private index = 0;
+  /** Rows in the result. */
+  readonly count: number;
+
+  constructor(result: RowsResult, columns?: readonly ColumnSpec[] | RowDecoder, opts?: DecodeOptions) {
+    this.decoder = resolveDecoder(result, columns, opts);
+    this.buf = result.rowsContent;
+    this.count = result.rowCount;
+  }
+
+  /** Rows not read yet. */
+  get remaining(): number {
+    return this.count - this.index;
+  }
+
+  /** The next row; throws a ProtocolError when the cells are malformed or none are left. */
+  next(): Row {
+    if (this.index >= this.count) throw new ProtocolError(ProtocolErrorCode.MALFORMED, 'no rows left to read');
+    const { names, decoders, template } = this.decoder;
+    const n = names.length;
+    const buf = this.buf;
+    const end = buf.length;
+    let pos = this.pos;
+    const row: Row = { ...template };
+    try {
+      for (let c = 0; c < n; c++) {
+        if (end - pos < 4) throw truncated('row cell length');
+        const len = (buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!;
+        pos += 4;
+        if (len >= 0) {
+          if (end - pos < len) throw truncated('row cell');
+          row[names[c]!] = decoders[c]!(buf, pos, pos + len);
+          pos += len;
+        } else {
+          row[names[c]!] = null;
+        }
+      }
+    } catch (err) {
+      // A bad row ends the reading: later rows cannot be located past it.
+      this.index = this.count;
+      throw asProtocolError(err, 'row');
+    }
+    this.pos = pos;
+    this.index++;
+    return row;
+  }
+}
+
 /** Like {@link decodeRows}, but each row is an array of values in column order. */
 export function decodeRowsAsArrays(
   result: RowsResult,
