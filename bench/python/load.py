@@ -28,14 +28,24 @@ import argparse
 import asyncio
 import itertools
 import json
-import logging
-import platform
-import resource
 import sys
 import threading
 import time
 from importlib.metadata import version as pkg_version
 from typing import Any, Callable, List, Optional
+
+from common import (
+    ROW_FACTORIES,
+    cluster_options,
+    describe,
+    loop_lag,
+    peak_rss_mb,
+    percentile,
+    run_main,
+    runtime,
+    set_row_factory,
+    shutdown_async_cluster,
+)
 
 VALUE = b"a" * 100  # the responder's value: 100 bytes of 0x61
 REQUEST_TIMEOUT_S = 30.0  # load.ts: requestTimeoutMs / readTimeout 30 000
@@ -54,7 +64,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--compression", default="none", choices=["none", "lz4"])
     # Not in load.ts: the driver's default named_tuple_factory builds a namedtuple class for
     # every result, which dominates the cost of a one-row SELECT; `tuple` shows the driver without it.
-    p.add_argument("--row-factory", default="named_tuple", choices=["named_tuple", "tuple", "dict"])
+    p.add_argument("--row-factory", default="named_tuple", choices=ROW_FACTORIES)
     p.add_argument("--keyspace", default="bench")
     p.add_argument("--table", default="kv")
     return p.parse_args()
@@ -65,43 +75,8 @@ SELECT_CQL = f"SELECT key, value FROM {A.keyspace}.{A.table} WHERE key = ?"
 INSERT_CQL = f"INSERT INTO {A.keyspace}.{A.table} (key, value) VALUES (?, ?)"
 
 
-def cluster_options() -> dict:
-    """Connect options equivalent to load.ts's: no schema or token metadata, no heartbeat."""
-    opts: dict = {
-        "contact_points": [A.host],
-        "port": int(A.port),
-        "schema_metadata_enabled": False,
-        "token_metadata_enabled": False,
-        "idle_heartbeat_interval": 0,
-        # The driver compresses by default when lz4/snappy is importable: say it explicitly.
-        "compression": "lz4" if A.compression == "lz4" else False,
-    }
-    if A.protocol is not None:
-        opts["protocol_version"] = int(A.protocol)
-    return opts
-
-
 def statement_params(op: str) -> Callable[[int], tuple]:
     return (lambda k: (k,)) if op == "select" else (lambda k: (k, VALUE))
-
-
-def set_row_factory(session: Any) -> None:
-    """Sets the driver Session's row factory (legacy attribute: no execution profiles here)."""
-    from cassandra.query import dict_factory, named_tuple_factory, tuple_factory
-
-    factory = {"named_tuple": named_tuple_factory, "tuple": tuple_factory, "dict": dict_factory}[A.row_factory]
-    if session.row_factory is not factory:
-        session.row_factory = factory
-
-
-def percentile(sorted_values: List[float], q: float) -> float:
-    if not sorted_values:
-        return 0.0
-    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
-
-
-def describe(err: BaseException) -> str:
-    return f"{type(err).__name__}: {err}"[:300]
 
 
 class Run:
@@ -168,10 +143,10 @@ def drive_callbacks(session: Any, prepared: Any, concurrency: int, seconds: floa
 def python_driver_main(concurrency: int) -> dict:
     from cassandra.cluster import Cluster
 
-    cluster = Cluster(**cluster_options())
+    cluster = Cluster(**cluster_options(A.host, A.port, A.protocol, A.compression))
     try:
         session = cluster.connect()
-        set_row_factory(session)
+        set_row_factory(session, A.row_factory)
         prepared = session.prepare(SELECT_CQL if A.op == "select" else INSERT_CQL)
         session.execute(prepared, statement_params(A.op)(0), timeout=REQUEST_TIMEOUT_S)
         drive_callbacks(session, prepared, concurrency, float(A.warmup_seconds))
@@ -215,24 +190,16 @@ async def drive_tasks(session: Any, prepared: Any, concurrency: int, seconds: fl
     return run
 
 
-async def loop_lag(lags: List[float], stop: asyncio.Event) -> None:
-    """A 1 ms ticker: how late each tick fires is the loop's lag (ms)."""
-    while not stop.is_set():
-        t0 = time.perf_counter()
-        await asyncio.sleep(0.001)
-        lags.append(max(0.0, (time.perf_counter() - t0) * 1000.0 - 1.0))
-
-
 async def async_cassandra_main(concurrency: int) -> dict:
     from async_cassandra import AsyncCluster
 
     # Its own defaults otherwise (executor_threads=2, TokenAware(DCAwareRoundRobin), its retry
     # policy); it refuses protocol_version < 5 and connections that negotiate below v5.
-    cluster = AsyncCluster(**cluster_options())
+    cluster = AsyncCluster(**cluster_options(A.host, A.port, A.protocol, A.compression))
     try:
         session = await cluster.connect()
         # async-cassandra has no row-factory option: set it on the driver Session it wraps.
-        set_row_factory(session._session)
+        set_row_factory(session._session, A.row_factory)
         prepared = await session.prepare(SELECT_CQL if A.op == "select" else INSERT_CQL)
         await session.execute(prepared, statement_params(A.op)(0), timeout=REQUEST_TIMEOUT_S)
         await drive_tasks(session, prepared, concurrency, float(A.warmup_seconds))
@@ -256,9 +223,7 @@ async def async_cassandra_main(concurrency: int) -> dict:
             loop_p99=percentile(lags, 0.99),
         )
     finally:
-        # AsyncCluster.close() / AsyncCassandraSession.close() each shut the driver down and then
-        # sleep 5 s "for the driver's threads"; the run is over, so shut the driver down directly.
-        cluster._cluster.shutdown()
+        shutdown_async_cluster(cluster)
 
 
 # --- result ------------------------------------------------------------------------------------
@@ -267,10 +232,6 @@ async def async_cassandra_main(concurrency: int) -> dict:
 def result(driver_version: str, protocol_version: int, run: Run, elapsed: float, cpu: float, loop_p99: Optional[float]) -> dict:
     lat = sorted(run.latencies)
     ops = len(lat)
-    import cassandra.cluster as cc
-    from cassandra.cluster import Cluster
-
-    compiled = cc.__file__.endswith(".so")
     return {
         "driver": A.driver,
         "driverVersion": driver_version,
@@ -286,18 +247,15 @@ def result(driver_version: str, protocol_version: int, run: Run, elapsed: float,
         "p99Ms": percentile(lat, 0.99),
         "p999Ms": percentile(lat, 0.999),
         "cpuUsPerOp": cpu * 1e6 / ops if ops > 0 else 0.0,
-        "rssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,  # KiB on Linux
+        "rssMb": peak_rss_mb(),
         "eventLoopP99Ms": loop_p99,
         # Extra (not in LoadResult): the row factory and what ran underneath.
         "rowFactory": A.row_factory,
-        "runtime": f"{platform.python_implementation()} {platform.python_version()}, "
-        f"cassandra-driver {pkg_version('cassandra-driver')} "
-        f"({'Cython' if compiled else 'pure Python'}, {Cluster.connection_class.__name__})",
+        "runtime": runtime(),
     }
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
     concurrency = int(A.concurrency)
     if A.driver == "python-driver":
         out = python_driver_main(concurrency)
@@ -308,8 +266,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception as err:  # noqa: BLE001 - one line on stderr, exit 1, as load.ts
-        sys.stderr.write(f"load.py: {type(err).__name__}: {err}\n")
-        sys.exit(1)
+    run_main("load.py", main)
