@@ -10,7 +10,8 @@ import { resultRow, type ResultRow } from './result.js';
 
 const run = promisify(execFile);
 export const ROOT = new URL('../../', import.meta.url).pathname;
-const PYTHON = join(ROOT, 'bench/.venv/bin/python');
+/** The interpreter of the Python drivers' virtualenv (bench/python/setup.sh). */
+export const PYTHON = join(ROOT, 'bench/.venv/bin/python');
 
 /** Drivers of the load suites, as the issue names them. */
 export type LoadDriver = 'cqlwire' | 'cassandra-driver' | 'async-cassandra' | 'python-driver';

@@ -10,7 +10,8 @@ export interface StreamRunLine {
   rowsPerSec: number;
   cpuUsPerOp: number;
   rssMb: number;
-  eventLoopP99Ms: number;
+  /** null where the driver runs no event loop (python-driver). */
+  eventLoopP99Ms: number | null;
 }
 
 /** The median repeat by rows/s. */

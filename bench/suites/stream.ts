@@ -1,18 +1,43 @@
 // `stream` suite: one query returning 1M rows (bench.stream_rows: p int, c int, id bigint,
-// payload text of ~60 bytes), every page consumed through each driver's streaming API:
-// rows/s, CPU µs per row, peak RSS and event-loop p99 (bench/stream/stream-load.ts, one process
-// per run). Node drivers only: the Python side of this suite is not written yet.
+// payload text of ~60 bytes; 100k with --quick), every page (fetch size 5000) consumed through
+// each driver's streaming API: rows/s, CPU µs per row, peak RSS and event-loop p99, one process
+// per run, 3 runs per driver (1 with --quick), the median by rows/s.
+// - cqlwire (`client.stream`) and cassandra-driver (`client.stream` readable):
+//   bench/stream/stream-load.ts.
+// - async-cassandra (`execute_stream` + StreamConfig(fetch_size), asyncio; loop lag from a 1 ms
+//   probe task) and python-driver (the DataStax Python driver's ResultSet paging, no event loop:
+//   p99 null): bench/python/stream.py in bench/.venv. Skipped, with a note, when the venv
+//   cannot be set up (bench/python/setup.sh).
+// Every run reads every column of every row into a checksum; all drivers must agree on it.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '../../src/index.js';
-import { benchPackageVersion } from '../lib/drivers.js';
-import { ROOT, buildCqlwire } from '../lib/load-runner.js';
+import { PYTHON, ROOT, buildCqlwire, ensurePython, loadDriverVersions } from '../lib/load-runner.js';
 import type { ResultRow } from '../lib/result.js';
 import { medianByRowsPerSec, streamResultRow, type StreamRunLine } from '../lib/stream-row.js';
 import type { Suite, SuiteContext } from '../lib/suite.js';
 
 const run = promisify(execFile);
+
+const DRIVERS = ['cqlwire', 'cassandra-driver', 'async-cassandra', 'python-driver'] as const;
+type StreamDriver = (typeof DRIVERS)[number];
+const isPython = (d: StreamDriver): boolean => d === 'async-cassandra' || d === 'python-driver';
+
+/** One line of stream-load.ts or stream.py: the fields streamResultRow reads, plus the checksum of the rows read. */
+interface StreamLine extends StreamRunLine {
+  checksum: number;
+}
+
+/** One run of one driver in its own process. */
+async function streamOnce(driver: StreamDriver, host: string, port: number, dist: string): Promise<StreamLine> {
+  const where = ['--driver', driver, '--host', host, '--port', String(port)];
+  const [cmd, argv] = isPython(driver)
+    ? [PYTHON, [join(ROOT, 'bench/python/stream.py'), ...where]]
+    : [process.execPath, ['--import', 'tsx', join(ROOT, 'bench/stream/stream-load.ts'), ...where]];
+  const { stdout } = await run(cmd, argv, { cwd: ROOT, env: { ...process.env, CQLWIRE_BENCH_DIST: dist }, timeout: 20 * 60_000, maxBuffer: 1 << 22 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as StreamLine;
+}
 
 async function loadRows(host: string, port: number, rows: number, log: (l: string) => void): Promise<void> {
   await using client = await Client.connect({ contactPoints: [`${host}:${port}`], requestTimeoutMs: 60_000 });
@@ -38,27 +63,30 @@ async function loadRows(host: string, port: number, rows: number, log: (l: strin
 const suite: Suite = {
   name: 'stream',
   description: 'one query returning 1M rows, all pages consumed: rows/s, peak RSS, event-loop p99',
-  driverVersions: async () => ({ 'cassandra-driver': benchPackageVersion('cassandra-driver') }),
+  driverVersions: loadDriverVersions,
   async run(ctx: SuiteContext): Promise<ResultRow[]> {
     const [host, portText] = (process.env.CQLWIRE_CONTACT_POINTS ?? '127.0.0.1:9042').split(',')[0]!.split(':');
     const port = Number(portText ?? 9042);
     const count = ctx.quick ? 100_000 : 1_000_000;
     await loadRows(host!, port, count, ctx.log);
     const dist = await buildCqlwire(ctx.log);
+    const python = await ensurePython(ctx.log);
+    if (!python) ctx.log('  async-cassandra, python-driver: skipped (no bench/.venv; see bench/python/README.md)');
     const out: ResultRow[] = [];
-    for (const driver of ['cqlwire', 'cassandra-driver']) {
-      const lines: StreamRunLine[] = [];
+    let expected: { driver: string; checksum: number } | undefined;
+    for (const driver of DRIVERS) {
+      if (!python && isPython(driver)) continue;
+      const lines: StreamLine[] = [];
       for (let i = 0; i < (ctx.quick ? 1 : 3); i++) {
-        const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/stream/stream-load.ts'), '--driver', driver, '--host', host!, '--port', String(port)], {
-          cwd: ROOT,
-          env: { ...process.env, CQLWIRE_BENCH_DIST: dist },
-          timeout: 20 * 60_000,
-        });
-        lines.push(JSON.parse(stdout.trim().split('\n').pop()!));
+        const line = await streamOnce(driver, host!, port, dist);
+        if (line.rows !== count) throw new Error(`${driver} streamed ${line.rows} rows, expected ${count}`);
+        expected ??= { driver, checksum: line.checksum };
+        if (line.checksum !== expected.checksum) throw new Error(`${driver} read rows with checksum ${line.checksum}, ${expected.driver} ${expected.checksum}`);
+        lines.push(line);
       }
       const m = medianByRowsPerSec(lines);
-      if (m.rows !== count) throw new Error(`${driver} streamed ${m.rows} rows, expected ${count}`);
-      ctx.log(`  ${driver}: ${Math.round(m.rowsPerSec)} rows/s, ${m.cpuUsPerOp.toFixed(2)} µs/row, peak RSS ${Math.round(m.rssMb)} MB, loop p99 ${m.eventLoopP99Ms.toFixed(1)} ms`);
+      const loop = m.eventLoopP99Ms === null ? 'no event loop' : `loop p99 ${m.eventLoopP99Ms.toFixed(1)} ms`;
+      ctx.log(`  ${driver}: ${Math.round(m.rowsPerSec)} rows/s, ${m.cpuUsPerOp.toFixed(2)} µs/row, peak RSS ${Math.round(m.rssMb)} MB, ${loop}`);
       out.push(streamResultRow({ suite: 'stream', scenario: `stream ${count} rows`, driver, compression: 'none', workers: driver === 'cqlwire' ? 0 : null }, lines));
     }
     return out;
