@@ -1,9 +1,11 @@
 // `npm run bench -- [--suite NAME[,NAME]] [--quick] [--json FILE]`
 // Prints the machine first, runs each suite (bench/suites/<name>.ts), and writes
-// bench/results/<suite>.json + <suite>.md (full runs only; --quick writes only what --json asks).
+// bench/results/<suite>.json + <suite>.md + <suite>.svg (full runs only; --quick writes only what
+// --json asks). `npm run bench:chart` redraws the SVGs from the JSON files alone.
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { chartsFor } from './lib/chart.js';
 import { INSTALL_HINT } from './lib/drivers.js';
 import { formatMachine, machineInfo } from './lib/machine.js';
 import { toMarkdown, type ResultFile, type ResultRow } from './lib/result.js';
@@ -65,7 +67,9 @@ async function main(): Promise<number> {
       const file: ResultFile = { machine, results: rows };
       writeFileSync(join(RESULTS_DIR, `${suite.name}.json`), `${JSON.stringify(file, null, 2)}\n`);
       writeFileSync(join(RESULTS_DIR, `${suite.name}.md`), toMarkdown(`bench: ${suite.name}`, file));
-      console.log(`wrote bench/results/${suite.name}.json and .md`);
+      const svg = chartsFor(file).get(suite.name);
+      if (svg !== undefined) writeFileSync(join(RESULTS_DIR, `${suite.name}.svg`), svg);
+      console.log(`wrote bench/results/${suite.name}.json, .md${svg !== undefined ? ' and .svg' : ''}`);
     }
     console.log('');
   }
