@@ -461,13 +461,16 @@ export class SegmentDecoder {
  * The body of a frame whose segments a {@link SegmentDecoder} deferred (`frame.deferred`):
  * checks each segment's CRC32, decompresses it, and joins them after the head.
  *
+ * @param allocate returns the buffer to write the body into, of exactly the length asked
+ *   (e.g. a view of a recycled buffer); a fresh one by default.
  * @throws ProtocolError `CHECKSUM` on a CRC mismatch, `COMPRESSION` on a bad LZ4 block or a
  *   compressed segment without a compressor.
  */
-export function completeDeferredFrame(deferred: DeferredSegments, compressor: Compressor | undefined): Buffer {
+export function completeDeferredFrame(deferred: DeferredSegments, compressor: Compressor | undefined, allocate?: (length: number) => Buffer): Buffer {
   let total = deferred.head.length;
   for (const s of deferred.segments) total += s.uncompressedLength === 0 ? s.payload.length : s.uncompressedLength;
-  const out = Buffer.allocUnsafe(total);
+  const out = allocate !== undefined ? allocate(total) : Buffer.allocUnsafe(total);
+  if (out.length !== total) throw new RangeError(`allocate(${total}) returned ${out.length} bytes`);
   out.set(deferred.head, 0);
   let at = deferred.head.length;
   for (const s of deferred.segments) {

@@ -29,7 +29,7 @@ import { Metadata } from './metadata.js';
 import { compositeKey } from './murmur3.js';
 import { RequestMetrics, type MetricsSnapshot } from './metrics.js';
 import { OffloadPool, type OffloadOptions } from './offload/pool.js';
-import { decodeResultRows, rowReader } from './offload/rows.js';
+import { decodeResultRows, releaseResultRows, rowReader } from './offload/rows.js';
 import {
   DefaultLoadBalancingPolicy,
   DefaultRetryPolicy,
@@ -760,6 +760,7 @@ export class Client {
         count: reader.count,
         next: () => reader.next() as R,
         all: () => decodeResultRows(rows, cols, Infinity) as R[],
+        release: () => releaseResultRows(rows),
       };
       return ResultPage.undecoded<R>(pending, cols, next, info, fetchNext);
     }

@@ -1,4 +1,5 @@
 import type { ColumnSpec, DataType } from '../protocol/index.js';
+import { InvalidArgumentError } from './errors.js';
 
 /** A row as returned by default: column name → value. */
 export type Row = Record<string, unknown>;
@@ -81,6 +82,17 @@ export class ResultPage<R = Row> implements Iterable<R> {
     return () => pending.next();
   }
 
+  /**
+   * @internal The consumer of {@link ResultPage.rowReader} is done with the rows: free what
+   * holds them. The page is not usable afterwards (its `rows` throw).
+   */
+  static releaseRows<R>(page: ResultPage<R>): void {
+    const pending = page.pending;
+    if (pending === null || page.decodedRows !== null) return;
+    page.pending = RELEASED as PendingRows<R>;
+    pending.release?.();
+  }
+
   /** Rows of this page. */
   get rows(): R[] {
     if (this.decodedRows !== null) return this.decodedRows;
@@ -149,7 +161,14 @@ export interface PendingRows<R> {
   next(): R;
   /** Every row (decoded independently of {@link PendingRows.next}). */
   all(): R[];
+  /** The rows are consumed: free what holds them (after this, neither method may be called). */
+  release?(): void;
 }
+
+const released = (): never => {
+  throw new InvalidArgumentError('the rows of this page were already consumed by its stream');
+};
+const RELEASED: PendingRows<never> = { count: 0, next: released, all: released };
 
 /** Convert codec column specs to the public shape. */
 export function toColumnInfo(specs: readonly ColumnSpec[] | undefined): readonly ColumnInfo[] {

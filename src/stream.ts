@@ -140,18 +140,24 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
       const read = ResultPage.rowReader(page);
       const count = read === null ? page.rows.length : page.rowCount;
       const rows = read === null ? page.rows : null;
-      for (let i = 0; i < count; i++) {
-        // An abort takes effect at the next row, not only at the next page.
-        if (signal?.aborted) throw new AbortedError(signal.reason);
-        if (yields && ++sinceCheck >= 16) {
-          sinceCheck = 0;
-          if (performance.now() >= sliceEnd) {
-            await nextTurn();
-            if (signal?.aborted) throw new AbortedError(signal.reason);
-            sliceEnd = performance.now() + yieldAfterMs;
+      try {
+        for (let i = 0; i < count; i++) {
+          // An abort takes effect at the next row, not only at the next page.
+          if (signal?.aborted) throw new AbortedError(signal.reason);
+          if (yields && ++sinceCheck >= 16) {
+            sinceCheck = 0;
+            if (performance.now() >= sliceEnd) {
+              await nextTurn();
+              if (signal?.aborted) throw new AbortedError(signal.reason);
+              sliceEnd = performance.now() + yieldAfterMs;
+            }
           }
+          yield rows !== null ? rows[i]! : read!();
         }
-        yield rows !== null ? rows[i]! : read!();
+      } finally {
+        // Done with this page (read through, or left by break, abort or error): the rows handed
+        // out are independent copies, so what held the page's bytes can go.
+        if (read !== null) ResultPage.releaseRows(page);
       }
     }
   }

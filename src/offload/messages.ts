@@ -27,6 +27,18 @@ export interface OffloadJob {
   readonly fault?: OffloadFault;
 }
 
+/**
+ * Main → worker: buffers of consumed pages handed back (transferred). Detaching them frees
+ * their memory from the main thread's heap accounting at once, instead of by a full garbage
+ * collection; the worker writes later bodies into them.
+ */
+export interface OffloadRecycle {
+  readonly recycle: readonly ArrayBuffer[];
+}
+
+/** Any message from the main thread to a worker. */
+export type OffloadRequest = OffloadJob | OffloadRecycle;
+
 /** Worker → main: the decompressed body and, for Rows, where each cell lies. */
 export interface OffloadDone {
   readonly id: number;

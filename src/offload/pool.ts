@@ -14,8 +14,8 @@ import {
   type ResponseEnvelope,
 } from '../../protocol/index.js';
 import { WorkerFailedError } from '../errors.js';
-import type { OffloadFault, OffloadJob, OffloadReply } from './messages.js';
-import { attachCellTable } from './rows.js';
+import type { OffloadFault, OffloadJob, OffloadRecycle, OffloadReply } from './messages.js';
+import { attachCellTable, attachRecycler } from './rows.js';
 
 /** Public settings of the offload stage (`ClientOptions.offload`). */
 export interface OffloadOptions {
@@ -101,6 +101,7 @@ export class OffloadPool {
   private readonly workerPath: string;
   private nextId = 1;
   private seq = 0;
+  private recycleNext = 0;
   private closed = false;
   private watchdog: NodeJS.Timeout | null = null;
   private idleWaiters: (() => void)[] = [];
@@ -108,6 +109,8 @@ export class OffloadPool {
   started = 0;
   /** Jobs answered by a worker so far (decoded or failed with a protocol error). */
   completed = 0;
+  /** Pages whose buffers were handed back to a worker after their stream consumed them. */
+  recycled = 0;
 
   constructor(options: OffloadPoolOptions) {
     const workers = Math.floor(options.workers);
@@ -208,6 +211,22 @@ export class OffloadPool {
     });
   }
 
+  /**
+   * Hand the buffers of a consumed page back to a worker (transferred: they become unusable
+   * here). Their memory then leaves this thread's heap at once rather than at its next full
+   * garbage collection, and the worker writes later bodies into them.
+   */
+  recycle(buffers: readonly ArrayBuffer[]): void {
+    if (this.closed) return;
+    const live = buffers.filter((b) => b.byteLength > 0);
+    if (live.length === 0) return;
+    const slot = this.slots[this.recycleNext++ % this.slots.length];
+    if (slot === undefined || slot.failed) return;
+    const message: OffloadRecycle = { recycle: live };
+    slot.worker.postMessage(message, live);
+    this.recycled++;
+  }
+
   /** Wait for the jobs in progress, then stop the workers. */
   async close(): Promise<void> {
     this.closed = true;
@@ -257,7 +276,15 @@ export class OffloadPool {
         const body = Buffer.from(reply.body, reply.offset, reply.length);
         const env = decodeResponse({ version: p.version, flags: reply.flags, opcode: p.opcode, body });
         const m = env.message;
-        if (reply.cells !== undefined && m.opcode === Opcode.RESULT && m.result.kind === 'rows') attachCellTable(m.result, reply.cells);
+        if (reply.cells !== undefined && m.opcode === Opcode.RESULT && m.result.kind === 'rows') {
+          attachCellTable(m.result, reply.cells);
+          // The rows are the only views of the body left once decoded (paging state and
+          // metadata id are copies), unless a custom payload still points into it.
+          if (env.customPayload === undefined) {
+            const buffers = [reply.body, reply.cells.buffer as ArrayBuffer];
+            attachRecycler(m.result, () => this.recycle(buffers));
+          }
+        }
         p.resolve(env);
       } catch (err) {
         p.reject(err instanceof Error ? err : new Error(String(err)));

@@ -55,6 +55,26 @@ export function cellTable(result: RowsResult): Int32Array {
   return cells;
 }
 
+/** How to give the buffers behind a worker-decoded result back, found by the result object. */
+const recyclers = new WeakMap<RowsResult, () => void>();
+
+/** Remember how to give the buffers of `result` back to its worker (see {@link releaseResultRows}). */
+export function attachRecycler(result: RowsResult, recycle: () => void): void {
+  recyclers.set(result, recycle);
+}
+
+/**
+ * Declare the rows of `result` consumed: when a worker produced its buffers, they go back to it
+ * and `result` must not be read again (its rows content is detached). No-op otherwise.
+ */
+export function releaseResultRows(result: RowsResult): void {
+  const recycle = recyclers.get(result);
+  if (recycle === undefined) return;
+  recyclers.delete(result);
+  cellTables.delete(result);
+  recycle();
+}
+
 /** Remember the cell table a worker computed for `result` (see {@link decodeResultRows}). */
 export function attachCellTable(result: RowsResult, cells: Int32Array): void {
   if (cells.length === result.rowCount * result.metadata.columnCount * 2) cellTables.set(result, cells);

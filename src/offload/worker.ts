@@ -16,7 +16,7 @@ import {
   type DeferredSegment,
 } from '../../protocol/index.js';
 import { loadLz4Napi } from '../compression.js';
-import type { OffloadJob, OffloadReply } from './messages.js';
+import type { OffloadJob, OffloadReply, OffloadRequest } from './messages.js';
 import { cellTable } from './rows.js';
 
 const port = parentPort;
@@ -24,14 +24,44 @@ if (port === null) throw new Error('src/offload/worker is meant to run in a work
 
 let compressor: Compressor | undefined;
 
+/** Buffers of consumed pages the main thread handed back, reused for later bodies. */
+const spares: ArrayBuffer[] = [];
+const MAX_SPARES = 4;
+
+function keepSpares(buffers: readonly ArrayBuffer[]): void {
+  for (const b of buffers) {
+    if (b.byteLength < 4096) continue;
+    if (spares.length < MAX_SPARES) spares.push(b);
+    else {
+      // Keep the largest ones: a body fits in any spare at least its size.
+      let smallest = 0;
+      for (let i = 1; i < spares.length; i++) if (spares[i]!.byteLength < spares[smallest]!.byteLength) smallest = i;
+      if (spares[smallest]!.byteLength < b.byteLength) spares[smallest] = b;
+    }
+  }
+}
+
+/** The smallest spare of at least `length` bytes (removed from the list), or a fresh buffer. */
+function bodyBuffer(length: number): ArrayBuffer {
+  let best = -1;
+  for (let i = 0; i < spares.length; i++) {
+    const n = spares[i]!.byteLength;
+    if (n >= length && (best < 0 || n < spares[best]!.byteLength)) best = i;
+  }
+  if (best < 0) return new ArrayBuffer(length);
+  const b = spares[best]!;
+  spares.splice(best, 1);
+  return b;
+}
+
 /** A view whose ArrayBuffer holds nothing else, so it can be transferred without detaching other data. */
 function ownedBytes(buf: Buffer): { body: ArrayBuffer; offset: number; length: number } {
   const ab = buf.buffer;
   if (ab instanceof ArrayBuffer && ab.byteLength - buf.byteLength <= 16 && buf.byteLength >= 4096) {
     return { body: ab, offset: buf.byteOffset, length: buf.byteLength };
   }
-  const copy = new ArrayBuffer(buf.byteLength);
-  new Uint8Array(copy).set(buf);
+  const copy = bodyBuffer(buf.byteLength);
+  new Uint8Array(copy, 0, buf.byteLength).set(buf);
   return { body: copy, offset: 0, length: buf.byteLength };
 }
 
@@ -41,6 +71,8 @@ function handle(job: OffloadJob): void {
   if (job.fault === 'hang') for (;;); // never answers: the pool's watchdog must notice
   let reply: OffloadReply;
   const transfer: ArrayBuffer[] = [];
+  // The ArrayBuffer this job's body was written into, when it holds that body alone.
+  let ownedOutput: ArrayBuffer | null = null;
   try {
     let body: Buffer = Buffer.from(job.body, job.offset, job.length);
     let flags = job.flags;
@@ -53,7 +85,12 @@ function handle(job: OffloadJob): void {
         return { payload, crc32: s.crc32, uncompressedLength: s.uncompressedLength };
       });
       if (segments.some((s) => s.uncompressedLength > 0)) compressor ??= loadLz4Napi() ?? lz4Compressor;
-      body = completeDeferredFrame({ head: body.subarray(0, job.headLength ?? 0), segments }, compressor);
+      let owned: ArrayBuffer | null = null;
+      body = completeDeferredFrame({ head: body.subarray(0, job.headLength ?? 0), segments }, compressor, (n) => {
+        owned = bodyBuffer(n);
+        return Buffer.from(owned, 0, n);
+      });
+      if (owned !== null) ownedOutput = owned;
     } else if (job.compressed) {
       compressor ??= loadLz4Napi() ?? lz4Compressor;
       body = decompressV4Body(compressor, body, job.maxFrameSize);
@@ -63,7 +100,12 @@ function handle(job: OffloadJob): void {
     let cells: Int32Array | undefined;
     const m = env.message;
     if (m.opcode === Opcode.RESULT && m.result.kind === 'rows') cells = cellTable(m.result);
-    const bytes = job.compressed || job.segments !== undefined ? ownedBytes(body) : { body: job.body, offset: job.offset, length: job.length };
+    const bytes =
+      ownedOutput !== null
+        ? { body: ownedOutput, offset: 0, length: body.length }
+        : job.compressed || job.segments !== undefined
+          ? ownedBytes(body)
+          : { body: job.body, offset: job.offset, length: job.length };
     reply = { id: job.id, ok: true, flags, ...bytes, cells };
     transfer.push(bytes.body);
     if (cells !== undefined) transfer.push(cells.buffer as ArrayBuffer);
@@ -78,5 +120,8 @@ function handle(job: OffloadJob): void {
   port!.postMessage(reply, transfer);
 }
 
-port.on('message', handle);
+port.on('message', (message: OffloadRequest) => {
+  if ('recycle' in message) keepSpares(message.recycle);
+  else handle(message);
+});
 port.postMessage({ ready: true } satisfies OffloadReply);

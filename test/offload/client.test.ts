@@ -1,0 +1,63 @@
+// Offload through the Client against a fake server: a stream's pages decoded by a worker give
+// the same rows as inline decoding; once the stream has read a page, its buffers go back to the
+// worker (which writes later bodies into them), while pages returned by execute() stay intact.
+import { describe, expect, test } from 'vitest';
+import { DataTypes } from '../../protocol/index.js';
+import { Client } from '../../src/client.js';
+import type { OffloadPool } from '../../src/offload/pool.js';
+import { FakeServer, pagedReply } from '../../src/testing/index.js';
+
+const columns = [
+  { name: 'i', type: DataTypes.int },
+  { name: 'payload', type: DataTypes.text },
+  { name: 'data', type: DataTypes.blob },
+];
+// ~1.1 KB per row: 100-row pages of ~110 KB, above the 16 KB threshold used here.
+const rows = Array.from({ length: 1000 }, (_, i) => [i, `${i}:`.padEnd(1000, String.fromCharCode(97 + (i % 26))), Buffer.alloc(64, i & 0xff)]);
+const expected = rows.map(([i, payload, data]) => ({ i, payload, data }));
+
+const poolOf = (client: Client): OffloadPool => (client as unknown as { offload: OffloadPool }).offload;
+
+describe.each([4, 5] as const)('offload through the Client, v%i with LZ4', (version) => {
+  test('stream rows equal the inline ones; each consumed page is recycled; execute() pages stay readable', async () => {
+    await using server = await FakeServer.start({ versions: [version], compression: ['lz4'] });
+    server.when('SELECT * FROM big', pagedReply(columns, rows));
+    await using inline = await Client.connect({ contactPoints: [server.contactPoint], protocolVersion: version, compression: 'lz4', heartbeatIntervalMs: 0 });
+    await using client = await Client.connect({
+      contactPoints: [server.contactPoint],
+      protocolVersion: version,
+      compression: 'lz4',
+      heartbeatIntervalMs: 0,
+      offload: { workers: 1, minBytes: 16 * 1024 },
+    });
+    const pool = poolOf(client);
+
+    // Held across the streams below: recycling must never touch a page execute() returned.
+    const held = await client.execute('SELECT * FROM big', undefined, { fetchSize: 100 });
+    const heldCopy = held.rows.map((r) => ({ ...r }));
+
+    for (let round = 0; round < 3; round++) {
+      const seen: unknown[] = [];
+      for await (const row of client.stream('SELECT * FROM big', undefined, { fetchSize: 100 })) seen.push(row);
+      expect(seen).toEqual(expected);
+    }
+    expect(pool.completed).toBeGreaterThanOrEqual(31);
+    // Every page a stream read through went back (10 per round).
+    expect(pool.recycled).toBe(30);
+
+    // A stream left early recycles the page it was on, not the prefetched one nobody read.
+    const before = pool.recycled;
+    let n = 0;
+    for await (const row of client.stream('SELECT * FROM big', undefined, { fetchSize: 100 })) {
+      expect(row).toEqual(expected[n]);
+      if (++n === 150) break;
+    }
+    expect(pool.recycled - before).toBe(2);
+
+    expect(held.rows).toEqual(heldCopy);
+    expect(held.rows).toEqual(expected.slice(0, 100));
+    const inlineRows: unknown[] = [];
+    for await (const row of inline.stream('SELECT * FROM big', undefined, { fetchSize: 100 })) inlineRows.push(row);
+    expect(inlineRows).toEqual(expected);
+  });
+});
