@@ -373,32 +373,41 @@ function uniq<T>(xs: readonly T[]): T[] {
 /** Build the chart of one suite's rows (every row must be of that suite). */
 export function chartSpec(suite: string, rows: readonly ResultRow[], machine: MachineInfo): ChartSpec {
   const offload = suite === 'offload';
+  // A driver measured with several worker counts in one scenario (e.g. cqlwire inline and with
+  // offload next to the other drivers) gets one series per worker count, so every driver stays
+  // in the same group as its competitors.
+  const multiWorkers = new Set(
+    rows.filter((a) => rows.some((b) => a.scenario === b.scenario && a.driver === b.driver && a.compression === b.compression && a.workers !== b.workers)).map((r) => r.driver),
+  );
   // Series: drivers in order of appearance; offload compares worker counts of one driver.
-  const seriesKey = (r: ResultRow): string => (offload ? String(r.workers ?? 0) : r.driver);
-  // Groups: the scenario, plus whichever of compression / workers tells apart rows of the same
-  // scenario and series (offload: compression; a stream run with several worker counts: workers).
-  const dims: ((r: ResultRow) => string | null)[] = [];
-  const clash = (f: (r: ResultRow) => string | null): boolean =>
-    rows.some((a) => rows.some((b) => a.scenario === b.scenario && seriesKey(a) === seriesKey(b) && f(a) !== f(b)));
-  const compressionDim = (r: ResultRow): string | null => r.compression;
-  const workersDim = (r: ResultRow): string | null => (r.workers === null ? null : `${r.workers} workers`);
-  if (clash(compressionDim)) dims.push(compressionDim);
-  if (!offload && clash(workersDim)) dims.push(workersDim);
-  const groupKey = (r: ResultRow): string => [r.scenario, ...dims.map((d) => d(r) ?? '–')].join(' · ');
+  const seriesKey = (r: ResultRow): string =>
+    offload ? String(r.workers ?? 0) : multiWorkers.has(r.driver) ? `${r.driver}\u0000${r.workers ?? 0}` : r.driver;
+  // Groups: the scenario, plus the compression when it tells apart rows of the same scenario and
+  // series (offload: none / lz4).
+  const clash = rows.some((a) => rows.some((b) => a.scenario === b.scenario && seriesKey(a) === seriesKey(b) && a.compression !== b.compression));
+  const groupKey = (r: ResultRow): string => (clash ? `${r.scenario} · ${r.compression ?? '–'}` : r.scenario);
 
   const cells = new Map<string, ResultRow>();
   for (const r of rows) cells.set(`${groupKey(r)}\u0000${seriesKey(r)}`, r);
   const groups = uniq(rows.map(groupKey)).map((k) => ({ key: k, label: k }));
 
   let spare = 0;
+  const seen = new Set<string>();
   const series: ChartSeries[] = uniq(rows.map(seriesKey)).map((key, i) => {
     if (offload) {
       const w = Number(key);
       return { key, label: w === 0 ? 'inline decode (0 workers)' : `${w} offload worker${w === 1 ? '' : 's'}`, color: WORKER_COLORS[Math.min(w, WORKER_COLORS.length - 1)] ?? SPARE_COLORS[i % SPARE_COLORS.length]! };
     }
-    const version = rows.find((r) => r.driver === key && r.driverVersion)?.driverVersion ?? machine.drivers[key] ?? null;
-    const label = key === 'cqlwire' ? `cqlwire ${version ?? machine.cqlwire}` : version ? `${key} ${version}` : key;
-    return { key, label, color: DRIVER_COLORS[key] ?? SPARE_COLORS[spare++ % SPARE_COLORS.length]! };
+    const row = rows.find((r) => seriesKey(r) === key)!;
+    const driver = row.driver;
+    const version = rows.find((r) => r.driver === driver && r.driverVersion)?.driverVersion ?? machine.drivers[driver] ?? null;
+    let label = driver === 'cqlwire' ? `cqlwire ${version ?? machine.cqlwire}` : version ? `${driver} ${version}` : driver;
+    if (multiWorkers.has(driver)) label += `, ${row.workers ?? 0} workers`;
+    // The driver's own colour for its first series, spare colours for further worker counts.
+    const own = DRIVER_COLORS[driver];
+    const color = own !== undefined && !seen.has(driver) ? own : SPARE_COLORS[spare++ % SPARE_COLORS.length]!;
+    seen.add(driver);
+    return { key, label, color };
   });
   if (offload) series.sort((a, b) => Number(a.key) - Number(b.key));
 

@@ -283,6 +283,17 @@ describe('bench charts', () => {
     expect(w2 / w0).toBeCloseTo(3, 2);
   });
 
+  test('a driver run with several worker counts gets a series per count, in the same group as the others', () => {
+    const stream = (driver: string, workers: number | null, rowsPerSec: number): ResultRow =>
+      resultRow({ suite: 'stream', scenario: 'stream 10 rows', driver, compression: 'none', workers, rowsPerSec, cpuUsPerOp: 1, rssMb: 50 });
+    const { svg } = render({ machine, results: [stream('cqlwire', 0, 300), stream('cqlwire', 2, 400), stream('cassandra-driver', null, 200)] }, 'stream');
+    const legend = all(svg, (e) => e.name === 'g' && e.attrs.class === 'legend').map(fullText);
+    expect(legend).toEqual(['cqlwire 9.9.9, 0 workers', 'cqlwire 9.9.9, 2 workers', 'cassandra-driver 4.10.0']);
+    const tp = bars(svg).filter((b) => b.panel === 'throughput');
+    expect(tp.map((b) => b.group)).toEqual(['stream 10 rows', 'stream 10 rows', 'stream 10 rows']);
+    expect(tp[1]!.width / tp[2]!.width).toBeCloseTo(2, 2);
+  });
+
   test('a file of several suites gives one chart per suite', () => {
     const stream = resultRow({ suite: 'stream', scenario: 'stream 10 rows', driver: 'cqlwire', compression: 'none', workers: 0, rowsPerSec: 5, cpuUsPerOp: 1, rssMb: 50 });
     const charts = chartsFor({ machine, results: [...clientFile.results, stream] });
