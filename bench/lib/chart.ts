@@ -287,13 +287,14 @@ export function renderBarChart(spec: ChartSpec, width = 960): string {
         const by = plotTop + gi * groupH + GROUP_PAD + si * (BAR_H + BAR_GAP);
         const ty = by + BAR_H / 2 + 4;
         const v = p.value(r);
+        const marker = noteIndex.get(`${g.key}\u0000${s.key}`);
+        const ref = marker !== undefined && pi === 0 ? ` [${marker}]` : '';
         if (v === null || !Number.isFinite(v)) {
-          out.push(`<text x="${n(x0 + 4)}" y="${n(ty)}" font-size="10" font-style="italic" fill="${MUTED}">n/a</text>`);
+          out.push(`<text x="${n(x0 + 4)}" y="${n(ty)}" font-size="10" font-style="italic" fill="${MUTED}">n/a${ref}</text>`);
           return;
         }
         const w = axis.pos(v) * panelW;
-        const marker = noteIndex.get(`${g.key}\u0000${s.key}`);
-        const label = formatValue(v) + (marker !== undefined && pi === 0 ? ` [${marker}]` : '');
+        const label = formatValue(v) + ref;
         out.push(
           `<rect class="bar" x="${n(x0)}" y="${n(by)}" width="${n(w)}" height="${BAR_H}" fill="${s.color}">` +
             `<title>${escapeXml(`${g.label}\n${s.label}\n${p.title}: ${formatValue(v)} ${p.unit}`)}</title></rect>`,
