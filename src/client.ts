@@ -28,7 +28,7 @@ import { Host, type HostPoolOptions } from './host.js';
 import { Metadata } from './metadata.js';
 import { compositeKey } from './murmur3.js';
 import { RequestMetrics, type MetricsSnapshot } from './metrics.js';
-import { OffloadPool, type OffloadOptions } from './offload/pool.js';
+import { DEFAULT_OFFLOAD_WORKERS, OffloadPool, type OffloadOptions } from './offload/pool.js';
 import { decodeResultRows, releaseResultRows, rowReader } from './offload/rows.js';
 import {
   DefaultLoadBalancingPolicy,
@@ -123,9 +123,10 @@ export interface ClientOptions {
   readonly int64?: 'bigint';
   /**
    * Decompress and decode large result pages in `workers` worker threads, so the event loop
-   * stays responsive: RESULT frames of at least `minBytes` (default 256 KiB) go to a worker,
-   * smaller ones are decoded inline. Default `{ workers: 0 }`: everything inline. Rows are the
-   * same either way.
+   * stays responsive: RESULT frames of at least `minBytes` (default 128 KiB) go to a worker,
+   * smaller ones are decoded inline. Default: one worker, started when the first large frame
+   * arrives (frames are decoded inline until it has loaded); an explicit `workers: N` starts N
+   * at once; `{ workers: 0 }` decodes everything inline. Rows are the same either way.
    */
   readonly offload?: OffloadOptions;
   /**
@@ -298,11 +299,13 @@ export class Client {
     this.currentKeyspace = options.keyspace;
     this.prepared = new PreparedCache(options.preparedCacheSize ?? 1000);
     this.compressor = options.compression === 'lz4' ? (loadLz4Napi() ?? lz4Compressor) : null;
-    const workers = options.offload?.workers ?? 0;
+    const workers = options.offload?.workers ?? DEFAULT_OFFLOAD_WORKERS;
     if (!(Number.isInteger(workers) && workers >= 0 && workers <= 64)) throw new InvalidArgumentError(`offload.workers must be an integer in 0..64, got ${workers}`);
     const minBytes = options.offload?.minBytes;
     if (minBytes !== undefined && !(Number.isFinite(minBytes) && minBytes >= 0)) throw new InvalidArgumentError(`offload.minBytes must be a number >= 0, got ${minBytes}`);
-    this.offload = workers > 0 ? new OffloadPool(options.offload!) : null;
+    // The default worker starts on the first large frame only (a client that never reads a big
+    // page runs no thread); workers asked for explicitly start now.
+    this.offload = workers > 0 ? new OffloadPool({ workers, minBytes, lazy: options.offload?.workers === undefined }) : null;
     const base: ResolvedOptions = {
       sendOptions: { timeoutMs: options.requestTimeoutMs ?? 12_000 },
       consistency: toConsistency(options.consistency ?? 'LOCAL_ONE'),

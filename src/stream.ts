@@ -144,7 +144,7 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
         for (let i = 0; i < count; i++) {
           // An abort takes effect at the next row, not only at the next page.
           if (signal?.aborted) throw new AbortedError(signal.reason);
-          if (yields && ++sinceCheck >= 16) {
+          if (yields && ++sinceCheck >= 4) {
             sinceCheck = 0;
             if (performance.now() >= sliceEnd) {
               await nextTurn();

@@ -101,7 +101,7 @@ describe.each([
 
   beforeAll(async () => {
     const base: Partial<ClientOptions> = { protocolVersion, compression, keyspace: KS };
-    inline = await connect(base);
+    inline = await connect({ ...base, offload: { workers: 0 } });
     offloaded = await connect({ ...base, offload: { workers: 2, minBytes: 1024 } });
   });
 

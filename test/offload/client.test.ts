@@ -22,7 +22,7 @@ describe.each([4, 5] as const)('offload through the Client, v%i with LZ4', (vers
   test('stream rows equal the inline ones; each consumed page is recycled; execute() pages stay readable', async () => {
     await using server = await FakeServer.start({ versions: [version], compression: ['lz4'] });
     server.when('SELECT * FROM big', pagedReply(columns, rows));
-    await using inline = await Client.connect({ contactPoints: [server.contactPoint], protocolVersion: version, compression: 'lz4', heartbeatIntervalMs: 0 });
+    await using inline = await Client.connect({ contactPoints: [server.contactPoint], protocolVersion: version, compression: 'lz4', heartbeatIntervalMs: 0, offload: { workers: 0 } });
     await using client = await Client.connect({
       contactPoints: [server.contactPoint],
       protocolVersion: version,
@@ -31,6 +31,15 @@ describe.each([4, 5] as const)('offload through the Client, v%i with LZ4', (vers
       offload: { workers: 1, minBytes: 16 * 1024 },
     });
     const pool = poolOf(client);
+    // The worker starts with the first large frame, which is decoded inline meanwhile; read
+    // until it has answered a frame, then count from there.
+    await expect
+      .poll(async () => {
+        await client.execute('SELECT * FROM big', undefined, { fetchSize: 100 });
+        return pool.completed;
+      }, { timeout: 30_000, interval: 50 })
+      .toBeGreaterThan(0);
+    const completed0 = pool.completed;
 
     // Held across the streams below: recycling must never touch a page execute() returned.
     const held = await client.execute('SELECT * FROM big', undefined, { fetchSize: 100 });
@@ -41,7 +50,7 @@ describe.each([4, 5] as const)('offload through the Client, v%i with LZ4', (vers
       for await (const row of client.stream('SELECT * FROM big', undefined, { fetchSize: 100 })) seen.push(row);
       expect(seen).toEqual(expected);
     }
-    expect(pool.completed).toBeGreaterThanOrEqual(31);
+    expect(pool.completed - completed0).toBeGreaterThanOrEqual(31);
     // Every page a stream read through went back (10 per round).
     expect(pool.recycled).toBe(30);
 
@@ -60,4 +69,27 @@ describe.each([4, 5] as const)('offload through the Client, v%i with LZ4', (vers
     for await (const row of inline.stream('SELECT * FROM big', undefined, { fetchSize: 100 })) inlineRows.push(row);
     expect(inlineRows).toEqual(expected);
   });
+});
+
+test('by default one worker starts with the first large frame, not before; small results never start it; workers: 0 never does', async () => {
+  await using server = await FakeServer.start({ versions: [5], compression: ['lz4'] });
+  server.when('SELECT * FROM big', pagedReply(columns, rows));
+  await using client = await Client.connect({ contactPoints: [server.contactPoint], compression: 'lz4', heartbeatIntervalMs: 0 });
+  const pool = poolOf(client);
+  for (let i = 0; i < 5; i++) expect((await client.execute('SELECT * FROM big', undefined, { fetchSize: 5 })).rows).toEqual(expected.slice(0, 5));
+  expect(pool.started).toBe(0);
+  // 200 rows ≈ 220 KB, over the 128 KiB default: starts the worker, decoded inline meanwhile.
+  expect((await client.execute('SELECT * FROM big', undefined, { fetchSize: 200 })).rows).toEqual(expected.slice(0, 200));
+  expect(pool.started).toBe(1);
+  await expect
+    .poll(async () => {
+      await client.execute('SELECT * FROM big', undefined, { fetchSize: 200 });
+      return pool.completed;
+    }, { timeout: 30_000, interval: 50 })
+    .toBeGreaterThan(0);
+  expect(pool.started).toBe(1);
+
+  await using none = await Client.connect({ contactPoints: [server.contactPoint], compression: 'lz4', heartbeatIntervalMs: 0, offload: { workers: 0 } });
+  expect((await none.execute('SELECT * FROM big', undefined, { fetchSize: 200 })).rows).toHaveLength(200);
+  expect((none as unknown as { offload: OffloadPool | null }).offload).toBeNull();
 });
