@@ -106,10 +106,40 @@ export async function measureLoad(suite: string, scenario: string, s: LoadScenar
   try {
     for (let i = 0; i < repeats; i++) lines.push(await loadOnce(s));
   } catch (err) {
-    const msg = String((err as { stderr?: string }).stderr || err).trim().split('\n').pop()?.slice(0, 200) ?? 'failed';
-    log(`  ${scenario} ${s.driver}: could not run (${msg})`);
-    return resultRow({ suite, scenario, driver: s.driver, concurrency: s.concurrency, compression: s.compression ?? 'none', note: `did not run: ${msg}` });
+    return didNotRun(suite, scenario, s, err, log);
   }
+  return summarise(suite, scenario, s, lines, log);
+}
+
+/**
+ * Like {@link measureLoad} for several drivers of one scenario, with the repeats interleaved
+ * (A B C D, A B C D, …) rather than one driver's repeats in a row: against a real server whose
+ * speed drifts (compaction, JVM GC), every driver then sees the same conditions.
+ */
+export async function measureLoadInterleaved(suite: string, scenario: string, scenarios: readonly LoadScenario[], repeats: number, log: (l: string) => void): Promise<ResultRow[]> {
+  const lines: LoadLine[][] = scenarios.map(() => []);
+  const failed: (ResultRow | null)[] = scenarios.map(() => null);
+  for (let i = 0; i < repeats; i++) {
+    for (let d = 0; d < scenarios.length; d++) {
+      if (failed[d] !== null) continue;
+      try {
+        lines[d]!.push(await loadOnce(scenarios[d]!));
+      } catch (err) {
+        failed[d] = didNotRun(suite, scenario, scenarios[d]!, err, log);
+      }
+    }
+  }
+  return scenarios.map((s, d) => failed[d] ?? summarise(suite, scenario, s, lines[d]!, log));
+}
+
+function didNotRun(suite: string, scenario: string, s: LoadScenario, err: unknown, log: (l: string) => void): ResultRow {
+  const msg = String((err as { stderr?: string }).stderr || err).trim().split('\n').pop()?.slice(0, 200) ?? 'failed';
+  log(`  ${scenario} ${s.driver}: could not run (${msg})`);
+  return resultRow({ suite, scenario, driver: s.driver, concurrency: s.concurrency, compression: s.compression ?? 'none', note: `did not run: ${msg}` });
+}
+
+/** The median run (by ops/s) of `lines` as a result row, with the spread of all of them. */
+function summarise(suite: string, scenario: string, s: LoadScenario, lines: readonly LoadLine[], log: (l: string) => void): ResultRow {
   const sorted = [...lines].sort((a, b) => a.opsPerSec - b.opsPerSec);
   const m = sorted[Math.floor(sorted.length / 2)]!;
   const row = resultRow({
