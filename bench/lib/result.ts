@@ -26,7 +26,7 @@ export interface ResultRow {
   readonly p999Ms: number | null;
   /** Process CPU time (user + system) per operation, µs. */
   readonly cpuUsPerOp: number | null;
-  /** Resident set size at the end of the scenario, MB. */
+  /** Peak resident set size, MB: the largest of the runs (each run reports its own peak). */
   readonly rssMb: number | null;
   /** Event-loop delay p99 during the run, ms. */
   readonly eventLoopP99Ms: number | null;
