@@ -2,7 +2,7 @@
 // bench.stream_rows (1M rows by default, loaded by the suite), all pages consumed with the
 // driver's own streaming API, every column of every row read. Prints one JSON line.
 //
-//   node --import tsx bench/stream/stream-load.ts --driver cqlwire|cassandra-driver [--host H --port P --fetch-size F]
+//   node --import tsx bench/stream/stream-load.ts --driver cqlwire|cassandra-driver [--host H --port P --fetch-size F --limit N]
 import { createRequire } from 'node:module';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -14,9 +14,11 @@ const { values: a } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '9042' },
     'fetch-size': { type: 'string', default: '5000' },
+    /** Read only the first N rows (`LIMIT N`): the same stream, shorter, to compare peak RSS. */
+    limit: { type: 'string' },
   },
 });
-const QUERY = 'SELECT p, c, id, payload FROM bench.stream_rows';
+const QUERY = 'SELECT p, c, id, payload FROM bench.stream_rows' + (a.limit !== undefined ? ` LIMIT ${Number(a.limit)}` : '');
 const fetchSize = Number(a['fetch-size']);
 
 type Row = Record<string, unknown>;

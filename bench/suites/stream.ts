@@ -9,6 +9,8 @@
 //   p99 null): bench/python/stream.py in bench/.venv. Skipped, with a note, when the venv
 //   cannot be set up (bench/python/setup.sh).
 // Every run reads every column of every row into a checksum; all drivers must agree on it.
+// Then the same for the first tenth of the rows (`LIMIT`), to show peak RSS does not grow
+// with the row count.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,8 +32,8 @@ interface StreamLine extends StreamRunLine {
 }
 
 /** One run of one driver in its own process. */
-async function streamOnce(driver: StreamDriver, host: string, port: number, dist: string): Promise<StreamLine> {
-  const where = ['--driver', driver, '--host', host, '--port', String(port)];
+async function streamOnce(driver: StreamDriver, host: string, port: number, dist: string, limit?: number): Promise<StreamLine> {
+  const where = ['--driver', driver, '--host', host, '--port', String(port), ...(limit !== undefined ? ['--limit', String(limit)] : [])];
   const [cmd, argv] = isPython(driver)
     ? [PYTHON, [join(ROOT, 'bench/python/stream.py'), ...where]]
     : [process.execPath, ['--import', 'tsx', join(ROOT, 'bench/stream/stream-load.ts'), ...where]];
@@ -73,21 +75,26 @@ const suite: Suite = {
     const python = await ensurePython(ctx.log);
     if (!python) ctx.log('  async-cassandra, python-driver: skipped (no bench/.venv; see bench/python/README.md)');
     const out: ResultRow[] = [];
-    let expected: { driver: string; checksum: number } | undefined;
-    for (const driver of DRIVERS) {
-      if (!python && isPython(driver)) continue;
-      const lines: StreamLine[] = [];
-      for (let i = 0; i < (ctx.quick ? 1 : 3); i++) {
-        const line = await streamOnce(driver, host!, port, dist);
-        if (line.rows !== count) throw new Error(`${driver} streamed ${line.rows} rows, expected ${count}`);
-        expected ??= { driver, checksum: line.checksum };
-        if (line.checksum !== expected.checksum) throw new Error(`${driver} read rows with checksum ${line.checksum}, ${expected.driver} ${expected.checksum}`);
-        lines.push(line);
+    // The full table, then its first tenth: peak RSS should not grow with the row count.
+    for (const rows of [count, count / 10]) {
+      let expected: { driver: string; checksum: number } | undefined;
+      for (const driver of DRIVERS) {
+        if (!python && isPython(driver)) continue;
+        const lines: StreamLine[] = [];
+        for (let i = 0; i < (ctx.quick ? 1 : 3); i++) {
+          const line = await streamOnce(driver, host!, port, dist, rows === count ? undefined : rows);
+          if (line.rows !== rows) throw new Error(`${driver} streamed ${line.rows} rows, expected ${rows}`);
+          expected ??= { driver, checksum: line.checksum };
+          if (line.checksum !== expected.checksum) throw new Error(`${driver} read rows with checksum ${line.checksum}, ${expected.driver} ${expected.checksum}`);
+          lines.push(line);
+        }
+        const m = medianByRowsPerSec(lines);
+        const loop = m.eventLoopP99Ms === null ? 'no event loop' : `loop p99 ${m.eventLoopP99Ms.toFixed(1)} ms`;
+        ctx.log(`  ${rows} rows, ${driver}: ${Math.round(m.rowsPerSec)} rows/s, ${m.cpuUsPerOp.toFixed(2)} µs/row, peak RSS ${Math.round(m.rssMb)} MB, ${loop}`);
+        // cqlwire runs with its defaults, which include one offload worker (started with the
+        // first page of 128 KiB or more; these pages are ~450 KB).
+        out.push(streamResultRow({ suite: 'stream', scenario: `stream ${rows} rows`, driver, compression: 'none', workers: driver === 'cqlwire' ? 1 : null }, lines));
       }
-      const m = medianByRowsPerSec(lines);
-      const loop = m.eventLoopP99Ms === null ? 'no event loop' : `loop p99 ${m.eventLoopP99Ms.toFixed(1)} ms`;
-      ctx.log(`  ${driver}: ${Math.round(m.rowsPerSec)} rows/s, ${m.cpuUsPerOp.toFixed(2)} µs/row, peak RSS ${Math.round(m.rssMb)} MB, ${loop}`);
-      out.push(streamResultRow({ suite: 'stream', scenario: `stream ${count} rows`, driver, compression: 'none', workers: driver === 'cqlwire' ? 0 : null }, lines));
     }
     return out;
   },
