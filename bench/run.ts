@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chartsFor } from './lib/chart.js';
-import { INSTALL_HINT } from './lib/drivers.js';
+import { INSTALL_HINT, ensureBenchDependencies } from './lib/drivers.js';
 import { formatMachine, machineInfo } from './lib/machine.js';
 import { toMarkdown, type ResultFile, type ResultRow } from './lib/result.js';
 import type { Suite } from './lib/suite.js';
@@ -22,7 +22,8 @@ const available = readdirSync(SUITES_DIR)
 
 const USAGE = `usage: npm run bench -- [--suite NAME[,NAME]] [--quick] [--json FILE]
 suites: ${available.join(', ')}
-Comparison drivers are not root dependencies: ${INSTALL_HINT}.`;
+Comparison drivers are not root dependencies: they are installed into bench/node_modules
+(npm ci in bench/) on the first run; the Python ones into bench/.venv (bench/python/setup.sh).`;
 
 const { values: args } = parseArgs({
   options: {
@@ -48,6 +49,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const names = (args.suite ?? []).flatMap((s) => s.split(',')).filter((s) => s !== '');
+  ensureBenchDependencies((line) => console.log(line));
   const suites = await Promise.all((names.length > 0 ? names : available).map(loadSuite));
   const drivers: Record<string, string | null> = {};
   for (const s of suites) Object.assign(drivers, await s.driverVersions());
