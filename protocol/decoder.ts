@@ -262,6 +262,12 @@ export interface SegmentDecoderOptions {
    * header and the frame's length. Default: never.
    */
   deferFramesFrom?: number;
+  /**
+   * Returns the buffer a frame spread over several segments is joined into, of exactly the
+   * length asked (the whole frame, header included), e.g. a view of a recycled buffer. Default:
+   * a fresh one.
+   */
+  allocateFrame?: (length: number) => Buffer;
 }
 
 /**
@@ -288,15 +294,19 @@ export class SegmentDecoder {
   private parts: Buffer[] = [];
   private partsLength = 0;
   private partsTotal = -1;
+  /** With `allocateFrame`: the buffer the large frame is joined into as it arrives. */
+  private frameBuffer: Buffer | undefined;
   /** Raw segments of the large frame being deferred, or null. */
   private deferred: DeferredSegment[] | null = null;
   private readonly deferFrom: number;
+  private readonly allocateFrame: ((length: number) => Buffer) | undefined;
   private error: ProtocolError | undefined;
 
   constructor(options: SegmentDecoderOptions = {}) {
     this.maxFrameSize = checkMaxFrameSize(options.maxFrameSize);
     this.compressor = options.compressor;
     this.deferFrom = options.deferFramesFrom ?? Infinity;
+    this.allocateFrame = options.allocateFrame;
     this.headerLength = this.compressor !== undefined ? COMPRESSED_SEGMENT_HEADER_LENGTH : UNCOMPRESSED_SEGMENT_HEADER_LENGTH;
   }
 
@@ -432,9 +442,36 @@ export class SegmentDecoder {
     return frameFromHeader(payload, at, payload.subarray(at + FRAME_HEADER_LENGTH, end));
   }
 
+  private join(parts: readonly Buffer[], length: number): Buffer {
+    if (this.allocateFrame === undefined) return Buffer.concat(parts, length);
+    const out = this.allocateFrame(length);
+    if (out.length !== length) throw new RangeError(`allocateFrame(${length}) returned ${out.length} bytes`);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
   /** Adds a slice of a large frame; returns the frame once its last byte arrived. */
   private accumulate(part: Buffer): Frame | null {
     if (part.length === 0) return null;
+    const into = this.frameBuffer;
+    if (into !== undefined) {
+      // Copied at once: the segment's own (decompressed) buffer is garbage right away instead
+      // of living, and aging, until the frame's last segment arrives.
+      if (this.partsLength + part.length > this.partsTotal) {
+        throw new ProtocolError(ProtocolErrorCode.MALFORMED, 'multi-segment frame has bytes past its declared length');
+      }
+      into.set(part, this.partsLength);
+      this.partsLength += part.length;
+      if (this.partsLength < this.partsTotal) return null;
+      this.frameBuffer = undefined;
+      this.partsLength = 0;
+      this.partsTotal = -1;
+      return frameFromHeader(into, 0, into.subarray(FRAME_HEADER_LENGTH));
+    }
     this.parts.push(part);
     this.partsLength += part.length;
     if (this.partsTotal < 0 && this.partsLength >= FRAME_HEADER_LENGTH) {
@@ -444,12 +481,24 @@ export class SegmentDecoder {
     if (this.partsTotal < 0 || this.partsLength < this.partsTotal) {
       // A large frame: leave the rest of its segments to the caller (deferFramesFrom).
       if (this.partsTotal >= this.deferFrom && this.partsLength >= FRAME_HEADER_LENGTH) this.deferred = [];
+      else if (this.partsTotal >= 0 && this.allocateFrame !== undefined) {
+        // Its size is known: join the rest straight into the caller's buffer as it arrives.
+        const out = this.allocateFrame(this.partsTotal);
+        if (out.length !== this.partsTotal) throw new RangeError(`allocateFrame(${this.partsTotal}) returned ${out.length} bytes`);
+        let at = 0;
+        for (const p of this.parts) {
+          out.set(p, at);
+          at += p.length;
+        }
+        this.parts = [];
+        this.frameBuffer = out;
+      }
       return null;
     }
     if (this.partsLength > this.partsTotal) {
       throw new ProtocolError(ProtocolErrorCode.MALFORMED, 'multi-segment frame has bytes past its declared length');
     }
-    const whole = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partsLength);
+    const whole = this.parts.length === 1 ? this.parts[0] : this.join(this.parts, this.partsLength);
     this.parts = [];
     this.partsLength = 0;
     this.partsTotal = -1;

@@ -763,7 +763,7 @@ export class Client {
         count: reader.count,
         next: () => reader.next() as R,
         all: () => decodeResultRows(rows, cols, Infinity) as R[],
-        release: () => releaseResultRows(rows),
+        release: () => releaseResultRows(rows, response.customPayload === undefined),
       };
       return ResultPage.undecoded<R>(pending, cols, next, info, fetchNext);
     }

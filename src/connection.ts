@@ -34,6 +34,7 @@ import {
   RequestTimeoutError,
   UnexpectedResponseError,
 } from './errors.js';
+import { allocateFrame } from './offload/body-pool.js';
 import type { OffloadPool } from './offload/pool.js';
 import { toServerError } from './server-errors.js';
 import { StreamIdPool } from './stream-ids.js';
@@ -476,7 +477,13 @@ export class Connection {
     this.framed = true;
     const previous = this.decoder as FrameDecoder;
     // With offload, large multi-segment frames leave the decoder unverified: a worker checks them.
-    this.decoder = new SegmentDecoder({ maxFrameSize: this.options.maxFrameSize, compressor: this.compressor ?? undefined, deferFramesFrom: this.options.offload?.minBytes });
+    this.decoder = new SegmentDecoder({
+      maxFrameSize: this.options.maxFrameSize,
+      compressor: this.compressor ?? undefined,
+      deferFramesFrom: this.options.offload?.minBytes,
+      // Large frames are joined into recyclable buffers (a stream hands them back once read).
+      allocateFrame,
+    });
     this.segmentOptions = { compressor: this.compressor ?? undefined };
     // Bytes that arrived after the STARTUP answer already belong to the segment stream.
     for (const chunk of previous.takeBuffered()) this.decoder.push(chunk);
@@ -616,7 +623,7 @@ export class Connection {
     }
     if (frame.deferred !== undefined) {
       // Segments left unverified by the decoder for a worker (deferFramesFrom), yet decoded here.
-      frame.body = completeDeferredFrame(frame.deferred, this.compressor ?? undefined);
+      frame.body = completeDeferredFrame(frame.deferred, this.compressor ?? undefined, allocateFrame);
       frame.deferred = undefined;
     } else if (frame.version < 5 && (frame.flags & FrameFlag.COMPRESSION) !== 0) {
       // Left compressed by the decoder for a worker (deferDecompressionFrom), yet decoded here.

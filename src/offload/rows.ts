@@ -8,6 +8,7 @@
 // with the column's compiled decoder straight from that table (0.55–1.1× the inline cost),
 // without walking the lengths again. Strings stay bytes until then: a string[] cloned from the
 // worker cost more to receive than decoding the same text on the main thread.
+import { bodyPool } from './body-pool.js';
 import {
   CqlwireError,
   ProtocolError,
@@ -65,14 +66,21 @@ export function attachRecycler(result: RowsResult, recycle: () => void): void {
 
 /**
  * Declare the rows of `result` consumed: when a worker produced its buffers, they go back to it
- * and `result` must not be read again (its rows content is detached). No-op otherwise.
+ * (its rows content is then detached); when its body was joined into a pooled buffer and
+ * `bodyUnshared` (no other view of the body is held), the buffer goes back to the pool. Either
+ * way `result` must not be read again.
  */
-export function releaseResultRows(result: RowsResult): void {
+export function releaseResultRows(result: RowsResult, bodyUnshared: boolean): void {
   const recycle = recyclers.get(result);
-  if (recycle === undefined) return;
-  recyclers.delete(result);
-  cellTables.delete(result);
-  recycle();
+  if (recycle !== undefined) {
+    recyclers.delete(result);
+    cellTables.delete(result);
+    recycle();
+    return;
+  }
+  // Decoded here from a pooled buffer: back to the pool, unless something else may still hold
+  // a view of it (a custom payload).
+  if (bodyUnshared && bodyPool.owns(result.rowsContent.buffer)) bodyPool.release(result.rowsContent.buffer);
 }
 
 /** Remember the cell table a worker computed for `result` (see {@link decodeResultRows}). */

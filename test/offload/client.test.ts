@@ -93,3 +93,22 @@ test('by default one worker starts with the first large frame, not before; small
   expect((await none.execute('SELECT * FROM big', undefined, { fetchSize: 200 })).rows).toHaveLength(200);
   expect((none as unknown as { offload: OffloadPool | null }).offload).toBeNull();
 });
+
+test.each(['none', 'lz4'] as const)('inline (workers: 0), v5 %s: a stream gives each read page\'s buffer back to the pool and reuses it; rows stay right; execute() pages are never reused', async (compression) => {
+  const { bodyPool } = await import('../../src/offload/body-pool.js');
+  await using server = await FakeServer.start({ versions: [5], compression: ['lz4'] });
+  server.when('SELECT * FROM big', pagedReply(columns, rows));
+  await using client = await Client.connect({ contactPoints: [server.contactPoint], compression, heartbeatIntervalMs: 0, offload: { workers: 0 } });
+  // ~220 KB pages: more than one 128 KiB segment, so joined into pool buffers.
+  const held = await client.execute('SELECT * FROM big', undefined, { fetchSize: 200 });
+  const heldCopy = held.rows.map((r) => ({ ...r }));
+  const reused0 = bodyPool.reused;
+  for (let round = 0; round < 3; round++) {
+    const seen: unknown[] = [];
+    for await (const row of client.stream('SELECT * FROM big', undefined, { fetchSize: 200 })) seen.push(row);
+    expect(seen).toEqual(expected);
+  }
+  // 15 pages read; with one page read ahead, all but the first two can reuse a released buffer.
+  expect(bodyPool.reused - reused0).toBeGreaterThanOrEqual(10);
+  expect(held.rows).toEqual(heldCopy);
+});

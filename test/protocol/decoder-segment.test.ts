@@ -161,6 +161,39 @@ describe('SegmentDecoder round trips', () => {
     });
   });
 
+  it('with allocateFrame, multi-segment frames are joined into the buffers it returns, with the same bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(frameSpec, { maxLength: 6 }),
+        compressorArb,
+        fc.integer({ min: 1, max: 400 }),
+        fc.array(fc.nat(5000), { maxLength: 12 }),
+        (specs, compressor, maxPayloadLength, cuts) => {
+          const segments = Buffer.concat(encodeSegments(specs.map(encode), { compressor, maxPayloadLength }));
+          const given: Buffer[] = [];
+          const decoder = new SegmentDecoder({
+            compressor,
+            allocateFrame: (n) => {
+              // A view into a larger buffer, as a pool hands out: only [0, n) may be written.
+              const b = Buffer.alloc(n + 16, 0xee).subarray(0, n);
+              given.push(b);
+              return b;
+            },
+          });
+          const frames = decodeAll(decoder, splitAt(segments, cuts));
+          expect(frames.map(plain)).toEqual(specs.map(plain));
+          expect(decoder.isIdle).toBe(true);
+          for (const b of given) expect(Buffer.from(b.buffer, b.byteOffset + b.length, 16).every((x) => x === 0xee)).toBe(true);
+          // Every frame larger than one segment's payload came out of one of the given buffers.
+          const joined = frames.filter((f) => given.some((b) => b.buffer === f.body.buffer));
+          const spread = specs.filter((f) => 9 + f.body.length > maxPayloadLength);
+          expect(joined.length).toBe(spread.length);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('small segments split byte by byte, compressed', () => {
     const specs: FrameSpec[] = [1, 2, 3].map((s) => ({ version: 5, isResponse: true, flags: 0, stream: s, opcode: 8, body: Buffer.alloc(100, s) }));
     const stream = Buffer.concat(encodeSegments(specs.map(encode), { compressor: lz4Compressor, maxPayloadLength: 50 }));
