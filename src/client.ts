@@ -124,9 +124,9 @@ export interface ClientOptions {
   /**
    * Decompress and decode large result pages in `workers` worker threads, so the event loop
    * stays responsive: RESULT frames of at least `minBytes` (default 128 KiB) go to a worker,
-   * smaller ones are decoded inline. Default: one worker, started when the first large frame
-   * arrives (frames are decoded inline until it has loaded); an explicit `workers: N` starts N
-   * at once; `{ workers: 0 }` decodes everything inline. Rows are the same either way.
+   * smaller ones are decoded inline. Default `{ workers: 0 }`: everything inline. Rows are the
+   * same either way. Workers keep the event loop's p99 lower while large pages stream in, for
+   * some throughput on a machine whose cores are busy (figures: bench/offload/README.md).
    */
   readonly offload?: OffloadOptions;
   /**
@@ -303,9 +303,7 @@ export class Client {
     if (!(Number.isInteger(workers) && workers >= 0 && workers <= 64)) throw new InvalidArgumentError(`offload.workers must be an integer in 0..64, got ${workers}`);
     const minBytes = options.offload?.minBytes;
     if (minBytes !== undefined && !(Number.isFinite(minBytes) && minBytes >= 0)) throw new InvalidArgumentError(`offload.minBytes must be a number >= 0, got ${minBytes}`);
-    // The default worker starts on the first large frame only (a client that never reads a big
-    // page runs no thread); workers asked for explicitly start now.
-    this.offload = workers > 0 ? new OffloadPool({ workers, minBytes, lazy: options.offload?.workers === undefined }) : null;
+    this.offload = workers > 0 ? new OffloadPool({ workers, minBytes }) : null;
     const base: ResolvedOptions = {
       sendOptions: { timeoutMs: options.requestTimeoutMs ?? 12_000 },
       consistency: toConsistency(options.consistency ?? 'LOCAL_ONE'),

@@ -19,10 +19,7 @@ import { attachCellTable, attachRecycler } from './rows.js';
 
 /** Public settings of the offload stage (`ClientOptions.offload`). */
 export interface OffloadOptions {
-  /**
-   * Worker threads, started when the first large frame arrives (none start for a client that
-   * never reads one). Default 1; 0 decodes everything inline on the event loop.
-   */
+  /** Worker threads. 0 (the default) decodes everything inline on the event loop. */
   readonly workers?: number;
   /** Frames whose body has at least this many bytes (compressed size) go to a worker. Default 128 KiB. */
   readonly minBytes?: number;
@@ -46,18 +43,12 @@ export interface OffloadPoolOptions extends OffloadOptions {
   readonly faultInjection?: (job: OffloadJobInfo) => OffloadFault | undefined;
   /** @internal Tests: run this file as the worker instead of worker.js / worker.ts. */
   readonly workerPath?: string;
-  /**
-   * Start the workers only when the first frame of at least `minBytes` is offered to
-   * {@link OffloadPool.accepts}, and accept frames only once a worker is ready (until then
-   * they are decoded inline). Default false: start now, queue jobs until workers are ready.
-   */
-  readonly lazy?: boolean;
 }
 
 /** Default of {@link OffloadOptions.minBytes}. */
 export const DEFAULT_OFFLOAD_MIN_BYTES = 128 * 1024;
-/** Default of {@link OffloadOptions.workers}. */
-export const DEFAULT_OFFLOAD_WORKERS = 1;
+/** Default of {@link OffloadOptions.workers}: none (see bench/offload/README.md for why). */
+export const DEFAULT_OFFLOAD_WORKERS = 0;
 const FRAME_HEADER_LENGTH = 9;
 /** Time a new worker gets to load (from the TypeScript sources under tsx it compiles first). */
 const STARTUP_GRACE_MS = 30_000;
@@ -124,25 +115,13 @@ export class OffloadPool {
   recycled = 0;
 
   constructor(options: OffloadPoolOptions) {
-    const workers = Math.floor(options.workers ?? DEFAULT_OFFLOAD_WORKERS);
+    const workers = Math.floor(options.workers ?? 1);
     if (!(workers >= 1 && workers <= 64)) throw new RangeError(`offload.workers must be 1..64, got ${options.workers}`);
     this.minBytes = Math.max(0, options.minBytes ?? DEFAULT_OFFLOAD_MIN_BYTES);
     this.hangTimeoutMs = options.hangTimeoutMs ?? 30_000;
     this.fault = options.faultInjection;
     this.workerPath = options.workerPath ?? workerPath;
-    this.wanted = workers;
-    this.lazy = options.lazy === true;
-    if (!this.lazy) this.startWorkers();
-  }
-
-  private readonly wanted: number;
-  private readonly lazy: boolean;
-  private workersStarted = false;
-
-  private startWorkers(): void {
-    if (this.workersStarted) return;
-    this.workersStarted = true;
-    for (let i = 0; i < this.wanted; i++) this.slots.push(this.spawn());
+    for (let i = 0; i < workers; i++) this.slots.push(this.spawn());
   }
 
   /** Number of workers. */
@@ -163,15 +142,7 @@ export class OffloadPool {
    */
   accepts(frame: Frame): boolean {
     if (this.closed || frame.opcode !== Opcode.RESULT || (frame.deferred === undefined && frame.body.length < this.minBytes)) return false;
-    if (!this.lazy) return this.slots.length > 0;
-    if (!this.workersStarted) {
-      // The first large frame: start the workers; this one and the next ones are decoded inline
-      // until a worker has loaded (tens of ms), so nobody waits for a thread to start.
-      this.startWorkers();
-      return false;
-    }
-    for (const s of this.slots) if (s.ready) return true;
-    return false;
+    return this.slots.length > 0;
   }
 
   /**

@@ -29,7 +29,7 @@ test('a released buffer is handed out again for a frame that fits; foreign, doub
 
   // A detached buffer (transferred away) is not kept.
   const d = pool.acquire(70_000);
-  structuredClone(d.buffer, { transfer: [d.buffer] });
+  structuredClone(d.buffer, { transfer: [d.buffer as ArrayBuffer] });
   pool.release(d.buffer);
   expect(pool.acquire(70_000).buffer.byteLength).toBe(70_000);
   expect(pool.reused).toBe(2);

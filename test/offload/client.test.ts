@@ -71,27 +71,23 @@ describe.each([4, 5] as const)('offload through the Client, v%i with LZ4', (vers
   });
 });
 
-test('by default one worker starts with the first large frame, not before; small results never start it; workers: 0 never does', async () => {
+test('by default there is no worker: large pages are decoded inline; workers: 1 starts one at connect', async () => {
   await using server = await FakeServer.start({ versions: [5], compression: ['lz4'] });
   server.when('SELECT * FROM big', pagedReply(columns, rows));
-  await using client = await Client.connect({ contactPoints: [server.contactPoint], compression: 'lz4', heartbeatIntervalMs: 0 });
-  const pool = poolOf(client);
-  for (let i = 0; i < 5; i++) expect((await client.execute('SELECT * FROM big', undefined, { fetchSize: 5 })).rows).toEqual(expected.slice(0, 5));
-  expect(pool.started).toBe(0);
-  // 200 rows ≈ 220 KB, over the 128 KiB default: starts the worker, decoded inline meanwhile.
-  expect((await client.execute('SELECT * FROM big', undefined, { fetchSize: 200 })).rows).toEqual(expected.slice(0, 200));
-  expect(pool.started).toBe(1);
-  await expect
-    .poll(async () => {
-      await client.execute('SELECT * FROM big', undefined, { fetchSize: 200 });
-      return pool.completed;
-    }, { timeout: 30_000, interval: 50 })
-    .toBeGreaterThan(0);
-  expect(pool.started).toBe(1);
+  await using plain = await Client.connect({ contactPoints: [server.contactPoint], compression: 'lz4', heartbeatIntervalMs: 0 });
+  expect((plain as unknown as { offload: OffloadPool | null }).offload).toBeNull();
+  expect((await plain.execute('SELECT * FROM big', undefined, { fetchSize: 200 })).rows).toEqual(expected.slice(0, 200));
 
-  await using none = await Client.connect({ contactPoints: [server.contactPoint], compression: 'lz4', heartbeatIntervalMs: 0, offload: { workers: 0 } });
-  expect((await none.execute('SELECT * FROM big', undefined, { fetchSize: 200 })).rows).toHaveLength(200);
-  expect((none as unknown as { offload: OffloadPool | null }).offload).toBeNull();
+  await using one = await Client.connect({ contactPoints: [server.contactPoint], compression: 'lz4', heartbeatIntervalMs: 0, offload: { workers: 1 } });
+  const pool = poolOf(one);
+  expect(pool.started).toBe(1);
+  expect(pool.minBytes).toBe(128 * 1024);
+  // ~220 KB pages, over the 128 KiB default threshold: decoded by the worker.
+  expect((await one.execute('SELECT * FROM big', undefined, { fetchSize: 200 })).rows).toEqual(expected.slice(0, 200));
+  expect(pool.completed).toBe(1);
+  // ~5.5 KB pages stay inline.
+  expect((await one.execute('SELECT * FROM big', undefined, { fetchSize: 5 })).rows).toEqual(expected.slice(0, 5));
+  expect(pool.completed).toBe(1);
 });
 
 test.each(['none', 'lz4'] as const)('inline (workers: 0), v5 %s: a stream gives each read page\'s buffer back to the pool and reuses it; rows stay right; execute() pages are never reused', async (compression) => {
