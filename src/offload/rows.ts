@@ -116,26 +116,37 @@ export function rowReader(result: RowsResult, columns: readonly ColumnSpec[]): R
     count,
     next(): Row {
       if (index >= count) throw malformed('no rows left to read');
-      const row: Row = { ...template };
-      let k = index * n * 2;
+      let row: Row;
       try {
-        for (let c = 0; c < n; c++, k += 2) {
-          const len = cells[k + 1]!;
-          if (len >= 0) {
-            const start = cells[k]!;
-            row[names[c]!] = decoders[c]!(buf, start, start + len);
-          } else {
-            row[names[c]!] = null;
-          }
-        }
+        row = rowFromCells(template, names, decoders, buf, cells, index * n * 2);
       } catch (err) {
-        if (CqlwireError.is(err)) throw err;
-        throw new ProtocolError(ProtocolErrorCode.MALFORMED, `malformed row: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        throw asMalformedRow(err);
       }
       index++;
       return row;
     },
   };
+}
+
+/** One row built from a cell table: its cells start at `k` (two int32 per cell). */
+function rowFromCells(template: Readonly<Row>, names: readonly string[], decoders: RowDecoder['decoders'], buf: Buffer, cells: Int32Array, k: number): Row {
+  const row: Row = { ...template };
+  for (let c = 0; c < names.length; c++, k += 2) {
+    const len = cells[k + 1]!;
+    if (len >= 0) {
+      const start = cells[k]!;
+      row[names[c]!] = decoders[c]!(buf, start, start + len);
+    } else {
+      row[names[c]!] = null;
+    }
+  }
+  return row;
+}
+
+/** A cell decoder's failure as the typed error a caller sees. */
+function asMalformedRow(err: unknown): Error {
+  if (CqlwireError.is(err)) return err;
+  return new ProtocolError(ProtocolErrorCode.MALFORMED, `malformed row: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 }
 
 function compiledFor(columns: readonly ColumnSpec[]): RowDecoder {
@@ -176,23 +187,12 @@ export function decodeResultRows(result: RowsResult, columns: readonly ColumnSpe
     const until = performance.now() + sliceMs;
     let i = from;
     try {
-      for (let k = i * n * 2; i < rowCount; i++) {
-        const row: Row = { ...template };
-        for (let c = 0; c < n; c++, k += 2) {
-          const len = cells[k + 1]!;
-          if (len >= 0) {
-            const start = cells[k]!;
-            row[names[c]!] = decoders[c]!(buf, start, start + len);
-          } else {
-            row[names[c]!] = null;
-          }
-        }
-        rows[i] = row;
+      for (; i < rowCount; i++) {
+        rows[i] = rowFromCells(template, names, decoders, buf, cells, i * n * 2);
         if ((i & 31) === 31 && performance.now() > until) return i + 1;
       }
     } catch (err) {
-      if (CqlwireError.is(err)) throw err;
-      throw new ProtocolError(ProtocolErrorCode.MALFORMED, `malformed row: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw asMalformedRow(err);
     }
     return i;
   };

@@ -101,7 +101,6 @@ export function decodeRows(
   const names = d.names;
   const decoders = d.decoders;
   const template = d.template;
-  const n = names.length;
   const buf = result.rowsContent;
   const end = buf.length;
   const rowCount = result.rowCount;
@@ -110,26 +109,32 @@ export function decodeRows(
   try {
     for (let i = 0; i < rowCount; i++) {
       const row: Row = { ...template };
-      for (let c = 0; c < n; c++) {
-        if (end - pos < 4) throw truncated('row cell length');
-        // Big-endian [int] read by hand: `<< 24` yields the signed 32-bit value.
-        const len = (buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!;
-        pos += 4;
-        if (len >= 0) {
-          if (end - pos < len) throw truncated('row cell');
-          row[names[c]!] = decoders[c]!(buf, pos, pos + len);
-          pos += len;
-        } else {
-          // Already null from the template, unless an earlier column had the same name.
-          row[names[c]!] = null;
-        }
-      }
+      pos = readRowCells(row, buf, pos, end, names, decoders);
       rows[i] = row;
     }
   } catch (err) {
     throw asProtocolError(err, 'row');
   }
   return rows;
+}
+
+/** Decodes the cells of one row starting at `pos` into `row`; returns the position after them. */
+function readRowCells(row: Row, buf: Buffer, pos: number, end: number, names: readonly string[], decoders: readonly ValueDecoder[]): number {
+  for (let c = 0; c < names.length; c++) {
+    if (end - pos < 4) throw truncated('row cell length');
+    // Big-endian [int] read by hand: `<< 24` yields the signed 32-bit value.
+    const len = (buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!;
+    pos += 4;
+    if (len >= 0) {
+      if (end - pos < len) throw truncated('row cell');
+      row[names[c]!] = decoders[c]!(buf, pos, pos + len);
+      pos += len;
+    } else {
+      // Already null from the template, unless an earlier column had the same name.
+      row[names[c]!] = null;
+    }
+  }
+  return pos;
 }
 
 /**
@@ -160,24 +165,10 @@ export class RowReader {
   next(): Row {
     if (this.index >= this.count) throw new ProtocolError(ProtocolErrorCode.MALFORMED, 'no rows left to read');
     const { names, decoders, template } = this.decoder;
-    const n = names.length;
-    const buf = this.buf;
-    const end = buf.length;
-    let pos = this.pos;
     const row: Row = { ...template };
+    let pos: number;
     try {
-      for (let c = 0; c < n; c++) {
-        if (end - pos < 4) throw truncated('row cell length');
-        const len = (buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!;
-        pos += 4;
-        if (len >= 0) {
-          if (end - pos < len) throw truncated('row cell');
-          row[names[c]!] = decoders[c]!(buf, pos, pos + len);
-          pos += len;
-        } else {
-          row[names[c]!] = null;
-        }
-      }
+      pos = readRowCells(row, this.buf, this.pos, this.buf.length, names, decoders);
     } catch (err) {
       // A bad row ends the reading: later rows cannot be located past it.
       this.index = this.count;
