@@ -28,7 +28,7 @@ import { Host, type HostPoolOptions } from './host.js';
 import { Metadata } from './metadata.js';
 import { compositeKey } from './murmur3.js';
 import { RequestMetrics, type MetricsSnapshot } from './metrics.js';
-import { DEFAULT_OFFLOAD_WORKERS, OffloadPool, type OffloadOptions } from './offload/pool.js';
+import { OffloadPool, type OffloadOptions } from './offload/pool.js';
 import { decodeResultRows, releaseResultRows, rowReader } from './offload/rows.js';
 import {
   DefaultLoadBalancingPolicy,
@@ -299,7 +299,8 @@ export class Client {
     this.currentKeyspace = options.keyspace;
     this.prepared = new PreparedCache(options.preparedCacheSize ?? 1000);
     this.compressor = options.compression === 'lz4' ? (loadLz4Napi() ?? lz4Compressor) : null;
-    const workers = options.offload?.workers ?? DEFAULT_OFFLOAD_WORKERS;
+    // No workers unless asked for: inline is faster on a busy machine (bench/offload/README.md).
+    const workers = options.offload?.workers ?? 0;
     if (!(Number.isInteger(workers) && workers >= 0 && workers <= 64)) throw new InvalidArgumentError(`offload.workers must be an integer in 0..64, got ${workers}`);
     const minBytes = options.offload?.minBytes;
     if (minBytes !== undefined && !(Number.isFinite(minBytes) && minBytes >= 0)) throw new InvalidArgumentError(`offload.minBytes must be a number >= 0, got ${minBytes}`);

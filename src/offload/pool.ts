@@ -19,8 +19,8 @@ import { attachCellTable, attachRecycler } from './rows.js';
 
 /** Public settings of the offload stage (`ClientOptions.offload`). */
 export interface OffloadOptions {
-  /** Worker threads. 0 (the default) decodes everything inline on the event loop. */
-  readonly workers?: number;
+  /** Worker threads. 0 decodes everything inline on the event loop (the default: no `offload`). */
+  readonly workers: number;
   /** Frames whose body has at least this many bytes (compressed size) go to a worker. Default 128 KiB. */
   readonly minBytes?: number;
 }
@@ -47,8 +47,6 @@ export interface OffloadPoolOptions extends OffloadOptions {
 
 /** Default of {@link OffloadOptions.minBytes}. */
 export const DEFAULT_OFFLOAD_MIN_BYTES = 128 * 1024;
-/** Default of {@link OffloadOptions.workers}: none (see bench/offload/README.md for why). */
-export const DEFAULT_OFFLOAD_WORKERS = 0;
 const FRAME_HEADER_LENGTH = 9;
 /** Time a new worker gets to load (from the TypeScript sources under tsx it compiles first). */
 const STARTUP_GRACE_MS = 30_000;
@@ -115,7 +113,7 @@ export class OffloadPool {
   recycled = 0;
 
   constructor(options: OffloadPoolOptions) {
-    const workers = Math.floor(options.workers ?? 1);
+    const workers = Math.floor(options.workers);
     if (!(workers >= 1 && workers <= 64)) throw new RangeError(`offload.workers must be 1..64, got ${options.workers}`);
     this.minBytes = Math.max(0, options.minBytes ?? DEFAULT_OFFLOAD_MIN_BYTES);
     this.hangTimeoutMs = options.hangTimeoutMs ?? 30_000;
@@ -141,8 +139,7 @@ export class OffloadPool {
    * a worker exists (none is left when they cannot start: then everything is decoded inline).
    */
   accepts(frame: Frame): boolean {
-    if (this.closed || frame.opcode !== Opcode.RESULT || (frame.deferred === undefined && frame.body.length < this.minBytes)) return false;
-    return this.slots.length > 0;
+    return !this.closed && this.slots.length > 0 && frame.opcode === Opcode.RESULT && (frame.deferred !== undefined || frame.body.length >= this.minBytes);
   }
 
   /**
