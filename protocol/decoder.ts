@@ -383,8 +383,11 @@ export class SegmentDecoder {
     return header;
   }
 
-  /** The verified, decompressed payload of `segment`, or undefined until all of it arrived. */
-  private readPayload(segment: SegmentHeader): Buffer | undefined {
+  /**
+   * The raw payload of `segment` once it and its trailer arrived (undefined before), consumed
+   * from the queue; the trailer's CRC32 is left in `scratch`.
+   */
+  private takePayload(segment: SegmentHeader): Buffer | undefined {
     const queue = this.queue;
     const length = segment.payloadLength;
     if (queue.length < length + SEGMENT_TRAILER_LENGTH) return undefined;
@@ -392,6 +395,13 @@ export class SegmentDecoder {
     queue.peek(this.scratch, SEGMENT_TRAILER_LENGTH);
     queue.skip(SEGMENT_TRAILER_LENGTH);
     this.segment = undefined;
+    return payload;
+  }
+
+  /** The verified, decompressed payload of `segment`, or undefined until all of it arrived. */
+  private readPayload(segment: SegmentHeader): Buffer | undefined {
+    const payload = this.takePayload(segment);
+    if (payload === undefined) return undefined;
     const expected = this.scratch.readUInt32LE(0);
     const actual = segmentCrc32(payload);
     if (expected !== actual) {
@@ -406,13 +416,9 @@ export class SegmentDecoder {
 
   /** Queues a segment of a deferred frame as received; returns the frame once complete, null before, undefined until the bytes arrived. */
   private readDeferred(segment: SegmentHeader, deferred: DeferredSegment[]): Frame | null | undefined {
-    const queue = this.queue;
+    const payload = this.takePayload(segment);
+    if (payload === undefined) return undefined;
     const length = segment.payloadLength;
-    if (queue.length < length + SEGMENT_TRAILER_LENGTH) return undefined;
-    const payload = queue.take(length);
-    queue.peek(this.scratch, SEGMENT_TRAILER_LENGTH);
-    queue.skip(SEGMENT_TRAILER_LENGTH);
-    this.segment = undefined;
     const uncompressedLength = this.compressor === undefined ? 0 : segment.uncompressedLength;
     deferred.push({ payload, crc32: this.scratch.readUInt32LE(0), uncompressedLength });
     this.partsLength += uncompressedLength === 0 ? length : uncompressedLength;
@@ -442,6 +448,7 @@ export class SegmentDecoder {
     return frameFromHeader(payload, at, payload.subarray(at + FRAME_HEADER_LENGTH, end));
   }
 
+  /** `parts` copied to the start of a buffer of `length` bytes (from `allocateFrame` if given). */
   private join(parts: readonly Buffer[], length: number): Buffer {
     if (this.allocateFrame === undefined) return Buffer.concat(parts, length);
     const out = this.allocateFrame(length);
@@ -483,15 +490,8 @@ export class SegmentDecoder {
       if (this.partsTotal >= this.deferFrom && this.partsLength >= FRAME_HEADER_LENGTH) this.deferred = [];
       else if (this.partsTotal >= 0 && this.allocateFrame !== undefined) {
         // Its size is known: join the rest straight into the caller's buffer as it arrives.
-        const out = this.allocateFrame(this.partsTotal);
-        if (out.length !== this.partsTotal) throw new RangeError(`allocateFrame(${this.partsTotal}) returned ${out.length} bytes`);
-        let at = 0;
-        for (const p of this.parts) {
-          out.set(p, at);
-          at += p.length;
-        }
+        this.frameBuffer = this.join(this.parts, this.partsTotal);
         this.parts = [];
-        this.frameBuffer = out;
       }
       return null;
     }
