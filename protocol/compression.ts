@@ -1,7 +1,7 @@
 // Compression codecs behind one interface. protocol/ never loads a module itself: the driver
 // loads lz4-napi (if installed) and hands it to createLz4NapiCompressor.
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
-import { lz4Compress, lz4CompressBound, lz4CompressInto, lz4Decompress, lz4MaxDecompressedLength } from './lz4.js';
+import { lz4Compress, lz4CompressBound, lz4CompressInto, lz4Decompress, lz4DecompressInto, lz4MaxDecompressedLength } from './lz4.js';
 
 /**
  * A block compressor negotiated with STARTUP's `COMPRESSION` option. v4 compresses each frame
@@ -18,6 +18,12 @@ export interface Compressor {
    * @throws ProtocolError `COMPRESSION` if the block is malformed.
    */
   decompress(src: Uint8Array, uncompressedLength: number): Buffer;
+  /**
+   * Decompresses one raw block into `dst` at `dstOffset`, which has `uncompressedLength` bytes
+   * free; same checks and errors as {@link decompress}. Lets a decoder write a segment straight
+   * into the buffer its frame is joined in. Optional: see {@link decompressInto}.
+   */
+  decompressInto?(src: Uint8Array, uncompressedLength: number, dst: Uint8Array, dstOffset: number): void;
   /** Worst-case compressed size of `length` bytes; present together with {@link compressInto}. */
   maxCompressedLength?(length: number): number;
   /**
@@ -33,6 +39,9 @@ export const lz4Compressor: Compressor = Object.freeze({
   name: 'lz4' as const,
   compress: lz4Compress,
   decompress: lz4Decompress,
+  decompressInto(src: Uint8Array, uncompressedLength: number, dst: Uint8Array, dstOffset: number): void {
+    lz4DecompressInto(src, dst, dstOffset, uncompressedLength);
+  },
   maxCompressedLength: lz4CompressBound,
   compressInto: lz4CompressInto,
 });
@@ -50,42 +59,81 @@ function asBuffer(bytes: Uint8Array): Buffer {
 }
 
 /**
+ * Blocks that expand at least this many times are decoded by the TypeScript codec even when
+ * lz4-napi is loaded. Such a block is a few long matches and literal runs, which the TypeScript
+ * decoder copies natively (`copyWithin`/`set`) straight into the destination, while each napi
+ * call pays a fixed cost (a prefixed copy of the input, a fresh output buffer, then a copy of
+ * it). Measured by bench/offload/lz4.ts (5 MB of text in 128 KiB blocks): the TypeScript
+ * decoder takes 0.13× napi's time at 158× expansion, 0.5× at 75×, par at ~23×, 1.1× at 12×,
+ * and 3–6× from 6× down (many short sequences).
+ */
+export const LZ4_TS_MIN_EXPANSION = 24;
+
+/**
  * An LZ4 {@link Compressor} backed by the native `lz4-napi` module, byte-compatible with
  * {@link lz4Compressor}. lz4-napi frames its blocks with a 4-byte little-endian length; this
  * adapter strips it on compress and adds it on decompress (one copy of the compressed bytes).
+ * Blocks that expand {@link LZ4_TS_MIN_EXPANSION} times or more are decompressed by the
+ * TypeScript codec, which is faster for them.
  *
  * @param mod the loaded `lz4-napi` module.
  */
 export function createLz4NapiCompressor(mod: Lz4NapiModule): Compressor {
+  const napiDecompress = (src: Uint8Array, uncompressedLength: number): Buffer => {
+    if (
+      !Number.isSafeInteger(uncompressedLength) ||
+      uncompressedLength < 0 ||
+      uncompressedLength > 0xffffffff ||
+      uncompressedLength > lz4MaxDecompressedLength(src.length)
+    ) {
+      throw new ProtocolError(ProtocolErrorCode.COMPRESSION, `${src.length} LZ4 bytes cannot decompress to ${uncompressedLength}`);
+    }
+    const prefixed = Buffer.allocUnsafe(4 + src.length);
+    prefixed.writeUInt32LE(uncompressedLength, 0);
+    prefixed.set(src, 4);
+    let out: Buffer;
+    try {
+      out = mod.uncompressSync(prefixed);
+    } catch (cause) {
+      throw new ProtocolError(ProtocolErrorCode.COMPRESSION, 'invalid LZ4 block', { cause });
+    }
+    if (out.length !== uncompressedLength) {
+      throw new ProtocolError(ProtocolErrorCode.COMPRESSION, `LZ4 block decompressed to ${out.length} bytes, expected ${uncompressedLength}`);
+    }
+    return out;
+  };
   return Object.freeze({
     name: 'lz4' as const,
     compress(src: Uint8Array): Buffer {
       return mod.compressSync(asBuffer(src)).subarray(4);
     },
     decompress(src: Uint8Array, uncompressedLength: number): Buffer {
-      if (
-        !Number.isSafeInteger(uncompressedLength) ||
-        uncompressedLength < 0 ||
-        uncompressedLength > 0xffffffff ||
-        uncompressedLength > lz4MaxDecompressedLength(src.length)
-      ) {
-        throw new ProtocolError(ProtocolErrorCode.COMPRESSION, `${src.length} LZ4 bytes cannot decompress to ${uncompressedLength}`);
+      if (uncompressedLength >= src.length * LZ4_TS_MIN_EXPANSION) return lz4Decompress(src, uncompressedLength);
+      return napiDecompress(src, uncompressedLength);
+    },
+    decompressInto(src: Uint8Array, uncompressedLength: number, dst: Uint8Array, dstOffset: number): void {
+      if (uncompressedLength >= src.length * LZ4_TS_MIN_EXPANSION) lz4DecompressInto(src, dst, dstOffset, uncompressedLength);
+      else {
+        if (!Number.isSafeInteger(dstOffset) || dstOffset < 0 || dstOffset + uncompressedLength > dst.length) {
+          throw new ProtocolError(ProtocolErrorCode.COMPRESSION, 'output buffer too small');
+        }
+        dst.set(napiDecompress(src, uncompressedLength), dstOffset);
       }
-      const prefixed = Buffer.allocUnsafe(4 + src.length);
-      prefixed.writeUInt32LE(uncompressedLength, 0);
-      prefixed.set(src, 4);
-      let out: Buffer;
-      try {
-        out = mod.uncompressSync(prefixed);
-      } catch (cause) {
-        throw new ProtocolError(ProtocolErrorCode.COMPRESSION, 'invalid LZ4 block', { cause });
-      }
-      if (out.length !== uncompressedLength) {
-        throw new ProtocolError(ProtocolErrorCode.COMPRESSION, `LZ4 block decompressed to ${out.length} bytes, expected ${uncompressedLength}`);
-      }
-      return out;
     },
   });
+}
+
+/**
+ * Decompresses one block into `dst` at `dstOffset` with the compressor's
+ * {@link Compressor.decompressInto} when it has one, else by {@link Compressor.decompress} and a copy.
+ */
+export function decompressInto(compressor: Compressor, src: Uint8Array, uncompressedLength: number, dst: Uint8Array, dstOffset: number): void {
+  if (compressor.decompressInto !== undefined) compressor.decompressInto(src, uncompressedLength, dst, dstOffset);
+  else {
+    const out = compressor.decompress(src, uncompressedLength);
+    if (dstOffset + out.length > dst.length) throw new ProtocolError(ProtocolErrorCode.COMPRESSION, 'output buffer too small');
+    dst.set(out, dstOffset);
+  }
 }
 
 /**

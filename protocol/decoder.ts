@@ -1,7 +1,7 @@
 // Incremental decoders: bytes in as they arrive (any split), whole frames out.
 // Received chunks are queued, not concatenated; a frame or segment that lies inside one chunk
 // comes out as a view of it, and only one that straddles chunks is copied (once).
-import { type Compressor, decompressV4Body } from './compression.js';
+import { type Compressor, decompressInto, decompressV4Body } from './compression.js';
 import { FrameFlag, ProtocolVersion } from './constants.js';
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
 import { type DeferredSegment, type DeferredSegments, type Frame, DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_LENGTH, checkFrameHeader, frameFromHeader } from './frame.js';
@@ -356,6 +356,13 @@ export class SegmentDecoder {
         if (raw !== null) return raw;
         continue;
       }
+      const into = this.frameBuffer;
+      if (into !== undefined && !segment.selfContained && segment.uncompressedLength !== 0 && this.compressor !== undefined) {
+        const frame = this.readInto(segment, into, this.compressor);
+        if (frame === undefined) return null;
+        if (frame !== null) return frame;
+        continue;
+      }
       const body = this.readPayload(segment);
       if (body === undefined) return null;
       if (segment.selfContained) {
@@ -398,8 +405,8 @@ export class SegmentDecoder {
     return payload;
   }
 
-  /** The verified, decompressed payload of `segment`, or undefined until all of it arrived. */
-  private readPayload(segment: SegmentHeader): Buffer | undefined {
+  /** The verified payload of `segment` (still compressed), or undefined until all of it arrived. */
+  private readVerified(segment: SegmentHeader): Buffer | undefined {
     const payload = this.takePayload(segment);
     if (payload === undefined) return undefined;
     const expected = this.scratch.readUInt32LE(0);
@@ -410,8 +417,31 @@ export class SegmentDecoder {
         `segment payload CRC32 mismatch: read 0x${expected.toString(16)}, computed 0x${actual.toString(16)}`,
       );
     }
-    if (segment.uncompressedLength === 0 || this.compressor === undefined) return payload;
+    return payload;
+  }
+
+  /** The verified, decompressed payload of `segment`, or undefined until all of it arrived. */
+  private readPayload(segment: SegmentHeader): Buffer | undefined {
+    const payload = this.readVerified(segment);
+    if (payload === undefined || segment.uncompressedLength === 0 || this.compressor === undefined) return payload;
     return this.compressor.decompress(payload, segment.uncompressedLength);
+  }
+
+  /**
+   * A compressed segment of the large frame being joined into `frameBuffer`: verified and
+   * decompressed straight into it (no buffer of its own). Returns the frame once complete,
+   * null before, undefined until the segment's bytes arrived.
+   */
+  private readInto(segment: SegmentHeader, into: Buffer, compressor: Compressor): Frame | null | undefined {
+    const payload = this.readVerified(segment);
+    if (payload === undefined) return undefined;
+    const length = segment.uncompressedLength;
+    if (this.partsLength + length > this.partsTotal) {
+      throw new ProtocolError(ProtocolErrorCode.MALFORMED, 'multi-segment frame has bytes past its declared length');
+    }
+    decompressInto(compressor, payload, length, into, this.partsLength);
+    this.partsLength += length;
+    return this.frameIfJoined(into);
   }
 
   /** Queues a segment of a deferred frame as received; returns the frame once complete, null before, undefined until the bytes arrived. */
@@ -461,6 +491,15 @@ export class SegmentDecoder {
     return out;
   }
 
+  /** The frame joined in `into` once its last byte arrived, else null. */
+  private frameIfJoined(into: Buffer): Frame | null {
+    if (this.partsLength < this.partsTotal) return null;
+    this.frameBuffer = undefined;
+    this.partsLength = 0;
+    this.partsTotal = -1;
+    return frameFromHeader(into, 0, into.subarray(FRAME_HEADER_LENGTH));
+  }
+
   /** Adds a slice of a large frame; returns the frame once its last byte arrived. */
   private accumulate(part: Buffer): Frame | null {
     if (part.length === 0) return null;
@@ -473,11 +512,7 @@ export class SegmentDecoder {
       }
       into.set(part, this.partsLength);
       this.partsLength += part.length;
-      if (this.partsLength < this.partsTotal) return null;
-      this.frameBuffer = undefined;
-      this.partsLength = 0;
-      this.partsTotal = -1;
-      return frameFromHeader(into, 0, into.subarray(FRAME_HEADER_LENGTH));
+      return this.frameIfJoined(into);
     }
     this.parts.push(part);
     this.partsLength += part.length;
@@ -532,7 +567,7 @@ export function completeDeferredFrame(deferred: DeferredSegments, compressor: Co
       at += s.payload.length;
     } else {
       if (compressor === undefined) throw new ProtocolError(ProtocolErrorCode.COMPRESSION, 'compressed segment but no compressor');
-      out.set(compressor.decompress(s.payload, s.uncompressedLength), at);
+      decompressInto(compressor, s.payload, s.uncompressedLength, out, at);
       at += s.uncompressedLength;
     }
   }

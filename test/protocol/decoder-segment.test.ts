@@ -194,6 +194,22 @@ describe('SegmentDecoder round trips', () => {
     );
   });
 
+  it('with allocateFrame, compressed segments of a large frame are inflated straight into its buffer (both lz4-napi branches)', () => {
+    // One body that compresses >100:1 (the TypeScript branch of the napi adapter) and one that
+    // barely compresses (the native branch), each spread over many segments.
+    const repetitive = Buffer.from('lorem ipsum dolor sit amet '.repeat(12_000));
+    const mixed = Buffer.from(Array.from({ length: 300_000 }, (_, i) => ((i * 2654435761) >>> 27) + 97));
+    for (const compressor of [napi, lz4Compressor]) {
+      const specs: FrameSpec[] = [repetitive, mixed].map((body, i) => ({ version: 5, isResponse: true, flags: 0, stream: i + 1, opcode: 8, body }));
+      const segments = Buffer.concat(encodeSegments(specs.map(encode), { compressor, maxPayloadLength: 20_000 }));
+      const given: Buffer[] = [];
+      const decoder = new SegmentDecoder({ compressor, allocateFrame: (n) => (given.push(Buffer.alloc(n)), given.at(-1)!) });
+      const frames = decodeAll(decoder, splitAt(segments, [7, 1000, 33_333, 100_000]));
+      expect(frames.map(digest)).toEqual(specs.map(digest));
+      expect(frames.map((f) => given.some((b) => b.buffer === f.body.buffer))).toEqual([true, true]);
+    }
+  });
+
   it('small segments split byte by byte, compressed', () => {
     const specs: FrameSpec[] = [1, 2, 3].map((s) => ({ version: 5, isResponse: true, flags: 0, stream: s, opcode: 8, body: Buffer.alloc(100, s) }));
     const stream = Buffer.concat(encodeSegments(specs.map(encode), { compressor: lz4Compressor, maxPayloadLength: 50 }));

@@ -5,7 +5,9 @@ import { ProtocolError, ProtocolErrorCode } from '../../protocol/errors.js';
 import {
   type Compressor,
   compressV4Body,
+  LZ4_TS_MIN_EXPANSION,
   createLz4NapiCompressor,
+  decompressInto,
   decompressV4Body,
   lz4Compressor,
 } from '../../protocol/compression.js';
@@ -60,6 +62,64 @@ describe('Compressor implementations agree', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('decompressInto: a block written straight into a larger buffer', () => {
+  const compressors: [string, Compressor][] = [
+    ['pure TS', lz4Compressor],
+    ['lz4-napi', napiCompressor],
+    ['without decompressInto', plainLz4],
+  ];
+  for (const [name, compressor] of compressors) {
+    it(`${name}: exactly [offset, offset + length) is written, with the original bytes`, () => {
+      fc.assert(
+        fc.property(input, fc.nat(100), fc.nat(100), (bytes, before, after) => {
+          const block = compressor.compress(bytes);
+          const dst = Buffer.alloc(before + bytes.length + after, 0xee);
+          decompressInto(compressor, block, bytes.length, dst, before);
+          expect(dst.subarray(before, before + bytes.length)).toEqual(Buffer.from(bytes));
+          expect(dst.subarray(0, before).every((b) => b === 0xee)).toBe(true);
+          expect(dst.subarray(before + bytes.length).every((b) => b === 0xee)).toBe(true);
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    it(`${name}: arbitrary bytes give the length or COMPRESSION, never a write outside the range`, () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 40 }), fc.nat(700), fc.nat(20), (bytes, n, room) => {
+          const dst = Buffer.alloc(room + n + 8, 0xee);
+          const code = codeOf(() => decompressInto(compressor, bytes, n, dst, room));
+          if (code !== undefined) expect(code).toBe(ProtocolErrorCode.COMPRESSION);
+          expect(dst.subarray(0, room).every((b) => b === 0xee)).toBe(true);
+          expect(dst.subarray(room + n).every((b) => b === 0xee)).toBe(true);
+        }),
+        { numRuns: 1000 },
+      );
+    });
+
+    it(`${name}: a destination too small → COMPRESSION`, () => {
+      const bytes = Buffer.from('abcdefgh'.repeat(64));
+      const block = compressor.compress(bytes);
+      expect(codeOf(() => decompressInto(compressor, block, bytes.length, Buffer.alloc(bytes.length + 3), 4))).toBe(ProtocolErrorCode.COMPRESSION);
+    });
+  }
+
+  it('lz4-napi: blocks on both sides of the expansion threshold decode to the same bytes (native and TypeScript branches)', () => {
+    // 4 KiB of one repeated byte compresses far beyond the threshold; random bytes barely at all.
+    const repetitive = Buffer.alloc(4096, 0x61);
+    const random = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24));
+    const r = napiCompressor.compress(repetitive);
+    const n = napiCompressor.compress(random);
+    expect(repetitive.length).toBeGreaterThanOrEqual(r.length * LZ4_TS_MIN_EXPANSION);
+    expect(random.length).toBeLessThan(n.length * LZ4_TS_MIN_EXPANSION);
+    for (const [src, want] of [[r, repetitive], [n, random]] as const) {
+      expect(napiCompressor.decompress(src, want.length)).toEqual(want);
+      const dst = Buffer.alloc(want.length + 2);
+      napiCompressor.decompressInto!(src, want.length, dst, 1);
+      expect(dst.subarray(1, 1 + want.length)).toEqual(want);
+    }
   });
 });
 
