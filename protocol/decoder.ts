@@ -558,10 +558,7 @@ export function completeDeferredFrame(deferred: DeferredSegments, compressor: Co
   out.set(deferred.head, 0);
   let at = deferred.head.length;
   for (const s of deferred.segments) {
-    const actual = segmentCrc32(s.payload);
-    if (actual !== s.crc32) {
-      throw new ProtocolError(ProtocolErrorCode.CHECKSUM, `segment payload CRC32 mismatch: read 0x${s.crc32.toString(16)}, computed 0x${actual.toString(16)}`);
-    }
+    checkSegmentCrc32(s);
     if (s.uncompressedLength === 0) {
       out.set(s.payload, at);
       at += s.payload.length;
@@ -572,4 +569,25 @@ export function completeDeferredFrame(deferred: DeferredSegments, compressor: Co
     }
   }
   return out;
+}
+
+function checkSegmentCrc32(s: DeferredSegment): void {
+  const actual = segmentCrc32(s.payload);
+  if (actual !== s.crc32) {
+    throw new ProtocolError(ProtocolErrorCode.CHECKSUM, `segment payload CRC32 mismatch: read 0x${s.crc32.toString(16)}, computed 0x${actual.toString(16)}`);
+  }
+}
+
+/**
+ * Checks the CRC32 of every deferred segment when none is compressed, so that head and payloads,
+ * if they already lie back to back in one buffer, are the frame body as they are: no copy.
+ * Returns false (checking nothing) when a segment is compressed: use
+ * {@link completeDeferredFrame}.
+ *
+ * @throws ProtocolError `CHECKSUM` on a CRC mismatch.
+ */
+export function verifyUncompressedDeferred(deferred: DeferredSegments): boolean {
+  for (const s of deferred.segments) if (s.uncompressedLength !== 0) return false;
+  for (const s of deferred.segments) checkSegmentCrc32(s);
+  return true;
 }

@@ -25,6 +25,8 @@ export interface OffloadJob {
   /** Bytes of the verified head at the start of `body` (with `segments`). */
   readonly headLength?: number;
   readonly fault?: OffloadFault;
+  /** Buffers of consumed pages handed back with this job (see {@link OffloadRecycle}), transferred. */
+  readonly recycle?: readonly ArrayBuffer[];
 }
 
 /**
@@ -34,6 +36,7 @@ export interface OffloadJob {
  */
 export interface OffloadRecycle {
   readonly recycle: readonly ArrayBuffer[];
+  readonly id?: undefined;
 }
 
 /** Any message from the main thread to a worker. */

@@ -48,6 +48,10 @@ export interface OffloadPoolOptions extends OffloadOptions {
 /** Default of {@link OffloadOptions.minBytes}. */
 export const DEFAULT_OFFLOAD_MIN_BYTES = 128 * 1024;
 const FRAME_HEADER_LENGTH = 9;
+/** Consumed-page buffers held for the next job at most: more go back on their own. */
+const MAX_RETURNED = 8;
+/** How long consumed-page buffers wait for a job to ride along with, ms. */
+const RECYCLE_FLUSH_MS = 20;
 /** Time a new worker gets to load (from the TypeScript sources under tsx it compiles first). */
 const STARTUP_GRACE_MS = 30_000;
 
@@ -102,6 +106,9 @@ export class OffloadPool {
   private nextId = 1;
   private seq = 0;
   private recycleNext = 0;
+  /** Buffers of consumed pages not yet handed back (see {@link recycle}). */
+  private returned: ArrayBuffer[] = [];
+  private returnTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private watchdog: NodeJS.Timeout | null = null;
   private idleWaiters: (() => void)[] = [];
@@ -200,31 +207,49 @@ export class OffloadPool {
         segments,
         headLength: deferred?.head.length,
         fault: this.fault?.({ seq: ++this.seq, stream: frame.stream, bytes: length }),
+        recycle: this.takeReturned(),
       };
       if (slot.jobs.size === 0) {
         slot.lastProgress = performance.now();
         slot.worker.ref();
       }
       slot.jobs.set(id, { resolve, reject, version: frame.version, opcode: frame.opcode });
-      slot.worker.postMessage(job, [ab]);
+      slot.worker.postMessage(job, job.recycle === undefined ? [ab] : [ab, ...job.recycle]);
       this.startWatchdog();
     });
   }
 
   /**
    * Hand the buffers of a consumed page back to a worker (transferred: they become unusable
-   * here). Their memory then leaves this thread's heap at once rather than at its next full
-   * garbage collection, and the worker writes later bodies into them.
+   * here), for it to write later bodies into. They ride along with the next job — one message
+   * per page instead of two — or go on their own after {@link RECYCLE_FLUSH_MS} without one.
    */
   recycle(buffers: readonly ArrayBuffer[]): void {
     if (this.closed) return;
-    const live = buffers.filter((b) => b.byteLength > 0);
-    if (live.length === 0) return;
+    for (const b of buffers) if (b.byteLength > 0) this.returned.push(b);
+    this.recycled++;
+    if (this.returned.length >= MAX_RETURNED) this.flushReturned();
+    else if (this.returned.length > 0 && this.returnTimer === null) {
+      this.returnTimer = setTimeout(() => this.flushReturned(), RECYCLE_FLUSH_MS);
+      this.returnTimer.unref();
+    }
+  }
+
+  /** The buffers waiting to go back to a worker, taken (with its next job). */
+  private takeReturned(): ArrayBuffer[] | undefined {
+    if (this.returnTimer !== null) clearTimeout(this.returnTimer);
+    this.returnTimer = null;
+    if (this.returned.length === 0) return undefined;
+    return this.returned.splice(0);
+  }
+
+  private flushReturned(): void {
+    const buffers = this.takeReturned();
+    if (buffers === undefined || this.closed) return;
     const slot = this.slots[this.recycleNext++ % this.slots.length];
     if (slot === undefined || slot.failed) return;
-    const message: OffloadRecycle = { recycle: live };
-    slot.worker.postMessage(message, live);
-    this.recycled++;
+    const message: OffloadRecycle = { recycle: buffers };
+    slot.worker.postMessage(message, buffers);
   }
 
   /** Wait for the jobs in progress, then stop the workers. */
@@ -242,6 +267,7 @@ export class OffloadPool {
   }
 
   private async terminateAll(): Promise<void> {
+    this.takeReturned();
     if (this.watchdog !== null) clearInterval(this.watchdog);
     this.watchdog = null;
     const slots = this.slots.splice(0);

@@ -11,6 +11,7 @@ import {
   completeDeferredFrame,
   decodeResponse,
   decompressV4Body,
+  verifyUncompressedDeferred,
   lz4Compressor,
   type Compressor,
   type DeferredSegment,
@@ -73,6 +74,8 @@ function handle(job: OffloadJob): void {
   const transfer: ArrayBuffer[] = [];
   // The ArrayBuffer this job's body was written into, when it holds that body alone.
   let ownedOutput: ArrayBuffer | null = null;
+  // The body is the job's own bytes, unchanged (uncompressed v4, or v5 segments without compression).
+  let inPlace = false;
   try {
     let body: Buffer = Buffer.from(job.body, job.offset, job.length);
     let flags = job.flags;
@@ -84,13 +87,19 @@ function handle(job: OffloadJob): void {
         at += s.length;
         return { payload, crc32: s.crc32, uncompressedLength: s.uncompressedLength };
       });
-      if (segments.some((s) => s.uncompressedLength > 0)) compressor ??= loadLz4Napi() ?? lz4Compressor;
-      let owned: ArrayBuffer | null = null;
-      body = completeDeferredFrame({ head: body.subarray(0, job.headLength ?? 0), segments }, compressor, (n) => {
-        owned = bodyBuffer(n);
-        return Buffer.from(owned, 0, n);
-      });
-      if (owned !== null) ownedOutput = owned;
+      const deferred = { head: body.subarray(0, job.headLength ?? 0), segments };
+      if (verifyUncompressedDeferred(deferred)) {
+        // Head and payloads lie back to back in the job's buffer: that is the body already.
+        inPlace = true;
+      } else {
+        compressor ??= loadLz4Napi() ?? lz4Compressor;
+        let owned: ArrayBuffer | null = null;
+        body = completeDeferredFrame(deferred, compressor, (n) => {
+          owned = bodyBuffer(n);
+          return Buffer.from(owned, 0, n);
+        });
+        if (owned !== null) ownedOutput = owned;
+      }
     } else if (job.compressed) {
       compressor ??= loadLz4Napi() ?? lz4Compressor;
       body = decompressV4Body(compressor, body, job.maxFrameSize);
@@ -103,9 +112,9 @@ function handle(job: OffloadJob): void {
     const bytes =
       ownedOutput !== null
         ? { body: ownedOutput, offset: 0, length: body.length }
-        : job.compressed || job.segments !== undefined
-          ? ownedBytes(body)
-          : { body: job.body, offset: job.offset, length: job.length };
+        : inPlace || (!job.compressed && job.segments === undefined)
+          ? { body: job.body, offset: job.offset, length: job.length }
+          : ownedBytes(body);
     reply = { id: job.id, ok: true, flags, ...bytes, cells };
     transfer.push(bytes.body);
     if (cells !== undefined) transfer.push(cells.buffer as ArrayBuffer);
@@ -121,7 +130,7 @@ function handle(job: OffloadJob): void {
 }
 
 port.on('message', (message: OffloadRequest) => {
-  if ('recycle' in message) keepSpares(message.recycle);
-  else handle(message);
+  if (message.recycle !== undefined) keepSpares(message.recycle);
+  if (message.id !== undefined) handle(message);
 });
 port.postMessage({ ready: true } satisfies OffloadReply);

@@ -15,6 +15,7 @@ import {
   encodeFrame,
   encodeSegments,
   lz4Compressor,
+  verifyUncompressedDeferred,
   type Compressor,
   type Frame,
 } from '../../protocol/index.js';
@@ -107,6 +108,22 @@ describe('SegmentDecoder deferFramesFrom', () => {
     const frames = decodeAll(wire(undefined), undefined, large.length + 10, 4096);
     expect(frames[0]!.deferred).toBeUndefined();
     expect(frames[0]!.body.equals(large)).toBe(true);
+  });
+
+  test('verifyUncompressedDeferred: uncompressed segments checked in place (head + payloads are the body), a corrupted one → CHECKSUM; compressed ones left to completeDeferredFrame', () => {
+    const plain = decodeAll(Buffer.concat(encodeSegments(frame(1, large))), undefined, 100_000, 8192)[0]!.deferred!;
+    expect(verifyUncompressedDeferred(plain)).toBe(true);
+    expect(Buffer.concat([plain.head, ...plain.segments.map((s) => s.payload)]).equals(large)).toBe(true);
+
+    const segments = encodeSegments(frame(1, large));
+    const last = Buffer.from(segments[segments.length - 1]!);
+    last[10] ^= 0x40; // a payload byte (the 6-byte header and its CRC24 intact)
+    segments[segments.length - 1] = last;
+    const corrupt = decodeAll(Buffer.concat(segments), undefined, 100_000, 8192)[0]!.deferred!;
+    expect(() => verifyUncompressedDeferred(corrupt)).toThrow(expect.objectContaining({ code: 'ERR_PROTOCOL_CHECKSUM' }));
+
+    const compressed = decodeAll(Buffer.concat(encodeSegments(frame(1, large), { compressor: lz4Compressor })), lz4Compressor, 100_000, 8192)[0]!.deferred!;
+    expect(verifyUncompressedDeferred(compressed)).toBe(false);
   });
 
   test('a corrupted deferred segment fails completeDeferredFrame with CHECKSUM (the decoder itself goes on)', () => {
