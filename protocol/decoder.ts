@@ -255,8 +255,9 @@ export interface SegmentDecoderOptions {
   /** Largest frame body accepted (default 256 MiB), including frames spread over segments. */
   maxFrameSize?: number;
   /**
-   * A frame spread over several segments whose size (header included) is at least this many
-   * bytes comes out with its remaining segments unverified and still compressed, in
+   * A frame spread over several segments whose size on the wire (header included; with
+   * compression, estimated from the ratio of its first segment) is at least this many bytes
+   * comes out with its remaining segments unverified and still compressed, in
    * `frame.deferred`, for the caller to complete elsewhere (e.g. in a worker thread) with
    * {@link completeDeferredFrame}. Its first segment is checked here, as are every segment
    * header and the frame's length. Default: never.
@@ -294,6 +295,8 @@ export class SegmentDecoder {
   private parts: Buffer[] = [];
   private partsLength = 0;
   private partsTotal = -1;
+  /** Bytes the slices in `parts` took on the wire (compressed). */
+  private partsWire = 0;
   /** With `allocateFrame`: the buffer the large frame is joined into as it arrives. */
   private frameBuffer: Buffer | undefined;
   /** Raw segments of the large frame being deferred, or null. */
@@ -370,7 +373,7 @@ export class SegmentDecoder {
         this.payload = body;
         this.payloadOffset = 0;
       } else {
-        const frame = this.accumulate(body);
+        const frame = this.accumulate(body, segment.payloadLength);
         if (frame !== null) return frame;
       }
     }
@@ -461,6 +464,7 @@ export class SegmentDecoder {
     frame.deferred = { head: head.subarray(FRAME_HEADER_LENGTH), segments: deferred };
     this.parts = [];
     this.partsLength = 0;
+    this.partsWire = 0;
     this.partsTotal = -1;
     this.deferred = null;
     return frame;
@@ -496,12 +500,16 @@ export class SegmentDecoder {
     if (this.partsLength < this.partsTotal) return null;
     this.frameBuffer = undefined;
     this.partsLength = 0;
+    this.partsWire = 0;
     this.partsTotal = -1;
     return frameFromHeader(into, 0, into.subarray(FRAME_HEADER_LENGTH));
   }
 
-  /** Adds a slice of a large frame; returns the frame once its last byte arrived. */
-  private accumulate(part: Buffer): Frame | null {
+  /**
+   * Adds a slice of a large frame (`wireLength` bytes as received, before decompression);
+   * returns the frame once its last byte arrived.
+   */
+  private accumulate(part: Buffer, wireLength: number): Frame | null {
     if (part.length === 0) return null;
     const into = this.frameBuffer;
     if (into !== undefined) {
@@ -516,13 +524,16 @@ export class SegmentDecoder {
     }
     this.parts.push(part);
     this.partsLength += part.length;
+    this.partsWire += wireLength;
     if (this.partsTotal < 0 && this.partsLength >= FRAME_HEADER_LENGTH) {
       const header = this.parts[0].length >= FRAME_HEADER_LENGTH ? this.parts[0] : Buffer.concat(this.parts, FRAME_HEADER_LENGTH);
       this.partsTotal = FRAME_HEADER_LENGTH + checkFrameHeader(header, 0, this.maxFrameSize);
     }
     if (this.partsTotal < 0 || this.partsLength < this.partsTotal) {
       // A large frame: leave the rest of its segments to the caller (deferFramesFrom).
-      if (this.partsTotal >= this.deferFrom && this.partsLength >= FRAME_HEADER_LENGTH) this.deferred = [];
+      // Whether to defer goes by the frame's size on the wire, estimated from the compression
+      // ratio of what arrived so far: that is what verifying and inflating it costs.
+      if (this.partsLength >= FRAME_HEADER_LENGTH && (this.partsTotal * this.partsWire) / this.partsLength >= this.deferFrom) this.deferred = [];
       else if (this.partsTotal >= 0 && this.allocateFrame !== undefined) {
         // Its size is known: join the rest straight into the caller's buffer as it arrives.
         this.frameBuffer = this.join(this.parts, this.partsTotal);
@@ -536,6 +547,7 @@ export class SegmentDecoder {
     const whole = this.parts.length === 1 ? this.parts[0] : this.join(this.parts, this.partsLength);
     this.parts = [];
     this.partsLength = 0;
+    this.partsWire = 0;
     this.partsTotal = -1;
     return frameFromHeader(whole, 0, whole.subarray(FRAME_HEADER_LENGTH));
   }

@@ -123,7 +123,7 @@ export interface ClientOptions {
   readonly int64?: 'bigint';
   /**
    * Decompress and decode large result pages in `workers` worker threads, so the event loop
-   * stays responsive: RESULT frames of at least `minBytes` (default 128 KiB) go to a worker,
+   * stays responsive: RESULT frames of at least `minBytes` on the wire (default 128 KiB) go to a worker,
    * smaller ones are decoded inline. Default `{ workers: 0 }`: everything inline. Rows are the
    * same either way. Workers keep the event loop's p99 lower while large pages stream in, for
    * some throughput on a machine whose cores are busy (figures: bench/offload/README.md).

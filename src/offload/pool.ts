@@ -21,7 +21,11 @@ import { attachCellTable, attachRecycler } from './rows.js';
 export interface OffloadOptions {
   /** Worker threads. 0 decodes everything inline on the event loop (the default: no `offload`). */
   readonly workers: number;
-  /** Frames whose body has at least this many bytes (compressed size) go to a worker. Default 128 KiB. */
+  /**
+   * RESULT frames at least this large on the wire (compressed size) go to a worker. Default
+   * 128 KiB. Protocol v5 offloads only frames spread over several segments (larger than
+   * 128 KiB decoded): one that fits a segment is already verified and inflated on arrival.
+   */
   readonly minBytes?: number;
 }
 
@@ -142,11 +146,14 @@ export class OffloadPool {
   }
 
   /**
-   * Whether a frame should go to a worker: a RESULT whose body is at least {@link minBytes}, and
-   * a worker exists (none is left when they cannot start: then everything is decoded inline).
+   * Whether a frame should go to a worker: a RESULT of at least {@link minBytes} on the wire —
+   * v5: the segment decoder deferred it (`deferFramesFrom`); v4: its body, compressed or not —
+   * and a worker exists (none is left when they cannot start: then everything is decoded inline).
+   * A v5 frame the decoder did not defer is already verified and inflated: nothing left to offload.
    */
   accepts(frame: Frame): boolean {
-    return !this.closed && this.slots.length > 0 && frame.opcode === Opcode.RESULT && (frame.deferred !== undefined || frame.body.length >= this.minBytes);
+    if (this.closed || this.slots.length === 0 || frame.opcode !== Opcode.RESULT) return false;
+    return frame.deferred !== undefined || (frame.version < 5 && frame.body.length >= this.minBytes);
   }
 
   /**

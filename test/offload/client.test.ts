@@ -6,14 +6,16 @@ import { DataTypes } from '../../protocol/index.js';
 import { Client } from '../../src/client.js';
 import type { OffloadPool } from '../../src/offload/pool.js';
 import { FakeServer, pagedReply } from '../../src/testing/index.js';
+import { incompressibleText } from './text.js';
 
 const columns = [
   { name: 'i', type: DataTypes.int },
   { name: 'payload', type: DataTypes.text },
   { name: 'data', type: DataTypes.blob },
 ];
-// ~1.1 KB per row: 100-row pages of ~110 KB, above the 16 KB threshold used here.
-const rows = Array.from({ length: 1000 }, (_, i) => [i, `${i}:`.padEnd(1000, String.fromCharCode(97 + (i % 26))), Buffer.alloc(64, i & 0xff)]);
+// ~2.2 KB per row: 100-row pages of ~220 KB, above the 16 KB threshold used here and, on v5,
+// spread over two segments (a frame that fits one segment is inflated inline: nothing to offload).
+const rows = Array.from({ length: 1000 }, (_, i) => [i, `${i}:${incompressibleText(i, 2100 - `${i}:`.length)}`, Buffer.alloc(64, i & 0xff)]);
 const expected = rows.map(([i, payload, data]) => ({ i, payload, data }));
 
 const poolOf = (client: Client): OffloadPool => (client as unknown as { offload: OffloadPool }).offload;
@@ -82,10 +84,10 @@ test('by default there is no worker: large pages are decoded inline; workers: 1 
   const pool = poolOf(one);
   expect(pool.started).toBe(1);
   expect(pool.minBytes).toBe(128 * 1024);
-  // ~220 KB pages, over the 128 KiB default threshold: decoded by the worker.
+  // ~440 KB pages, over the 128 KiB default threshold: decoded by the worker.
   expect((await one.execute('SELECT * FROM big', undefined, { fetchSize: 200 })).rows).toEqual(expected.slice(0, 200));
   expect(pool.completed).toBe(1);
-  // ~5.5 KB pages stay inline.
+  // ~11 KB pages stay inline.
   expect((await one.execute('SELECT * FROM big', undefined, { fetchSize: 5 })).rows).toEqual(expected.slice(0, 5));
   expect(pool.completed).toBe(1);
 });
@@ -95,7 +97,7 @@ test.each(['none', 'lz4'] as const)('inline (workers: 0), v5 %s: a stream gives 
   await using server = await FakeServer.start({ versions: [5], compression: ['lz4'] });
   server.when('SELECT * FROM big', pagedReply(columns, rows));
   await using client = await Client.connect({ contactPoints: [server.contactPoint], compression, heartbeatIntervalMs: 0, offload: { workers: 0 } });
-  // ~220 KB pages: more than one 128 KiB segment, so joined into pool buffers.
+  // ~440 KB pages: several 128 KiB segments, so joined into pool buffers.
   const held = await client.execute('SELECT * FROM big', undefined, { fetchSize: 200 });
   const heldCopy = held.rows.map((r) => ({ ...r }));
   const reused0 = bodyPool.reused;

@@ -104,6 +104,18 @@ describe('SegmentDecoder deferFramesFrom', () => {
     expect(plain[0]!.body.equals(large)).toBe(true);
   });
 
+  test('with compression the threshold applies to the size on the wire: a large frame that compresses well is not deferred', () => {
+    const repetitive = Buffer.alloc(350_000, 'lorem ipsum ');
+    const bytes = Buffer.concat(encodeSegments(frame(1, repetitive), { compressor: lz4Compressor }));
+    expect(bytes.length).toBeLessThan(5_000);
+    const kept = decodeAll(bytes, lz4Compressor, 100_000, 4096)[0]!;
+    expect(kept.deferred).toBeUndefined();
+    expect(kept.body.equals(repetitive)).toBe(true);
+    // Below its wire size, or without compression, the same frame is deferred.
+    expect(decodeAll(bytes, lz4Compressor, 1_000, 4096)[0]!.deferred).toBeDefined();
+    expect(decodeAll(Buffer.concat(encodeSegments(frame(1, repetitive))), undefined, 100_000, 4096)[0]!.deferred).toBeDefined();
+  });
+
   test('a frame below the threshold is not deferred', () => {
     const frames = decodeAll(wire(undefined), undefined, large.length + 10, 4096);
     expect(frames[0]!.deferred).toBeUndefined();

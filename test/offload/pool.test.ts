@@ -25,6 +25,7 @@ import { OffloadPool, type OffloadPoolOptions } from '../../src/offload/pool.js'
 import { decodeResultRows } from '../../src/offload/rows.js';
 import { FakeServer, rowsReply } from '../../src/testing/index.js';
 import type { OffloadFault } from '../../src/offload/messages.js';
+import { incompressibleText } from './text.js';
 
 const spec = (name: string, type: ColumnSpec['type']): ColumnSpec => ({ keyspace: 'ks', table: 't', name, type });
 const COLUMNS: readonly ColumnSpec[] = [
@@ -199,7 +200,7 @@ describe('Connection with offload (fake server)', () => {
     { name: 'id', type: { kind: 'int' } as const },
     { name: 'payload', type: { kind: 'text' } as const },
   ];
-  const bigRows = Array.from({ length: 400 }, (_, i) => [i, `${i}:`.padEnd(1000, 'p')]);
+  const bigRows = Array.from({ length: 400 }, (_, i) => [i, `${i}:${incompressibleText(i, 1000)}`]);
 
   test.each([
     [4, false],
