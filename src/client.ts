@@ -69,6 +69,11 @@ export interface ExecutionProfile {
   readonly speculativeExecutionPolicy?: SpeculativeExecutionPolicy;
 }
 
+/** Execute options with the stream's internal hook (see `SendOptions.onPagingState`). */
+interface InternalExecuteOptions extends ExecuteOptions {
+  readonly onPagingState?: (state: Buffer) => void;
+}
+
 /** Options of {@link Client.connect}. */
 export interface ClientOptions {
   /** Addresses of nodes to connect to (`host` or `host:port`). */
@@ -488,9 +493,10 @@ export class Client {
   stream<R = Row>(query: string | PreparedStatement, params?: Params, options: StreamOptions = {}): RowStream<R> {
     const execOptions: ExecuteOptions = options;
     return new RowStream<R>(
-      (pagingState, undecoded) => {
+      (pagingState, undecoded, onPagingState) => {
         this.ensureOpen();
-        return this.executePage<R>(query, params, execOptions, pagingState, undecoded);
+        const pageOptions: InternalExecuteOptions = onPagingState === undefined ? execOptions : { ...execOptions, onPagingState };
+        return this.executePage<R>(query, params, pageOptions, pagingState, undecoded);
       },
       { maxPages: options.maxPages, onPage: options.onPage, signal: options.signal, yieldAfterMs: options.yieldAfterMs },
       options.pagingState,
@@ -884,14 +890,16 @@ export class Client {
     // Made on the first failure: the common path allocates no map.
     let errors: Map<string, Error> | undefined;
     // The common case (no signal, tracing or payload) shares one options object per profile.
+    const onPagingState = (options as InternalExecuteOptions).onPagingState;
     const sendOptions: SendOptions =
-      options.signal === undefined && options.trace === undefined && options.customPayload === undefined && options.executeAs === undefined
+      options.signal === undefined && options.trace === undefined && options.customPayload === undefined && options.executeAs === undefined && onPagingState === undefined
         ? resolved.sendOptions
         : {
             timeoutMs: resolved.timeoutMs,
             signal: options.signal,
             tracing: options.trace,
             customPayload: withExecuteAs(options.customPayload, options.executeAs),
+            onPagingState,
           };
     let retryCount = 0;
     let lastHost = '';

@@ -12,6 +12,7 @@ import {
   completeDeferredFrame,
   decodeResponse,
   decompressV4Body,
+  peekRowsPagingState,
   DEFAULT_MAX_FRAME_SIZE,
   FrameFlag,
   encodeSegments,
@@ -101,6 +102,12 @@ export interface SendOptions {
   readonly tracing?: boolean;
   /** Custom payload (QUERY/PREPARE/EXECUTE/BATCH). */
   readonly customPayload?: Readonly<Record<string, Uint8Array | null>>;
+  /**
+   * @internal Called with the paging state of a Rows answer as soon as its frame has arrived,
+   * when it goes to an offload worker: the next page can be asked for while the worker decodes
+   * this one. Not called for answers decoded inline (they resolve at once).
+   */
+  readonly onPagingState?: (state: Buffer) => void;
 }
 
 /** A response with its envelope and where it came from. */
@@ -616,6 +623,17 @@ export class Connection {
         this.pending[stream] = undefined;
         this.ids.release(stream);
         this.finish(p);
+        const onPagingState = p.options?.onPagingState;
+        if (onPagingState !== undefined && frame.deferred !== undefined) {
+          const state = peekRowsPagingState(frame.flags, frame.deferred.head);
+          if (state) {
+            try {
+              onPagingState(state);
+            } catch {
+              // The caller's hook; this frame and the connection go on regardless.
+            }
+          }
+        }
         this.offloadFrame(offload, p, frame);
         this.pumpWaiting();
         return;

@@ -49,10 +49,12 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
 
   /**
    * @param fetchPage fetches one page; with `undecoded`, the page may leave its rows undecoded
-   *   until read (see `ResultPage.rowReader`).
+   *   until read (see `ResultPage.rowReader`); `onPagingState`, if the fetcher supports it, is
+   *   called with the page's paging state before the page itself is ready (an offloaded page
+   *   still being decoded by a worker).
    */
   constructor(
-    private readonly fetchPage: (pagingState: Buffer | undefined, undecoded: boolean) => Promise<ResultPage<R>>,
+    private readonly fetchPage: (pagingState: Buffer | undefined, undecoded: boolean, onPagingState?: (state: Buffer) => void) => Promise<ResultPage<R>>,
     private readonly control: StreamControl = {},
     initialPagingState?: Buffer,
   ) {
@@ -86,9 +88,22 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
     checkAbort();
     // A fetch that throws synchronously (e.g. the client was closed) becomes a rejection, so the
     // page already received is still handed out before the error surfaces.
+    // The page after the one being fetched, asked for as soon as that one's paging state is
+    // known (see fetchPage's onPagingState): its request then overlaps the worker's decoding.
+    const ahead: { early: { state: Buffer; page: Promise<ResultPage<R>> | null } | null; closed: boolean } = { early: null, closed: false };
+    let pagesRequested = 0;
+    const askEarly = (next: Buffer): void => {
+      if (ahead.early !== null || ahead.closed || (maxPages !== undefined && pagesRequested >= maxPages)) return;
+      // Taken before fetching: a fetcher that reports the paging state at once must not chain.
+      const early: { state: Buffer; page: Promise<ResultPage<R>> | null } = { state: next, page: null };
+      ahead.early = early;
+      early.page = fetch(next);
+      early.page.catch(() => undefined);
+    };
     const fetch = (state: Buffer | undefined): Promise<ResultPage<R>> => {
+      pagesRequested++;
       try {
-        return this.fetchPage(state, undecoded);
+        return this.fetchPage(state, undecoded, askEarly);
       } catch (err) {
         return Promise.reject(err);
       }
@@ -113,9 +128,16 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
         const more = page.pagingState !== null && (maxPages === undefined || this.pagesSeen < maxPages);
         onPage?.({ page: this.pagesSeen, rowsInPage, rowsSoFar: this.rowsSeen, hasMorePages: more });
         if (more) {
-          // Prefetch exactly one page while the consumer works on this one.
-          pending = fetch(page.pagingState!);
-          pending.catch(() => undefined);
+          // Prefetch exactly one page while the consumer works on this one (unless it was asked
+          // for already, from this page's paging state read before its decoding).
+          const asked = ahead.early;
+          ahead.early = null;
+          if (asked !== null && asked.page !== null && asked.state.equals(page.pagingState!)) {
+            pending = asked.page;
+          } else {
+            pending = fetch(page.pagingState!);
+            pending.catch(() => undefined);
+          }
         }
         yield page;
         checkAbort();
@@ -123,6 +145,8 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
     } finally {
       // On break/return the in-flight prefetch (if any) is dropped; its result is discarded.
       pending = null;
+      ahead.early = null;
+      ahead.closed = true;
     }
   }
 

@@ -60,6 +60,7 @@ export type { AuthenticateResponse } from './response/authenticate.js';
 export type { SupportedResponse } from './response/supported.js';
 export {
   readPreparedMetadata,
+  peekRowsPagingState,
   readRowsMetadata,
   writePreparedMetadata,
   writeRowsMetadata,

@@ -49,6 +49,91 @@ describe('RowStream', () => {
     await it.return?.(undefined);
   });
 
+  describe('pages whose paging state is known before they are decoded (offloaded pages)', () => {
+    /**
+     * Like `source`, but a page reports its paging state when its frame "arrives" (`arrive`)
+     * and resolves only when "decoded" (`release`): a page a worker is still decoding.
+     */
+    function slowSource(pages: number, size: number) {
+      const calls: string[] = [];
+      const arrive: (() => void)[] = [];
+      const release: (() => void)[] = [];
+      const fetch = (s: Buffer | undefined, _undecoded: boolean, onPagingState?: (state: Buffer) => void): Promise<ResultPage<{ i: number }>> => {
+        calls.push(s?.toString() ?? 'first');
+        const n = s === undefined ? 0 : Number(s.toString());
+        const next = n + 1 < pages ? Buffer.from(String(n + 1)) : null;
+        const rows = Array.from({ length: size }, (_, j) => ({ i: n * size + j }));
+        arrive[n] = () => {
+          if (next !== null) onPagingState?.(next);
+        };
+        return new Promise((resolve) => (release[n] = () => resolve(new ResultPage(rows, [], next, info))));
+      };
+      return { fetch, calls, arrive, release };
+    }
+    const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
+
+    it('the next page is asked for while this one is still being decoded; each page once, rows in order', async () => {
+      const { fetch, calls, arrive, release } = slowSource(4, 2);
+      const seen: number[] = [];
+      const done = (async () => {
+        for await (const row of new RowStream(fetch)) seen.push(row.i);
+      })();
+      await tick();
+      expect(calls).toStrictEqual(['first']);
+      arrive[0]!();
+      // Page 1 not decoded yet, page 2 already requested from its paging state.
+      expect(calls).toStrictEqual(['first', '1']);
+      release[0]!();
+      await tick();
+      expect(seen).toStrictEqual([0, 1]);
+      expect(calls).toStrictEqual(['first', '1']); // not asked again
+      arrive[1]!();
+      expect(calls).toStrictEqual(['first', '1', '2']);
+      // A report while the early slot is taken (page 3 not yet handed out) asks nothing more.
+      arrive[2]!();
+      expect(calls).toStrictEqual(['first', '1', '2']);
+      release[1]!();
+      await tick();
+      release[2]!();
+      await tick();
+      expect(calls).toStrictEqual(['first', '1', '2', '3']);
+      release[3]!();
+      await done;
+      expect(seen).toStrictEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    });
+
+    it('maxPages bounds the pages asked for early', async () => {
+      const { fetch, calls, arrive, release } = slowSource(10, 1);
+      const seen: number[] = [];
+      const done = (async () => {
+        for await (const row of new RowStream(fetch, { maxPages: 2 })) seen.push(row.i);
+      })();
+      await tick();
+      arrive[0]!();
+      release[0]!();
+      await tick();
+      arrive[1]!();
+      release[1]!();
+      await done;
+      expect(seen).toStrictEqual([0, 1]);
+      expect(calls).toStrictEqual(['first', '1']);
+    });
+
+    it('a break drops the page asked for early: nothing more is requested', async () => {
+      const { fetch, calls, arrive, release } = slowSource(10, 2);
+      const done = (async () => {
+        for await (const row of new RowStream(fetch)) if (row.i === 0) break;
+      })();
+      await tick();
+      arrive[0]!();
+      release[0]!();
+      await done;
+      arrive[1]!();
+      await tick();
+      expect(calls).toStrictEqual(['first', '1']);
+    });
+  });
+
   it('can be iterated once; a second iteration is an InvalidArgumentError', async () => {
     const { fetch } = source(1, 2);
     const stream = new RowStream(fetch);
