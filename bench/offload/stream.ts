@@ -5,9 +5,11 @@
 //
 //   node --import tsx bench/offload/stream.ts --rows 1000000 --row-bytes 1024 --compression lz4
 //     --workers 2 [--seconds-limit 60] [--min-bytes B] [--fetch-size F] [--protocol 4|5]
-//     [--host 127.0.0.1] [--port 9042] [--warmup-rows R] [--yield-after-ms MS]
+//     [--host 127.0.0.1] [--port 9042] [--warmup-rows R] [--yield-after-ms MS] [--text lorem|words]
 //
-// Data: keyspace bench_offload, one table per row size (rows_<bytes>), loaded once with
+// Data: keyspace bench_offload, one table per row size and text (rows_<bytes>[_words]): `lorem`
+// repeats one sentence (LZ4 shrinks it ~200:1: decompression is nearly free), `words` is
+// random made-up words (~2:1, like prose: decompression costs real CPU). Loaded once with
 // DISTINCT rows (min(--rows, 20 MB / row size … 100 MB / row size), see loadRowsFor) and reused
 // by later runs; the stream re-reads the table from the start until N rows went by, so 1M rows
 // of 50 KB do not need 50 GB on disk. Every column of every row is read by the consumer, as an
@@ -64,6 +66,8 @@ export interface OffloadResult {
   yieldAfterMs: number | null;
   /** True when --seconds-limit stopped the stream before --rows. */
   truncated: boolean;
+  /** The payload text (--text): `lorem` (LZ4 ~200:1) or `words` (~2:1). */
+  text: 'lorem' | 'words';
 }
 
 const { values: a } = parseArgs({
@@ -78,6 +82,7 @@ const { values: a } = parseArgs({
     'warmup-rows': { type: 'string' },
     'yield-after-ms': { type: 'string' },
     'app-heap-mb': { type: 'string', default: '0' },
+    text: { type: 'string', default: 'lorem' },
     protocol: { type: 'string' },
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '9042' },
@@ -91,7 +96,9 @@ const rowBytes = Number(a['row-bytes']);
 const workers = Number(a.workers);
 const compression = a.compression === 'lz4' ? 'lz4' : 'none';
 const secondsLimit = Number(a['seconds-limit']);
-const table = `rows_${rowBytes}`;
+/** The payload text: `lorem` repeats one sentence (LZ4 shrinks it ~200×), `words` is random prose-like words (~2×). */
+const text = a.text === 'words' ? 'words' : 'lorem';
+const table = text === 'lorem' ? `rows_${rowBytes}` : `rows_${rowBytes}_words`;
 /** About 5 MB pages by default: 5000 rows of 1 KB, 100 rows of 50 KB. */
 const fetchSize = a['fetch-size'] !== undefined ? Number(a['fetch-size']) : Math.max(1, Math.min(5000, Math.floor((5 << 20) / rowBytes)));
 const yieldAfterMs = a['yield-after-ms'] !== undefined ? Number(a['yield-after-ms']) : undefined;
@@ -106,10 +113,31 @@ function loadRowsFor(bytes: number): number {
   return Math.max(fetchSize * 4, Math.min(rowsWanted, Math.floor((bytes <= 4096 ? 20 : 100) * 1e6 / bytes)));
 }
 
-/** Deterministic text of about `bytes` bytes for row `i`. */
+const SYLLABLES = ['an', 'be', 'co', 'de', 'el', 'fa', 'gi', 'ho', 'in', 'ju', 'ka', 'lo', 'me', 'no', 'or', 'pa', 'qu', 're', 'sa', 'ti', 'un', 've', 'wa', 'xe', 'yo', 'za', 'th', 'st', 'ch', 'ing'];
+/** 600 made-up words of 1–4 syllables. */
+const VOCABULARY = Array.from({ length: 600 }, (_, k) => {
+  let x = (k * 2654435761) >>> 0;
+  let w = '';
+  for (let j = 0; j <= k % 4; j++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    w += SYLLABLES[(x >>> 16) % SYLLABLES.length];
+  }
+  return w;
+});
+
+/** Deterministic text of about `bytes` bytes for row `i` (see `text`). */
 function payload(i: number, bytes: number): string {
   const head = `${i}:`;
-  return head + 'lorem ipsum dolor sit amet, consectetur adipiscing elit '.repeat(Math.ceil(bytes / 56)).slice(0, Math.max(0, bytes - head.length));
+  if (text === 'lorem') return head + 'lorem ipsum dolor sit amet, consectetur adipiscing elit '.repeat(Math.ceil(bytes / 56)).slice(0, Math.max(0, bytes - head.length));
+  const parts = [head];
+  let x = (i * 2654435761 + 12345) >>> 0;
+  for (let n = head.length; n < bytes; ) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    const w = VOCABULARY[(x >>> 8) % VOCABULARY.length]!;
+    parts.push(w);
+    n += w.length + 1;
+  }
+  return parts.join(' ').slice(0, bytes);
 }
 
 async function loadModule(): Promise<typeof import('../../src/index.js')> {
@@ -274,7 +302,7 @@ async function main(): Promise<void> {
     gcObserver.disconnect();
     const result: OffloadResult = {
       suite: 'offload',
-      scenario: `stream-${rowBytes >= 1024 ? `${Math.round(rowBytes / 1024)}kb` : `${rowBytes}b`}`,
+      scenario: `stream-${rowBytes >= 1024 ? `${Math.round(rowBytes / 1024)}kb` : `${rowBytes}b`}${text === 'lorem' ? '' : `-${text}`}`,
       driver: 'cqlwire',
       driverVersion: DRIVER_VERSION,
       protocolVersion: client.protocolVersion ?? 0,
@@ -299,6 +327,7 @@ async function main(): Promise<void> {
       truncated: r.truncated,
       appHeapMb: Number(a['app-heap-mb']),
       yieldAfterMs: yieldAfterMs ?? null,
+      text,
     };
     if (appState.length < 0) throw new Error('unreachable: keeps the application state alive');
     if (r.checksum <= 0) throw new Error('consumer saw no data');

@@ -1,5 +1,5 @@
 // `offload` suite (issue 6): stream rows of ~1 KB and ~50 KB from the real node with compression
-// none / lz4 and 0 / 1 / 2 offload workers while the application runs a 1 ms timer
+// none / lz4 (two texts: lorem ~200:1, words ~2:1) and 0 / 1 / 2 offload workers while the application runs a 1 ms timer
 // (bench/offload/stream.ts, one process per run). rowsPerSec, main-thread CPU µs per row,
 // RSS and event-loop p99. The median of the repeats by rows/s.
 import { execFile } from 'node:child_process';
@@ -40,14 +40,15 @@ const suite: Suite = {
     const rows: ResultRow[] = [];
     const sizes: [number, number][] = ctx.quick ? [[1024, 50_000], [51_200, 2_000]] : [[1024, 1_000_000], [51_200, 40_000]];
     for (const [rowBytes, count] of sizes) {
-      for (const compression of ['none', 'lz4']) {
+      // `lorem` text LZ4 shrinks ~200:1 (decompression nearly free); `words` ~2:1, like prose.
+      for (const [compression, text] of [['none', 'lorem'], ['lz4', 'lorem'], ['lz4', 'words']] as const) {
         for (const workers of [0, 1, 2]) {
           const lines: StreamLine[] = [];
           for (let i = 0; i < (ctx.quick ? 1 : 3); i++) {
-            lines.push(await streamOnce(['--rows', String(count), '--row-bytes', String(rowBytes), '--compression', compression, '--workers', String(workers)], dist));
+            lines.push(await streamOnce(['--rows', String(count), '--row-bytes', String(rowBytes), '--compression', compression, '--workers', String(workers), '--text', text], dist));
           }
           const m = medianByRowsPerSec(lines);
-          const scenario = `stream ${count} x ${rowBytes >= 1024 ? `${Math.round(rowBytes / 1024)}KB` : `${rowBytes}B`}`;
+          const scenario = `stream ${count} x ${rowBytes >= 1024 ? `${Math.round(rowBytes / 1024)}KB` : `${rowBytes}B`}${text === 'words' ? ' words' : ''}`;
           ctx.log(`  ${scenario} ${compression} workers ${workers}: ${Math.round(m.rowsPerSec)} rows/s, main CPU ${m.cpuUsPerOp.toFixed(2)} µs/row, loop p99 ${m.eventLoopP99Ms.toFixed(1)} ms`);
           rows.push(streamResultRow({ suite: 'offload', scenario, driver: 'cqlwire', compression, workers }, lines));
         }
