@@ -488,7 +488,8 @@ export class Client {
 
   /**
    * Iterate every row of a query lazily (`for await`), fetching pages as the consumer reads:
-   * at most one page is buffered ahead. `.eachPage()` iterates page by page.
+   * at most one page is buffered ahead (two with offload workers: the next page is asked for
+   * while a worker decodes the previous one). `.eachPage()` iterates page by page.
    */
   stream<R = Row>(query: string | PreparedStatement, params?: Params, options: StreamOptions = {}): RowStream<R> {
     const execOptions: ExecuteOptions = options;
