@@ -1,7 +1,7 @@
 // `offload` suite (issue 6): stream rows of ~1 KB and ~50 KB from the real node with compression
 // none / lz4 (two texts: lorem ~200:1, words ~2:1) and 0 / 1 / 2 offload workers while the application runs a 1 ms timer
 // (bench/offload/stream.ts, one process per run). rowsPerSec, main-thread CPU µs per row,
-// RSS and event-loop p99. The median of the repeats by rows/s.
+// RSS and event-loop p99. The median of 5 interleaved repeats by rows/s.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -42,11 +42,17 @@ const suite: Suite = {
     for (const [rowBytes, count] of sizes) {
       // `lorem` text LZ4 shrinks ~200:1 (decompression nearly free); `words` ~2:1, like prose.
       for (const [compression, text] of [['none', 'lorem'], ['lz4', 'lorem'], ['lz4', 'words']] as const) {
-        for (const workers of [0, 1, 2]) {
-          const lines: StreamLine[] = [];
-          for (let i = 0; i < (ctx.quick ? 1 : 3); i++) {
-            lines.push(await streamOnce(['--rows', String(count), '--row-bytes', String(rowBytes), '--compression', compression, '--workers', String(workers), '--text', text], dist));
+        // Repeats interleave the worker counts (0, 1, 2, 0, 1, 2, ...): the server drifts over
+        // minutes (compaction, JIT, page cache), and blocks of one setting would carry that drift.
+        const workerCounts = [0, 1, 2];
+        const linesOf = workerCounts.map((): StreamLine[] => []);
+        for (let i = 0; i < (ctx.quick ? 1 : 5); i++) {
+          for (const [k, workers] of workerCounts.entries()) {
+            linesOf[k]!.push(await streamOnce(['--rows', String(count), '--row-bytes', String(rowBytes), '--compression', compression, '--workers', String(workers), '--text', text], dist));
           }
+        }
+        for (const [k, workers] of workerCounts.entries()) {
+          const lines = linesOf[k]!;
           const m = medianByRowsPerSec(lines);
           const scenario = `stream ${count} x ${rowBytes >= 1024 ? `${Math.round(rowBytes / 1024)}KB` : `${rowBytes}B`}${text === 'words' ? ' words' : ''}`;
           ctx.log(`  ${scenario} ${compression} workers ${workers}: ${Math.round(m.rowsPerSec)} rows/s, main CPU ${m.cpuUsPerOp.toFixed(2)} µs/row, loop p99 ${m.eventLoopP99Ms.toFixed(1)} ms`);
