@@ -86,8 +86,6 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
       if (signal?.aborted) throw new AbortedError(signal.reason);
     };
     checkAbort();
-    // A fetch that throws synchronously (e.g. the client was closed) becomes a rejection, so the
-    // page already received is still handed out before the error surfaces.
     // The page after the one being fetched, asked for as soon as that one's paging state is
     // known (see fetchPage's onPagingState): its request then overlaps the worker's decoding.
     const ahead: { early: { state: Buffer; page: Promise<ResultPage<R>> | null } | null; closed: boolean } = { early: null, closed: false };
@@ -100,6 +98,8 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
       early.page = fetch(next);
       early.page.catch(() => undefined);
     };
+    // A fetch that throws synchronously (e.g. the client was closed) becomes a rejection, so the
+    // page already received is still handed out before the error surfaces.
     const fetch = (state: Buffer | undefined): Promise<ResultPage<R>> => {
       pagesRequested++;
       try {
