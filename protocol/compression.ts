@@ -158,10 +158,12 @@ export function compressV4Body(compressor: Compressor, body: Uint8Array): Buffer
  * Decompresses a v4 frame body made by {@link compressV4Body} (or a server).
  *
  * @param maxUncompressedLength the largest body accepted (the decoder's maximum frame size).
+ * @param allocate returns the buffer to inflate into, of exactly the length asked (e.g. a view
+ *   of a recycled buffer); by default the compressor's own.
  * @throws ProtocolError `FRAME_TOO_LARGE` if the declared length exceeds the maximum (checked
  *   before allocating), `COMPRESSION` if the body is malformed.
  */
-export function decompressV4Body(compressor: Compressor, body: Uint8Array, maxUncompressedLength: number): Buffer {
+export function decompressV4Body(compressor: Compressor, body: Uint8Array, maxUncompressedLength: number, allocate?: (length: number) => Buffer): Buffer {
   if (body.length < 4) {
     throw new ProtocolError(ProtocolErrorCode.COMPRESSION, `compressed body of ${body.length} bytes has no length prefix`);
   }
@@ -175,5 +177,12 @@ export function decompressV4Body(compressor: Compressor, body: Uint8Array, maxUn
       `compressed body declares ${length} bytes, more than the maximum of ${maxUncompressedLength}`,
     );
   }
-  return compressor.decompress(body.subarray(4), length);
+  if (allocate === undefined) return compressor.decompress(body.subarray(4), length);
+  if (length > lz4MaxDecompressedLength(body.length - 4)) {
+    throw new ProtocolError(ProtocolErrorCode.COMPRESSION, `${body.length - 4} LZ4 bytes cannot decompress to ${length}`);
+  }
+  const out = allocate(length);
+  if (out.length !== length) throw new RangeError(`allocate(${length}) returned ${out.length} bytes`);
+  decompressInto(compressor, body.subarray(4), length, out, 0);
+  return out;
 }

@@ -80,15 +80,19 @@ class ChunkQueue {
     }
   }
 
-  /** Consumes `n` (<= length) bytes: a view if they lie in one chunk, else one copy. */
-  take(n: number): Buffer {
+  /**
+   * Consumes `n` (<= length) bytes: a view if they lie in one chunk, else one copy (into
+   * `allocate(n)` when given).
+   */
+  take(n: number, allocate?: (length: number) => Buffer): Buffer {
     const chunk = this.chunks[this.head];
     if (chunk !== undefined && chunk.length - this.offset >= n) {
       const view = chunk.subarray(this.offset, this.offset + n);
       this.skip(n);
       return view;
     }
-    const out = Buffer.allocUnsafe(n);
+    const out = allocate !== undefined ? allocate(n) : Buffer.allocUnsafe(n);
+    if (out.length !== n) throw new RangeError(`allocate(${n}) returned ${out.length} bytes`);
     this.peek(out, n);
     this.skip(n);
     return out;
@@ -137,6 +141,12 @@ export interface FrameDecoderOptions {
    * thread, with {@link decompressV4Body}. Default: never (every body is decompressed here).
    */
   deferDecompressionFrom?: number;
+  /**
+   * Returns the buffer a body is written into when it cannot be a view of a received chunk: an
+   * uncompressed body spread over several chunks, or a decompressed v4 body (exactly the length
+   * asked; e.g. a view of a recycled buffer). Default: a fresh one.
+   */
+  allocateBody?: (length: number) => Buffer;
 }
 
 /**
@@ -152,6 +162,7 @@ export class FrameDecoder {
   private readonly maxFrameSize: number;
   private compressor: Compressor | undefined;
   private readonly deferFrom: number;
+  private readonly allocateBody: ((length: number) => Buffer) | undefined;
   private readonly header = Buffer.alloc(FRAME_HEADER_LENGTH);
   /** Body length of the frame whose header is parsed (and still queued), or -1. */
   private bodyLength = -1;
@@ -161,6 +172,7 @@ export class FrameDecoder {
     this.maxFrameSize = checkMaxFrameSize(options.maxFrameSize);
     this.compressor = options.compressor;
     this.deferFrom = options.deferDecompressionFrom ?? Infinity;
+    this.allocateBody = options.allocateBody;
   }
 
   /** Unconsumed bytes held (0 between whole frames: more means a frame is incomplete). */
@@ -229,7 +241,10 @@ export class FrameDecoder {
     } else {
       queue.peek(this.header, FRAME_HEADER_LENGTH);
       queue.skip(FRAME_HEADER_LENGTH);
-      frame = frameFromHeader(this.header, 0, queue.take(this.bodyLength));
+      // A compressed body is garbage once inflated: only an uncompressed one is joined into a
+      // buffer from allocateBody (the inflated one is, below).
+      const compressed = (this.header[1]! & FrameFlag.COMPRESSION) !== 0 && (this.header[0]! & 0x7f) < ProtocolVersion.V5;
+      frame = frameFromHeader(this.header, 0, queue.take(this.bodyLength, compressed ? undefined : this.allocateBody));
     }
     this.bodyLength = -1;
 
@@ -238,7 +253,7 @@ export class FrameDecoder {
         throw new ProtocolError(ProtocolErrorCode.COMPRESSION, 'compressed frame received but no compression was negotiated');
       }
       if (frame.body.length >= this.deferFrom) return frame; // the caller decompresses it
-      frame.body = decompressV4Body(this.compressor, frame.body, this.maxFrameSize);
+      frame.body = decompressV4Body(this.compressor, frame.body, this.maxFrameSize, this.allocateBody);
       frame.flags &= ~FrameFlag.COMPRESSION;
     }
     return frame;

@@ -205,7 +205,8 @@ export class Connection {
     this.maxOrphaned = Math.max(1, options.maxOrphanedRequests ?? 256);
     this.defaultTimeoutMs = options.requestTimeoutMs ?? 12_000;
     // With offload, large compressed v4 bodies leave the decoder compressed: a worker inflates them.
-    this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize, deferDecompressionFrom: options.offload?.minBytes });
+    // Large bodies are joined (or inflated) into recyclable buffers, as v5 frames are.
+    this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize, deferDecompressionFrom: options.offload?.minBytes, allocateBody: allocateFrame });
     this.keyspace = options.keyspace;
   }
 
@@ -645,7 +646,7 @@ export class Connection {
       frame.deferred = undefined;
     } else if (frame.version < 5 && (frame.flags & FrameFlag.COMPRESSION) !== 0) {
       // Left compressed by the decoder for a worker (deferDecompressionFrom), yet decoded here.
-      frame.body = decompressV4Body(this.options.compressor!, frame.body, this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+      frame.body = decompressV4Body(this.options.compressor!, frame.body, this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE, allocateFrame);
       frame.flags &= ~FrameFlag.COMPRESSION;
     }
     if (stream < 0) {

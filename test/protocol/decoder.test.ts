@@ -159,6 +159,48 @@ describe('FrameDecoder chunking', () => {
   });
 });
 
+describe('FrameDecoder allocateBody', () => {
+  it('bodies spread over chunks and inflated v4 bodies go into the given buffers; compressed ones and single-chunk bodies do not', () => {
+    fc.assert(
+      fc.property(fc.array(frameSpec, { maxLength: 5 }), fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }), fc.array(fc.nat(2000), { maxLength: 8 }), (specs, compress, cuts) => {
+        // Some v4 frames compressed (decoded back to the same bytes, flag cleared).
+        const wire = specs.map((f, i) =>
+          f.version === 4 && compress[i] ? encodeFrame({ ...f, flags: f.flags | FrameFlag.COMPRESSION }, compressV4Body(lz4Compressor, f.body)) : encode(f),
+        );
+        const given: Buffer[] = [];
+        const decoder = new FrameDecoder({
+          compressor: lz4Compressor,
+          allocateBody: (n) => {
+            // A view into a larger buffer, as a pool hands out: only [0, n) may be written.
+            const b = Buffer.alloc(n + 16, 0xee).subarray(0, n);
+            given.push(b);
+            return b;
+          },
+        });
+        // The received bytes in an ArrayBuffer of their own (not Node's shared pool), so that
+        // "a view of a chunk" can be told from a copy by the ArrayBuffer alone.
+        const received = Buffer.concat(wire);
+        const own = Buffer.alloc(received.length);
+        received.copy(own);
+        const chunks = splitAt(own, cuts);
+        const frames = decodeAll(decoder, chunks);
+        expect(frames.map(plain)).toEqual(specs.map(plain));
+        for (const b of given) expect(Buffer.from(b.buffer, b.byteOffset + b.length, 16).every((x) => x === 0xee)).toBe(true);
+        for (const [i, f] of frames.entries()) {
+          const fromGiven = given.some((b) => b.buffer === f.body.buffer);
+          const inflated = specs[i]!.version === 4 && compress[i]!;
+          const inOneChunk = f.body.buffer === own.buffer;
+          if (inflated) expect(fromGiven).toBe(true);
+          else if (f.body.length > 0) expect(fromGiven).toBe(!inOneChunk);
+        }
+        // Every buffer handed out holds a frame's body: none was taken for a compressed body.
+        expect(given.every((b) => frames.some((f) => f.body.buffer === b.buffer))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('FrameDecoder limits and errors', () => {
   it('a header declaring more than maxFrameSize fails at once, without waiting for the body', () => {
     const decoder = new FrameDecoder({ maxFrameSize: 1000 });
