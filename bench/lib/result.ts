@@ -35,6 +35,13 @@ export interface ResultRow {
   /** Extra: slowest and fastest repeat, ops/s (the spread around the median). */
   readonly opsPerSecMin?: number | null;
   readonly opsPerSecMax?: number | null;
+  /** Extra: slowest and fastest repeat, rows/s (streaming suites). */
+  readonly rowsPerSecMin?: number | null;
+  readonly rowsPerSecMax?: number | null;
+  /** Extra: CPU of every thread of the process per operation, µs, where `cpuUsPerOp` is the main thread's (offload). */
+  readonly processCpuUsPerOp?: number | null;
+  /** Extra: frames decoded by offload workers in the median repeat (offload). */
+  readonly offloadedFrames?: number | null;
   /** Extra: number of measured repeats. */
   readonly repeats?: number | null;
   /** Extra: driver version and negotiated protocol version (load suites). */
@@ -72,6 +79,9 @@ export function resultRow(f: Partial<ResultRow> & Pick<ResultRow, 'suite' | 'sce
   };
   if (f.mbPerSec !== undefined) Object.assign(row, { mbPerSec: round(f.mbPerSec) });
   if (f.opsPerSecMin !== undefined) Object.assign(row, { opsPerSecMin: round(f.opsPerSecMin), opsPerSecMax: round(f.opsPerSecMax) });
+  if (f.rowsPerSecMin !== undefined) Object.assign(row, { rowsPerSecMin: round(f.rowsPerSecMin), rowsPerSecMax: round(f.rowsPerSecMax) });
+  if (f.processCpuUsPerOp !== undefined) Object.assign(row, { processCpuUsPerOp: round(f.processCpuUsPerOp) });
+  if (f.offloadedFrames !== undefined) Object.assign(row, { offloadedFrames: f.offloadedFrames });
   if (f.repeats !== undefined) Object.assign(row, { repeats: f.repeats });
   if (f.driverVersion !== undefined) Object.assign(row, { driverVersion: f.driverVersion });
   if (f.protocolVersion !== undefined) Object.assign(row, { protocolVersion: f.protocolVersion });
@@ -94,11 +104,16 @@ function num(v: number | null | undefined, digits = 0): string {
   return v.toFixed(digits);
 }
 
-function spread(r: ResultRow): string {
-  if (r.opsPerSec == null || r.opsPerSecMin == null || r.opsPerSecMax == null || r.opsPerSec === 0) return '–';
-  const lo = ((r.opsPerSecMin - r.opsPerSec) / r.opsPerSec) * 100;
-  const hi = ((r.opsPerSecMax - r.opsPerSec) / r.opsPerSec) * 100;
+/** Slowest and fastest repeat relative to the median, e.g. `-3.1% / +2.0%`. */
+function spreadOf(median: number | null | undefined, min: number | null | undefined, max: number | null | undefined): string {
+  if (median == null || min == null || max == null || median === 0) return '–';
+  const lo = ((min - median) / median) * 100;
+  const hi = ((max - median) / median) * 100;
   return `${lo.toFixed(1)}% / +${hi.toFixed(1)}%`;
+}
+
+function spread(r: ResultRow): string {
+  return spreadOf(r.opsPerSec, r.opsPerSecMin, r.opsPerSecMax);
 }
 
 /** Markdown: the machine, then one table row per result (columns without any value are left out). */
@@ -114,11 +129,14 @@ export function toMarkdown(title: string, file: ResultFile): string {
     ['ops/s', (r) => num(r.opsPerSec), (r) => r.opsPerSec],
     ['spread (min/max vs median)', spread, (r) => r.opsPerSecMin],
     ['rows/s', (r) => num(r.rowsPerSec), (r) => r.rowsPerSec],
+    ['rows/s spread (min/max vs median)', (r) => spreadOf(r.rowsPerSec, r.rowsPerSecMin, r.rowsPerSecMax), (r) => r.rowsPerSecMin],
     ['MB/s', (r) => num(r.mbPerSec, 1), (r) => r.mbPerSec],
     ['p50 ms', (r) => num(r.p50Ms, 3), (r) => r.p50Ms],
     ['p99 ms', (r) => num(r.p99Ms, 3), (r) => r.p99Ms],
     ['p99.9 ms', (r) => num(r.p999Ms, 3), (r) => r.p999Ms],
     ['CPU µs/op', (r) => num(r.cpuUsPerOp, 2), (r) => r.cpuUsPerOp],
+    ['process CPU µs/op', (r) => num(r.processCpuUsPerOp, 2), (r) => r.processCpuUsPerOp],
+    ['offloaded frames', (r) => num(r.offloadedFrames), (r) => r.offloadedFrames],
     ['RSS MB', (r) => num(r.rssMb), (r) => r.rssMb],
     ['event loop p99 ms', (r) => num(r.eventLoopP99Ms, 2), (r) => r.eventLoopP99Ms],
     ['errors', (r) => num(r.errors), (r) => r.errors],

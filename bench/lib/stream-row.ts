@@ -12,6 +12,10 @@ export interface StreamRunLine {
   rssMb: number;
   /** null where the driver runs no event loop (python-driver). */
   eventLoopP99Ms: number | null;
+  /** All threads' CPU per row, where cpuUsPerOp is the main thread's (offload). */
+  processCpuUsPerOp?: number;
+  /** Frames decoded by offload workers (offload). */
+  offloadedFrames?: number;
 }
 
 /** The median repeat by rows/s. */
@@ -30,6 +34,10 @@ export function streamResultRow(
     ...f,
     rowsPerSec: m.rowsPerSec,
     cpuUsPerOp: m.cpuUsPerOp,
+    rowsPerSecMin: Math.min(...lines.map((l) => l.rowsPerSec)),
+    rowsPerSecMax: Math.max(...lines.map((l) => l.rowsPerSec)),
+    ...(m.processCpuUsPerOp !== undefined ? { processCpuUsPerOp: m.processCpuUsPerOp } : {}),
+    ...(m.offloadedFrames !== undefined ? { offloadedFrames: m.offloadedFrames } : {}),
     rssMb: Math.max(...lines.map((l) => l.rssMb)),
     eventLoopP99Ms: m.eventLoopP99Ms,
     repeats: lines.length,

@@ -23,6 +23,8 @@ interface StreamLine {
   cpuUsPerOp: number;
   rssMb: number;
   eventLoopP99Ms: number;
+  processCpuUsPerOp: number;
+  offloadedFrames: number;
 }
 
 export async function streamOnce(args: string[], dist?: string): Promise<StreamLine> {
