@@ -113,12 +113,7 @@ export function createLz4NapiCompressor(mod: Lz4NapiModule): Compressor {
     },
     decompressInto(src: Uint8Array, uncompressedLength: number, dst: Uint8Array, dstOffset: number): void {
       if (uncompressedLength >= src.length * LZ4_TS_MIN_EXPANSION) lz4DecompressInto(src, dst, dstOffset, uncompressedLength);
-      else {
-        if (!Number.isSafeInteger(dstOffset) || dstOffset < 0 || dstOffset + uncompressedLength > dst.length) {
-          throw new ProtocolError(ProtocolErrorCode.COMPRESSION, 'output buffer too small');
-        }
-        dst.set(napiDecompress(src, uncompressedLength), dstOffset);
-      }
+      else copyInto(napiDecompress(src, uncompressedLength), dst, dstOffset);
     },
   });
 }
@@ -129,11 +124,15 @@ export function createLz4NapiCompressor(mod: Lz4NapiModule): Compressor {
  */
 export function decompressInto(compressor: Compressor, src: Uint8Array, uncompressedLength: number, dst: Uint8Array, dstOffset: number): void {
   if (compressor.decompressInto !== undefined) compressor.decompressInto(src, uncompressedLength, dst, dstOffset);
-  else {
-    const out = compressor.decompress(src, uncompressedLength);
-    if (dstOffset + out.length > dst.length) throw new ProtocolError(ProtocolErrorCode.COMPRESSION, 'output buffer too small');
-    dst.set(out, dstOffset);
+  else copyInto(compressor.decompress(src, uncompressedLength), dst, dstOffset);
+}
+
+/** A decompressed block copied into `dst` at `dstOffset`, which must have room for it. */
+function copyInto(block: Buffer, dst: Uint8Array, dstOffset: number): void {
+  if (!Number.isSafeInteger(dstOffset) || dstOffset < 0 || dstOffset + block.length > dst.length) {
+    throw new ProtocolError(ProtocolErrorCode.COMPRESSION, 'output buffer too small');
   }
+  dst.set(block, dstOffset);
 }
 
 /**

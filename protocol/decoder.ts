@@ -477,10 +477,7 @@ export class SegmentDecoder {
     const head = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
     const frame = frameFromHeader(head, 0, EMPTY);
     frame.deferred = { head: head.subarray(FRAME_HEADER_LENGTH), segments: deferred };
-    this.parts = [];
-    this.partsLength = 0;
-    this.partsWire = 0;
-    this.partsTotal = -1;
+    this.endFrame();
     this.deferred = null;
     return frame;
   }
@@ -510,13 +507,19 @@ export class SegmentDecoder {
     return out;
   }
 
-  /** The frame joined in `into` once its last byte arrived, else null. */
-  private frameIfJoined(into: Buffer): Frame | null {
-    if (this.partsLength < this.partsTotal) return null;
-    this.frameBuffer = undefined;
+  /** Forgets the large frame just completed: the next segment starts a new one. */
+  private endFrame(): void {
+    this.parts = [];
     this.partsLength = 0;
     this.partsWire = 0;
     this.partsTotal = -1;
+    this.frameBuffer = undefined;
+  }
+
+  /** The frame joined in `into` once its last byte arrived, else null. */
+  private frameIfJoined(into: Buffer): Frame | null {
+    if (this.partsLength < this.partsTotal) return null;
+    this.endFrame();
     return frameFromHeader(into, 0, into.subarray(FRAME_HEADER_LENGTH));
   }
 
@@ -560,10 +563,7 @@ export class SegmentDecoder {
       throw new ProtocolError(ProtocolErrorCode.MALFORMED, 'multi-segment frame has bytes past its declared length');
     }
     const whole = this.parts.length === 1 ? this.parts[0] : this.join(this.parts, this.partsLength);
-    this.parts = [];
-    this.partsLength = 0;
-    this.partsWire = 0;
-    this.partsTotal = -1;
+    this.endFrame();
     return frameFromHeader(whole, 0, whole.subarray(FRAME_HEADER_LENGTH));
   }
 }
