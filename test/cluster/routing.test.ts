@@ -107,9 +107,18 @@ describe.skipIf(!cluster.available)('token-aware routing on three nodes', () => 
       const other = c.hosts.find((h) => h !== replica)!;
       const r = await c.execute(select, [k], { host: other.id, trace: true, consistency: 'ONE' });
       expect(r.info.coordinator).toBe(other.id);
-      const trace = await c.getTrace(r.info.traceId!);
-      const readers = new Set(trace.events.filter((e) => /Executing single-partition query|Read \d+ live rows|Acquiring sstable references/.test(e.activity)).map((e) => e.source));
-      expect([...readers]).toEqual([replica.address]);
+      // Each node writes its own trace events, asynchronously: the replica's may land in
+      // system_traces after the session row is complete, so read until they are there.
+      const readersOf = async (): Promise<string[]> => {
+        const trace = await c.getTrace(r.info.traceId!);
+        return [...new Set(trace.events.filter((e) => /Executing single-partition query|Read \d+ live rows|Acquiring sstable references/.test(e.activity)).map((e) => e.source))];
+      };
+      let readers = await readersOf();
+      for (let i = 0; i < 50 && readers.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        readers = await readersOf();
+      }
+      expect(readers).toEqual([replica.address]);
     }
   });
 
