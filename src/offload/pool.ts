@@ -13,7 +13,7 @@ import {
   type ProtocolErrorCode,
   type ResponseEnvelope,
 } from '../../protocol/index.js';
-import { WorkerFailedError } from '../errors.js';
+import { WorkerFailedError } from '../errors/driver-errors.js';
 import type { OffloadFault, OffloadJob, OffloadRecycle, OffloadReply } from './messages.js';
 import { attachCellTable, attachRecycler } from './rows.js';
 

@@ -8,7 +8,7 @@
 // with the column's compiled decoder straight from that table (0.55–1.1× the inline cost),
 // without walking the lengths again. Strings stay bytes until then: a string[] cloned from the
 // worker cost more to receive than decoding the same text on the main thread.
-import { bodyPool } from './body-pool.js';
+import { bodyPool } from '../buffers/body-pool.js';
 import {
   CqlwireError,
   ProtocolError,

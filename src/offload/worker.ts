@@ -16,7 +16,7 @@ import {
   type Compressor,
   type DeferredSegment,
 } from '../../protocol/index.js';
-import { loadLz4Napi } from '../compression.js';
+import { loadLz4Napi } from '../native/lz4-napi.js';
 import type { OffloadJob, OffloadReply, OffloadRequest } from './messages.js';
 import { cellTable } from './rows.js';
 

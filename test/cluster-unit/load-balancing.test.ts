@@ -1,8 +1,9 @@
 // Query plans of the default load-balancing policy: token-aware over DC-aware round robin,
 // local DC given or detected, allow-list, down hosts skipped.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Host, type HostPoolOptions } from '../../src/host.js';
-import { DefaultLoadBalancingPolicy, type HostRegistry } from '../../src/policies.js';
+import { HostPool, type HostPoolOptions } from '../../src/cluster/host-pool.js';
+import type { Host } from '../../src/policies/index.js';
+import { DefaultLoadBalancingPolicy, type HostRegistry } from '../../src/policies/index.js';
 
 const pool: HostPoolOptions = {
   connectionsPerHost: 1,
@@ -10,9 +11,9 @@ const pool: HostPoolOptions = {
   keyspace: () => undefined,
   reconnectionPolicy: { newSchedule: () => ({ next: () => 1e9 }) },
 };
-const made: Host[] = [];
-function host(last: number, datacenter: string): Host {
-  const h = new Host(`10.0.0.${last}`, 9042, pool);
+const made: HostPool[] = [];
+function host(last: number, datacenter: string): HostPool {
+  const h = new HostPool(`10.0.0.${last}`, 9042, pool);
   h.datacenter = datacenter;
   made.push(h);
   return h;

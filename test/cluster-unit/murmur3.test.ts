@@ -1,7 +1,7 @@
 // Murmur3 tokens: known answers published with other Cassandra drivers and from Cassandra's
 // own token() (the cluster suite compares against a live server for 84 more keys).
 import { describe, expect, it } from 'vitest';
-import { compositeKey, murmur3Token } from '../../src/murmur3.js';
+import { compositeKey, murmur3Token } from '../../src/cluster/murmur3.js';
 
 const int32 = (n: number): Buffer => {
   const b = Buffer.alloc(4);

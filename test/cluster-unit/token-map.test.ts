@@ -1,7 +1,7 @@
 // Replica sets on a synthetic ring, as Cassandra's SimpleStrategy and NetworkTopologyStrategy
 // place them.
 import { describe, expect, it } from 'vitest';
-import { TokenMap, type RingNode } from '../../src/token-map.js';
+import { TokenMap, type RingNode } from '../../src/cluster/token-map.js';
 
 interface N extends RingNode {
   name: string;

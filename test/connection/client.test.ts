@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DataTypes, ErrorCode, Opcode, type ServerErrorInfo } from '../../protocol/index.js';
-import { Client, type ClientOptions } from '../../src/client.js';
-import { AbortedError, ConnectionClosedError, NoHostAvailableError, RequestTimeoutError } from '../../src/errors.js';
-import { ConstantReconnectionPolicy } from '../../src/policies.js';
-import { ReadTimeoutError, ServerError, UnavailableError, WriteTimeoutError } from '../../src/server-errors.js';
+import { Client, type ClientOptions } from '../../src/session/client.js';
+import { AbortedError, ConnectionClosedError, NoHostAvailableError, RequestTimeoutError } from '../../src/errors/driver-errors.js';
+import { ConstantReconnectionPolicy } from '../../src/policies/index.js';
+import { ReadTimeoutError, ServerError, UnavailableError, WriteTimeoutError } from '../../src/errors/server-errors.js';
 import { errorInfo, errorReply, payloadText, rowsReply, type FakeServer, type ReceivedRequest } from '../../src/testing/index.js';
 import { defer, expectHandlesBackTo, handleCounts, rejectionOf, sleep, startServer, trackTimers } from './helpers.js';
 

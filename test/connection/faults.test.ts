@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, Opcode, lz4Compressor, type ServerErrorInfo } from '../../protocol/index.js';
-import { ConnectionClosedError, RequestTimeoutError } from '../../src/errors.js';
+import { ConnectionClosedError, RequestTimeoutError } from '../../src/errors/driver-errors.js';
 import {
   AlreadyExistsError,
   CasWriteUnknownError,
@@ -12,7 +12,7 @@ import {
   UnpreparedError,
   WriteFailureError,
   WriteTimeoutError,
-} from '../../src/server-errors.js';
+} from '../../src/errors/server-errors.js';
 import { errorInfo, errorReply } from '../../src/testing/index.js';
 import { connect, query, rejectionOf, sleep, startServer } from './helpers.js';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, Opcode, lz4Compressor } from '../../protocol/index.js';
 import { errorInfo, errorReply } from '../../src/testing/index.js';
-import { PlainTextAuthProvider } from '../../src/auth.js';
-import { Connection } from '../../src/connection.js';
-import { ConnectError } from '../../src/errors.js';
-import { ServerError } from '../../src/server-errors.js';
+import { PlainTextAuthProvider } from '../../src/connection/auth.js';
+import { Connection } from '../../src/connection/connection.js';
+import { ConnectError } from '../../src/errors/driver-errors.js';
+import { ServerError } from '../../src/errors/server-errors.js';
 import { connect, query, rejectionOf, startServer } from './helpers.js';
 
 describe('handshake against the fake server', () => {

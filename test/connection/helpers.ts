@@ -1,7 +1,7 @@
 // Shared helpers of the connection-level tests against the fake server.
 import { createHook } from 'node:async_hooks';
 import { afterEach } from 'vitest';
-import { Connection, type ConnectionOptions } from '../../src/connection.js';
+import { Connection, type ConnectionOptions } from '../../src/connection/connection.js';
 import { FakeServer, type FakeServerOptions } from '../../src/testing/index.js';
 import { Opcode, type QueryRequest } from '../../protocol/index.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Opcode } from '../../protocol/index.js';
-import { AbortedError, ConnectionClosedError, QueueFullError, RequestTimeoutError } from '../../src/errors.js';
+import { AbortedError, ConnectionClosedError, QueueFullError, RequestTimeoutError } from '../../src/errors/driver-errors.js';
 import { connect, query, rejectionOf, sleep, startServer } from './helpers.js';
 
 describe('requests on one connection', () => {

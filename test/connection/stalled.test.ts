@@ -4,7 +4,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { ConnectionClosedError, QueueFullError } from '../../src/errors.js';
+import { ConnectionClosedError, QueueFullError } from '../../src/errors/driver-errors.js';
 import { connect, query, startServer } from './helpers.js';
 
 // A full GC before each heap reading, so garbage (the refused requests) does not count.

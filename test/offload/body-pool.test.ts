@@ -1,7 +1,7 @@
 // The main thread's pool of frame buffers: whole ArrayBuffers handed out and taken back only
 // when they are its own, never twice, within its size bounds.
 import { expect, test } from 'vitest';
-import { BodyPool } from '../../src/offload/body-pool.js';
+import { BodyPool } from '../../src/buffers/body-pool.js';
 
 test('a released buffer is handed out again for a frame that fits; foreign, double and detached releases are ignored', () => {
   const pool = new BodyPool();

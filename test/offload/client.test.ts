@@ -3,7 +3,7 @@
 // worker (which writes later bodies into them), while pages returned by execute() stay intact.
 import { describe, expect, test } from 'vitest';
 import { DataTypes } from '../../protocol/index.js';
-import { Client } from '../../src/client.js';
+import { Client } from '../../src/session/client.js';
 import type { OffloadPool } from '../../src/offload/pool.js';
 import { FakeServer, pagedReply } from '../../src/testing/index.js';
 import { incompressibleText } from './text.js';
@@ -98,7 +98,7 @@ test.each([
   [4, 'none'],
   [4, 'lz4'],
 ] as const)('inline (workers: 0), v%i %s: a stream gives each read page\'s buffer back to the pool and reuses it; rows stay right; execute() pages are never reused', async (protocolVersion, compression) => {
-  const { bodyPool } = await import('../../src/offload/body-pool.js');
+  const { bodyPool } = await import('../../src/buffers/body-pool.js');
   await using server = await FakeServer.start({ versions: [protocolVersion], compression: ['lz4'] });
   server.when('SELECT * FROM big', pagedReply(columns, rows));
   await using client = await Client.connect({ contactPoints: [server.contactPoint], protocolVersion, compression, heartbeatIntervalMs: 0, offload: { workers: 0 } });

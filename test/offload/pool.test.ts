@@ -19,8 +19,8 @@ import {
   type Frame,
   type RowsResult,
 } from '../../protocol/index.js';
-import { Connection } from '../../src/connection.js';
-import { DriverErrorCode, WorkerFailedError } from '../../src/errors.js';
+import { Connection } from '../../src/connection/connection.js';
+import { DriverErrorCode, WorkerFailedError } from '../../src/errors/driver-errors.js';
 import { OffloadPool, type OffloadPoolOptions } from '../../src/offload/pool.js';
 import { decodeResultRows } from '../../src/offload/rows.js';
 import { FakeServer, rowsReply } from '../../src/testing/index.js';

@@ -1,8 +1,8 @@
 // RowStream without a server: pages come from a scripted fetchPage.
 import { describe, expect, it } from 'vitest';
-import { AbortedError, ClientClosedError, InvalidArgumentError } from '../../src/errors.js';
-import { ResultPage, type ExecutionInfo } from '../../src/result.js';
-import { RowStream } from '../../src/stream.js';
+import { AbortedError, ClientClosedError, InvalidArgumentError } from '../../src/errors/driver-errors.js';
+import { ResultPage, type ExecutionInfo } from '../../src/results/page.js';
+import { RowStream } from '../../src/results/row-stream.js';
 
 const info: ExecutionInfo = { coordinator: 'h:9042', traceId: undefined, warnings: [], customPayload: undefined, protocolVersion: 5, attempts: [] };
 

@@ -23,9 +23,9 @@ import {
   type Request,
   type Response,
   type ResponseEnvelope,
-} from '../protocol/index.js';
+} from '../../protocol/index.js';
 import type { AuthProvider } from './auth.js';
-import { channels } from './diagnostics.js';
+import { channels } from '../observability/diagnostics.js';
 import {
   AbortedError,
   AuthError,
@@ -34,10 +34,10 @@ import {
   QueueFullError,
   RequestTimeoutError,
   UnexpectedResponseError,
-} from './errors.js';
-import { allocateFrame } from './offload/body-pool.js';
-import type { OffloadPool } from './offload/pool.js';
-import { toServerError } from './server-errors.js';
+} from '../errors/driver-errors.js';
+import { allocateFrame } from '../buffers/body-pool.js';
+import type { OffloadPool } from '../offload/pool.js';
+import { toServerError } from '../errors/server-errors.js';
 import { StreamIdPool } from './stream-ids.js';
 
 /** Driver name and version sent in STARTUP. */

@@ -1,5 +1,5 @@
-import { compileEncoder, type ColumnSpec, type RowsMetadata, type ValueEncoder } from '../protocol/index.js';
-import type { ColumnInfo } from './result.js';
+import { compileEncoder, type ColumnSpec, type RowsMetadata, type ValueEncoder } from '../../protocol/index.js';
+import type { ColumnInfo } from '../results/page.js';
 
 /**
  * A statement prepared on the server. Reuse it: its encoders are compiled once, and

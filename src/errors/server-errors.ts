@@ -1,4 +1,4 @@
-import { CqlwireError, ErrorCode, type ErrorResponse } from '../protocol/index.js';
+import { CqlwireError, ErrorCode, type ErrorResponse } from '../../protocol/index.js';
 
 /** Stable `code` of each server error class, by CQL error code. */
 export const ServerErrorCode = {

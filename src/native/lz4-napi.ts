@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { createLz4NapiCompressor, type Compressor, type Lz4NapiModule } from '../protocol/index.js';
+import { createLz4NapiCompressor, type Compressor, type Lz4NapiModule } from '../../protocol/index.js';
 
 let cached: Compressor | null | undefined;
 

@@ -1,6 +1,6 @@
-import { withCallerStack } from './caller-stack.js';
-import { AbortedError, InvalidArgumentError } from './errors.js';
-import { ResultPage, type Row } from './result.js';
+import { withCallerStack } from '../errors/caller-stack.js';
+import { AbortedError, InvalidArgumentError } from '../errors/driver-errors.js';
+import { ResultPage, type Row } from './page.js';
 
 /** Progress reported after each page of a stream. */
 export interface PageProgress {

@@ -1,4 +1,4 @@
-import { CqlwireError } from '../protocol/index.js';
+import { CqlwireError } from '../../protocol/index.js';
 
 export { CqlwireError };
 

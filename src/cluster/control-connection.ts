@@ -3,23 +3,23 @@
 // system.peers(_v2) and system_schema. It discovers nodes, keeps the token map and the schema
 // current, and moves to another node when its own dies (immediately if one is up, else on the
 // reconnection policy's schedule).
-import { Consistency, EventType, Opcode, decodeRows, type Response, type ServerEvent, type SchemaChange } from '../protocol/index.js';
-import type { Connection } from './connection.js';
-import { ConnectError, CqlwireError } from './errors.js';
-import type { Host } from './host.js';
+import { Consistency, EventType, Opcode, decodeRows, type Response, type ServerEvent, type SchemaChange } from '../../protocol/index.js';
+import type { Connection } from '../connection/connection.js';
+import { ConnectError, CqlwireError } from '../errors/driver-errors.js';
+import type { HostPool } from './host-pool.js';
 import type { Metadata } from './metadata.js';
-import type { AddressTranslator, ReconnectionPolicy } from './policies.js';
+import type { AddressTranslator, ReconnectionPolicy } from '../policies/index.js';
 
 /** What the control connection needs from the client. */
 export interface ClusterHooks {
   /** Every known host. */
-  hosts(): readonly Host[];
+  hosts(): readonly HostPool[];
   /** The host with this `address:port`, if known. */
-  getHost(id: string): Host | undefined;
+  getHost(id: string): HostPool | undefined;
   /** Add a discovered host (no-op when known), `init` filling in what is known of it first; returns it. */
-  addHost(address: string, port: number, init: (host: Host) => void): Host;
+  addHost(address: string, port: number, init: (host: HostPool) => void): HostPool;
   /** Forget a host that left the cluster and close its pool. */
-  removeHost(host: Host): void;
+  removeHost(host: HostPool): void;
   /** Schedule of control reconnection attempts when no host answers. */
   readonly reconnectionPolicy: ReconnectionPolicy;
   /** Maps the addresses nodes advertise to reachable ones. */
@@ -44,7 +44,7 @@ const AGREEMENT_POLL_MS = 200;
 /** Keeps the client's view of the cluster (hosts, token map, schema) current. */
 export class ControlConnection {
   private conn: Connection | undefined;
-  private current: Host | undefined;
+  private current: HostPool | undefined;
   private peersV2 = true;
   private closed = false;
   private reconnecting: Promise<boolean> | null = null;
@@ -61,12 +61,12 @@ export class ControlConnection {
   constructor(private readonly hooks: ClusterHooks) {}
 
   /** The host the control connection runs on, if connected. */
-  get host(): Host | undefined {
+  get host(): HostPool | undefined {
     return this.conn?.isOpen ? this.current : undefined;
   }
 
   /** Connect to the first host that answers, read topology and schema. Resolves false if none answered. */
-  async init(preferred: readonly Host[]): Promise<boolean> {
+  async init(preferred: readonly HostPool[]): Promise<boolean> {
     return this.connect(preferred);
   }
 
@@ -140,7 +140,7 @@ export class ControlConnection {
     const local = await this.query("SELECT * FROM system.local WHERE key = 'local'");
     const peers = await this.queryPeers('*');
     const m = this.hooks.metadata;
-    const seen = new Set<Host>();
+    const seen = new Set<HostPool>();
     const l = local[0];
     if (l && this.current) {
       m.clusterName = str(l['cluster_name']);
@@ -178,9 +178,9 @@ export class ControlConnection {
 
   // ---------------------------------------------------------------- internals
 
-  private async connect(preferred: readonly Host[]): Promise<boolean> {
+  private async connect(preferred: readonly HostPool[]): Promise<boolean> {
     const errors = new Map<string, Error>();
-    const seen = new Set<Host>();
+    const seen = new Set<HostPool>();
     // Up hosts first (preferred ones first), then the others: a host marked down may be back.
     const candidates = [...preferred, ...this.hooks.hosts()].filter((h) => !seen.has(h) && (seen.add(h), true));
     candidates.sort((a, b) => Number(b.isUp) - Number(a.isUp));
@@ -327,8 +327,8 @@ export class ControlConnection {
   }
 }
 
-/** Copy what system.local / system.peers say about a node onto its Host. */
-function fill(host: Host, row: Readonly<Record<string, unknown>>): void {
+/** Copy what system.local / system.peers say about a node onto its host. */
+function fill(host: HostPool, row: Readonly<Record<string, unknown>>): void {
   host.datacenter = str(row['data_center']) ?? host.datacenter;
   host.rack = str(row['rack']) ?? host.rack;
   host.hostId = str(row['host_id']) ?? host.hostId;

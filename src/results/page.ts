@@ -1,5 +1,5 @@
-import type { ColumnSpec, DataType } from '../protocol/index.js';
-import { InvalidArgumentError } from './errors.js';
+import type { ColumnSpec, DataType } from '../../protocol/index.js';
+import { InvalidArgumentError } from '../errors/driver-errors.js';
 
 /** A row as returned by default: column name → value. */
 export type Row = Record<string, unknown>;

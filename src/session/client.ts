@@ -16,20 +16,20 @@ import {
   type QueryParameters,
   type Request,
   type RowsResult,
-} from '../protocol/index.js';
-import { PlainTextAuthProvider, type AuthProvider } from './auth.js';
-import { loadLz4Napi } from './compression.js';
-import type { ConnectionOptions, ConnectionResponse, SendOptions } from './connection.js';
-import { channels } from './diagnostics.js';
-import { withCallerStack } from './caller-stack.js';
-import { AbortedError, ClientClosedError, CqlwireError, InvalidArgumentError, NoHostAvailableError, QueueFullError, UnexpectedResponseError } from './errors.js';
-import { ControlConnection } from './control-connection.js';
-import { Host, type HostPoolOptions } from './host.js';
-import { Metadata } from './metadata.js';
-import { compositeKey } from './murmur3.js';
-import { RequestMetrics, type MetricsSnapshot } from './metrics.js';
-import { OffloadPool, type OffloadOptions } from './offload/pool.js';
-import { decodeResultRows, releaseResultRows, rowReader } from './offload/rows.js';
+} from '../../protocol/index.js';
+import { PlainTextAuthProvider, type AuthProvider } from '../connection/auth.js';
+import { loadLz4Napi } from '../native/lz4-napi.js';
+import type { ConnectionOptions, ConnectionResponse, SendOptions } from '../connection/connection.js';
+import { channels } from '../observability/diagnostics.js';
+import { withCallerStack } from '../errors/caller-stack.js';
+import { AbortedError, ClientClosedError, CqlwireError, InvalidArgumentError, NoHostAvailableError, QueueFullError, UnexpectedResponseError } from '../errors/driver-errors.js';
+import { ControlConnection } from '../cluster/control-connection.js';
+import { HostPool, type HostPoolOptions } from '../cluster/host-pool.js';
+import { Metadata } from '../cluster/metadata.js';
+import { compositeKey } from '../cluster/murmur3.js';
+import { RequestMetrics, type MetricsSnapshot } from '../observability/metrics.js';
+import { OffloadPool, type OffloadOptions } from '../offload/pool.js';
+import { decodeResultRows, releaseResultRows, rowReader } from '../offload/rows.js';
 import {
   DefaultLoadBalancingPolicy,
   DefaultRetryPolicy,
@@ -42,11 +42,11 @@ import {
   type RetryPolicy,
   type RoutingInfo,
   type SpeculativeExecutionPolicy,
-} from './policies.js';
+} from '../policies/index.js';
 import { PreparedCache, PreparedStatement } from './prepared.js';
-import { ResultPage, type ColumnInfo, type ExecutionInfo, type PendingRows, type Row } from './result.js';
-import { UnpreparedError } from './server-errors.js';
-import { RowStream, type StreamControl } from './stream.js';
+import { ResultPage, type ColumnInfo, type ExecutionInfo, type PendingRows, type Row } from '../results/page.js';
+import { UnpreparedError } from '../errors/server-errors.js';
+import { RowStream, type StreamControl } from '../results/row-stream.js';
 
 /** Consistency level names accepted in options, or the numeric protocol value. */
 export type ConsistencyLevel = keyof typeof Consistency | Consistency;
@@ -281,13 +281,13 @@ class AttemptedResponse {
 export class Client {
   /** Counters and latency of the whole client. */
   private readonly sessionMetrics = new RequestMetrics();
-  private readonly hostMap = new Map<string, Host>();
+  private readonly hostMap = new Map<string, HostPool>();
   /** `hostMap`'s values, rebuilt lazily after a change. */
-  private hostList: Host[] | undefined;
+  private hostList: HostPool[] | undefined;
   /** Schema and token map, kept current by the control connection. */
   private readonly clusterMetadata = new Metadata();
   private readonly hostPoolOptions: HostPoolOptions;
-  private readonly contactHosts: Host[] = [];
+  private readonly contactHosts: HostPool[] = [];
   private readonly control: ControlConnection | null;
   private readonly prepared: PreparedCache;
   private readonly profiles = new Map<string, ResolvedOptions>();
@@ -350,7 +350,7 @@ export class Client {
     for (const cp of options.contactPoints) {
       const { address, port } = splitHostPort(cp, options.port ?? 9042);
       if (this.hostMap.has(`${address}:${port}`)) continue;
-      const host = new Host(address, port, this.hostPoolOptions);
+      const host = new HostPool(address, port, this.hostPoolOptions);
       this.hostMap.set(host.id, host);
       this.hostList = undefined;
       this.contactHosts.push(host);
@@ -421,11 +421,11 @@ export class Client {
     return this.control ? this.control.waitForSchemaAgreement() : true;
   }
 
-  private addHost(address: string, port: number, init: (host: Host) => void): Host {
+  private addHost(address: string, port: number, init: (host: HostPool) => void): HostPool {
     const id = `${address}:${port}`;
     let host = this.hostMap.get(id);
     if (host) return host;
-    host = new Host(address, port, this.hostPoolOptions);
+    host = new HostPool(address, port, this.hostPoolOptions);
     init(host);
     this.hostMap.set(id, host);
     this.hostList = undefined;
@@ -435,7 +435,7 @@ export class Client {
     return host;
   }
 
-  private removeHost(host: Host): void {
+  private removeHost(host: HostPool): void {
     if (this.contactHosts.includes(host) && this.hostMap.size <= 1) return;
     this.hostMap.delete(host.id);
     this.hostList = undefined;
@@ -448,7 +448,7 @@ export class Client {
   }
 
   /** The hosts the client knows. */
-  get hosts(): readonly Host[] {
+  get hosts(): readonly HostPool[] {
     return [...this.hostMap.values()];
   }
 
@@ -797,7 +797,7 @@ export class Client {
   }
 
   /** Re-prepare statements on one host after UNPREPARED. */
-  private async reprepare(host: Host, statements: readonly PreparedStatement[], timeoutMs: number): Promise<void> {
+  private async reprepare(host: HostPool, statements: readonly PreparedStatement[], timeoutMs: number): Promise<void> {
     const conn = await host.borrow();
     // A batch may hold the same statement several times: prepare it once.
     for (const ps of new Set(statements)) {
@@ -875,7 +875,7 @@ export class Client {
 
   /** One execution of a request along `plan` (shared with its speculative executions, if any). */
   private async runOnPlan(
-    plan: Iterator<Host>,
+    plan: Iterator<HostPool>,
     race: { settled: boolean } | undefined,
     build: (version: 4 | 5) => Request,
     options: ExecuteOptions,
@@ -904,8 +904,8 @@ export class Client {
           };
     let retryCount = 0;
     let lastHost = '';
-    let host: Host | undefined = plan.next().value as Host | undefined;
-    let repreparedOn: Host | undefined;
+    let host: HostPool | undefined = plan.next().value as HostPool | undefined;
+    let repreparedOn: HostPool | undefined;
     // Hosts that could not take the request (no connection, queue full) vs the last error of a
     // request a host did run: when the plan runs out after retries on hosts that all answered,
     // the caller gets that server/timeout error itself, not a NoHostAvailableError around it.
@@ -924,7 +924,7 @@ export class Client {
         (errors ??= new Map()).set(host.id, e);
         (attempts ??= []).push({ host: host.id, error: e });
         unreachable++;
-        host = plan.next().value as Host | undefined;
+        host = plan.next().value as HostPool | undefined;
         continue;
       }
       if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ requestId, kind, query: queryText, host: host.id });
@@ -961,14 +961,14 @@ export class Client {
           } catch (prepErr) {
             (errors ??= new Map()).set(host.id, asError(prepErr));
             unreachable++;
-            host = plan.next().value as Host | undefined;
+            host = plan.next().value as HostPool | undefined;
             continue;
           }
         }
         if (e instanceof QueueFullError) {
           queueFull++;
           (errors ??= new Map()).set(host.id, e);
-          host = plan.next().value as Host | undefined;
+          host = plan.next().value as HostPool | undefined;
           continue;
         }
         const decision = resolved.retryPolicy.onError({ error: e, idempotent: options.idempotent === true || kind === 'prepare', retryCount, consistency: resolved.consistency });
@@ -990,7 +990,7 @@ export class Client {
             this.failUnlessSettled(race, requestId, host.id, e, started);
             throw e;
           }
-          if (!decision.sameHost) host = plan.next().value as Host | undefined;
+          if (!decision.sameHost) host = plan.next().value as HostPool | undefined;
         }
       }
     }
@@ -1049,7 +1049,7 @@ export class Client {
     return { keyspace, routingKey: compositeKey(parts) };
   }
 
-  private queryPlan(options: ExecuteOptions, resolved: ResolvedOptions, routing?: RoutingInfo): Iterator<Host> {
+  private queryPlan(options: ExecuteOptions, resolved: ResolvedOptions, routing?: RoutingInfo): Iterator<HostPool> {
     if (options.host !== undefined) {
       const id = options.host.includes(':') && !options.host.includes('::') ? options.host : `${options.host}:${this.options.port ?? 9042}`;
       const host = this.hostMap.get(id) ?? this.hostMap.get(options.host);
@@ -1057,7 +1057,7 @@ export class Client {
       return [host][Symbol.iterator]();
     }
     const plan = resolved.loadBalancingPolicy.newQueryPlan(routing ?? { keyspace: options.keyspace ?? this.currentKeyspace });
-    return plan[Symbol.iterator]();
+    return plan[Symbol.iterator]() as Iterator<HostPool>;
   }
 }
 

@@ -1,11 +1,11 @@
-import { Connection, type ConnectionOptions } from './connection.js';
-import { channels } from './diagnostics.js';
-import { ConnectionClosedError } from './errors.js';
-import { RequestMetrics } from './metrics.js';
-import type { ReconnectionPolicy } from './policies.js';
+import type { Host, ReconnectionPolicy } from '../policies/index.js';
+import { Connection, type ConnectionOptions } from '../connection/connection.js';
+import { channels } from '../observability/diagnostics.js';
+import { ConnectionClosedError } from '../errors/driver-errors.js';
+import { RequestMetrics } from '../observability/metrics.js';
 
 /** A Cassandra node as the client sees it, with its connection pool. */
-export class Host {
+export class HostPool implements Host {
   /** `address:port`, the key used everywhere (metrics, target host, errors). */
   readonly id: string;
   /** `ExecutionInfo.attempts` of a request that succeeded here at once (shared, frozen). */
@@ -239,9 +239,9 @@ export interface HostPoolOptions {
   /** Reconnection schedule. */
   readonly reconnectionPolicy: ReconnectionPolicy;
   /** Told when one of the pool's connections closed (after the host's own bookkeeping). */
-  readonly onConnectionClose?: (host: Host, conn: Connection) => void;
+  readonly onConnectionClose?: (host: HostPool, conn: Connection) => void;
   /** Told when the host goes up or down. */
-  readonly onStatusChange?: (host: Host, up: boolean) => void;
+  readonly onStatusChange?: (host: HostPool, up: boolean) => void;
 }
 
 function publishStatus(host: string, up: boolean): void {
