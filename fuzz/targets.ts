@@ -15,10 +15,8 @@ import {
   SegmentDecoder,
   Writer,
   compileDecoder,
-  completeDeferredFrame,
   compressV4Body,
   decompressV4Body,
-  crc24,
   decodeRequest,
   decodeResponse,
   decodeRows,
@@ -29,11 +27,9 @@ import {
   encodeValue,
   formatCqlType,
   lz4Compressor,
-  lz4Decompress,
   parseCqlType,
   parseMarshalType,
   readTypeOption,
-  rowsByteLength,
   rowsResultFromValues,
   segmentCrc32,
   toMarshalType,
@@ -48,6 +44,11 @@ import {
   type Response,
   type ResponseEnvelope,
 } from '../protocol/index.js';
+import { completeDeferredFrame } from '../protocol/internal.js';
+// Decoders below the package API, fuzzed directly.
+import { crc24 } from '../protocol/crc.js';
+import { lz4Decompress } from '../protocol/lz4.js';
+import { rowsByteLength } from '../protocol/messages/response/rows.js';
 import { dataTypeArb, typedValueArb } from '../test/protocol/types-arbitraries.js';
 import { chunksOf, type FuzzTarget } from './engine.js';
 

@@ -2,6 +2,8 @@
 //   version(1: 0x80 = response) flags(1) stream(2, signed) opcode(1) length(4)
 // Flags travel untouched: the body envelope they imply (tracing id, warnings, custom payload)
 // is read by the message codecs, not here.
+import { Writer } from './buffer.js';
+import type { Compressor } from './compression.js';
 import { FrameFlag, ProtocolVersion } from './constants.js';
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
 
@@ -113,6 +115,83 @@ export function encodeFrame(header: FrameHeader, body: Uint8Array): Buffer {
   writeFrameHeader(out, 0, header, body.length);
   out.set(body, FRAME_HEADER_LENGTH);
   return out;
+}
+
+/**
+ * Appends `frame` to `w` as a compressed v4 frame (native_protocol_v4.spec §2.2 flags, §5
+ * compression): the header is copied with its COMPRESSION flag (0x01) set and its length field
+ * set to the compressed body's length, and the body becomes an [int] (big-endian) uncompressed
+ * length followed by the compressor's block, as `compressV4Body` makes it. `frame` is one
+ * whole uncompressed frame, header included, as `writeRequestFrame` / `writeResponseFrame`
+ * write it. When the compressor has {@link Compressor.compressInto} the block is compressed
+ * straight into `w`, with no intermediate buffer.
+ *
+ * @param w the writer to append to; `frame` must not be a view of its unwritten space (it may
+ *   be reallocated or overwritten).
+ * @param frame exactly one encoded frame of protocol v4 (or an older version, for tests), not
+ *   already compressed.
+ * @param compressor the compressor negotiated with STARTUP's `COMPRESSION` option.
+ * @returns the number of bytes appended.
+ * @throws ProtocolError `ENCODE` if `frame` is not exactly one whole frame, is v5 or later (v5
+ *   compresses segments, not frames) or already has the COMPRESSION flag.
+ */
+export function writeCompressedV4Frame(w: Writer, frame: Uint8Array, compressor: Compressor): number {
+  const bodyLength = checkUncompressedV4Frame(frame);
+  const body = frame.subarray(FRAME_HEADER_LENGTH);
+  const start = w.offset;
+  let blockLength: number;
+  if (compressor.compressInto !== undefined && compressor.maxCompressedLength !== undefined) {
+    // Reserve the worst case once and compress in place: the hot path of a v4 connection.
+    w.ensure(FRAME_HEADER_LENGTH + 4 + compressor.maxCompressedLength(bodyLength));
+    blockLength = compressor.compressInto(body, w.buf, start + FRAME_HEADER_LENGTH + 4);
+  } else {
+    const block = compressor.compress(body);
+    blockLength = block.length;
+    w.ensure(FRAME_HEADER_LENGTH + 4 + blockLength);
+    w.buf.set(block, start + FRAME_HEADER_LENGTH + 4);
+  }
+  // Read `w.buf` only now: ensure() may have replaced it.
+  const buf = w.buf;
+  // version, flags (+ COMPRESSION), stream and opcode as given; then the new length.
+  buf[start] = frame[0]!;
+  buf[start + 1] = frame[1]! | FrameFlag.COMPRESSION;
+  buf[start + 2] = frame[2]!;
+  buf[start + 3] = frame[3]!;
+  buf[start + 4] = frame[4]!;
+  buf.writeInt32BE(4 + blockLength, start + 5);
+  buf.writeInt32BE(bodyLength, start + FRAME_HEADER_LENGTH);
+  const written = FRAME_HEADER_LENGTH + 4 + blockLength;
+  w.offset = start + written;
+  return written;
+}
+
+/**
+ * One compressed v4 frame in a buffer of its own; see {@link writeCompressedV4Frame}, which
+ * appends it to a writer instead (fake servers and tools; connections use that one).
+ *
+ * @param frame exactly one encoded, uncompressed frame of protocol v4.
+ * @param compressor the compressor negotiated with STARTUP's `COMPRESSION` option.
+ * @returns a view of exactly the frame's bytes.
+ * @throws ProtocolError `ENCODE` as {@link writeCompressedV4Frame}.
+ */
+export function encodeCompressedV4Frame(frame: Uint8Array, compressor: Compressor): Buffer {
+  const bodyLength = checkUncompressedV4Frame(frame);
+  // A first guess of the size; writeCompressedV4Frame grows the writer when the block needs it.
+  const w = new Writer(FRAME_HEADER_LENGTH + 4 + (compressor.maxCompressedLength?.(bodyLength) ?? bodyLength));
+  writeCompressedV4Frame(w, frame, compressor);
+  return w.finish();
+}
+
+/** The body length of `frame`, checked to be one whole uncompressed frame below v5. */
+function checkUncompressedV4Frame(frame: Uint8Array): number {
+  if (frame.length < FRAME_HEADER_LENGTH) throw encodeError(`${frame.length} bytes cannot hold a frame header`);
+  const version = frame[0]! & 0x7f;
+  if (version >= ProtocolVersion.V5) throw encodeError('v5 frames are never compressed individually (segments are)');
+  if ((frame[1]! & FrameFlag.COMPRESSION) !== 0) throw encodeError('the frame is already compressed');
+  const declared = ((frame[5]! << 24) | (frame[6]! << 16) | (frame[7]! << 8) | frame[8]!) >>> 0;
+  const bodyLength = frame.length - FRAME_HEADER_LENGTH;
+  if (declared !== bodyLength) throw encodeError(`frame header declares a ${declared}-byte body, but ${bodyLength} bytes follow it`);
+  return bodyLength;
 }
 
 /**

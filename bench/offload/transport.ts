@@ -12,7 +12,8 @@
 // - strings cloned from the worker: the text column decoded in the worker and posted as a
 //   string[] (clone), the rest from the cell table.
 import v8 from 'node:v8';
-import { compileRowDecoder, decodeRows, rowsResultFromValues, type ColumnSpec, type DataType } from '../../protocol/index.js';
+import { decodeRows, rowsResultFromValues, type ColumnSpec, type DataType } from '../../protocol/index.js';
+import { compileRowDecoder } from '../../protocol/internal.js';
 import { attachCellTable, cellTable, decodeResultRows } from '../../src/offload/rows.js';
 
 const spec = (name: string, type: DataType): ColumnSpec => ({ keyspace: 'k', table: 't', name, type });

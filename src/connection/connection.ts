@@ -8,14 +8,12 @@ import {
   ProtocolErrorCode,
   SegmentDecoder,
   Writer,
-  compressV4Body,
-  completeDeferredFrame,
   decodeResponse,
   decompressV4Body,
-  peekRowsPagingState,
   DEFAULT_MAX_FRAME_SIZE,
   FrameFlag,
   encodeSegments,
+  writeCompressedV4Frame,
   writeRequestFrame,
   type Compressor,
   type EncodeSegmentsOptions,
@@ -24,6 +22,7 @@ import {
   type Response,
   type ResponseEnvelope,
 } from '../../protocol/index.js';
+import { completeDeferredFrame, peekRowsPagingState } from '../../protocol/internal.js';
 import type { AuthProvider } from './auth.js';
 import { channels } from '../observability/diagnostics.js';
 import {
@@ -563,16 +562,11 @@ export class Connection {
   }
 
   private writeCompressedV4(stream: number, request: Request, frameOptions: { tracing?: boolean; customPayload?: Readonly<Record<string, Uint8Array | null>> } | undefined): void {
+    // The plain frame is encoded aside, then compressed straight into the write buffer by the
+    // codec, which owns the header bytes (flag, length).
     const tmp = new Writer(256);
     writeRequestFrame(tmp, this.version, stream, request, frameOptions);
-    const frame = tmp.finish();
-    const body = frame.subarray(9);
-    const compressed = compressV4Body(this.compressor!, body);
-    this.out.raw(frame.subarray(0, 9));
-    const at = this.out.offset;
-    this.out.buf[at - 8] |= 0x01; // compression flag in the header just written
-    this.out.buf.writeInt32BE(compressed.length, at - 4);
-    this.out.raw(compressed);
+    writeCompressedV4Frame(this.out, tmp.finish(), this.compressor!);
   }
 
   private flush(): void {

@@ -13,16 +13,12 @@ import {
   CqlwireError,
   ProtocolError,
   ProtocolErrorCode,
-  compileRowDecoder,
   decodeRows,
-  malformed,
-  truncated,
   type ColumnSpec,
   type Row,
-  RowReader,
-  type RowDecoder,
   type RowsResult,
 } from '../../protocol/index.js';
+import { RowReader, compileRowDecoder, malformed, truncated, type RowDecoder } from '../../protocol/internal.js';
 
 /** Cell tables of rows results decoded by a worker, found by the result object. */
 const cellTables = new WeakMap<RowsResult, Int32Array>();

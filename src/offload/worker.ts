@@ -8,14 +8,12 @@ import {
   FrameFlag,
   Opcode,
   ProtocolErrorCode,
-  completeDeferredFrame,
   decodeResponse,
   decompressV4Body,
-  verifyUncompressedDeferred,
   lz4Compressor,
   type Compressor,
-  type DeferredSegment,
 } from '../../protocol/index.js';
+import { completeDeferredFrame, verifyUncompressedDeferred, type DeferredSegment } from '../../protocol/internal.js';
 import { loadLz4Napi } from '../native/lz4-napi.js';
 import type { OffloadJob, OffloadReply, OffloadRequest } from './messages.js';
 import { cellTable } from './rows.js';

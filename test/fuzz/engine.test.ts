@@ -1,7 +1,8 @@
 // The fuzz engine's own behaviour: its oracle, mutators and loop must find a planted bug, or a
 // green smoke run would mean nothing.
 import { describe, expect, test } from 'vitest';
-import { ProtocolError, ProtocolErrorCode, malformed } from '../../protocol/index.js';
+import { ProtocolError, ProtocolErrorCode } from '../../protocol/index.js';
+import { malformed } from '../../protocol/internal.js';
 import { Rng, chunksOf, classify, fuzzTarget, mutate, runOne, type FuzzTarget } from '../../fuzz/engine.js';
 
 describe('oracle', () => {

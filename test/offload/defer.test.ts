@@ -9,16 +9,15 @@ import {
   Opcode,
   ProtocolError,
   SegmentDecoder,
-  completeDeferredFrame,
   compressV4Body,
   decompressV4Body,
   encodeFrame,
   encodeSegments,
   lz4Compressor,
-  verifyUncompressedDeferred,
   type Compressor,
   type Frame,
 } from '../../protocol/index.js';
+import { completeDeferredFrame, verifyUncompressedDeferred } from '../../protocol/internal.js';
 
 function compressedFrame(stream: number, body: Buffer): Buffer {
   return encodeFrame({ version: 4, isResponse: true, flags: FrameFlag.COMPRESSION, stream, opcode: Opcode.RESULT }, compressV4Body(lz4Compressor, body));

@@ -1,6 +1,8 @@
 // Static checks of the layering in DESIGN.md: protocol/ is a pure codec (no sockets, files,
-// threads, processes or timers, nothing from src/), and src/ reaches it only through
-// protocol/index.ts. Scans import/export/require/import() specifiers in the sources.
+// threads, processes or timers, nothing from src/), and src/ reaches it only through its two
+// entries: protocol/index.ts (the published API, every name spelled out) and
+// protocol/internal.ts (driver-only names, each on INTERNAL_ALLOW_LIST below). Scans
+// import/export/require/import() specifiers in the sources.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -8,6 +10,24 @@ import { describe, expect, test } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '../..');
 const PROTOCOL = join(ROOT, 'protocol');
 const SRC = join(ROOT, 'src');
+const INDEX = join(PROTOCOL, 'index');
+const INTERNAL = join(PROTOCOL, 'internal');
+
+/**
+ * Every name src/ may take from protocol/internal.ts, which exports exactly these. A new
+ * internal is added here on purpose, after asking whether it should be public instead.
+ */
+const INTERNAL_ALLOW_LIST = [
+  'DeferredSegment',
+  'RowDecoder',
+  'RowReader',
+  'compileRowDecoder',
+  'completeDeferredFrame',
+  'malformed',
+  'peekRowsPagingState',
+  'truncated',
+  'verifyUncompressedDeferred',
+];
 
 /** Modules the codec must not use (with or without `node:`, and their subpaths). */
 const FORBIDDEN_MODULES = ['net', 'tls', 'dgram', 'worker_threads', 'timers', 'child_process', 'fs', 'cluster', 'http', 'https', 'http2'];
@@ -63,6 +83,38 @@ function moduleSpecifiers(code: string): string[] {
   return specs;
 }
 
+/** One static `import … from` / `export … from` statement, by what it takes. */
+interface FromClause {
+  readonly keyword: 'import' | 'export';
+  readonly spec: string;
+  /** Names taken inside braces, by their name in the module imported from (before `as`). */
+  readonly names: readonly string[];
+  /** `* as ns`, `export *` or a default import: names that cannot be audited one by one. */
+  readonly wholesale: boolean;
+}
+
+/** Every static `import … from` and `export … from` statement, with the names it takes. */
+function fromClauses(code: string): FromClause[] {
+  const out: FromClause[] = [];
+  const re = /\b(import|export)\s+([\w$*{}\s,]+?)\s*from\s*['"]([^'"]+)['"]/g;
+  for (const m of stripComments(code).matchAll(re)) {
+    const clause = m[2]!.replace(/^type\s+/, '');
+    const braces = /\{([^}]*)\}/.exec(clause);
+    const names = (braces?.[1] ?? '')
+      .split(',')
+      .map((n) => n.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!.trim())
+      .filter((n) => n !== '');
+    const outside = clause.replace(/\{[^}]*\}/, '').replace(/[\s,]/g, '');
+    out.push({ keyword: m[1] as 'import' | 'export', spec: m[3]!, names, wholesale: outside !== '' });
+  }
+  return out;
+}
+
+/** `target` (a resolved specifier) is the module `base` (`.js` or `.ts`). */
+function isModule(target: string, base: string): boolean {
+  return target === `${base}.js` || target === `${base}.ts`;
+}
+
 /** The bare builtin name of a specifier (`node:fs/promises` → `fs`), or undefined. */
 function builtinName(spec: string): string | undefined {
   const s = spec.startsWith('node:') ? spec.slice(5) : spec;
@@ -103,6 +155,29 @@ describe('the scanner itself', () => {
     expect(builtinName('./fs.js')).toBeUndefined();
   });
 
+  test('reads the names each import and export takes, and flags wholesale ones', () => {
+    const code = [
+      "import { a, type B, c as d } from './x.js';",
+      'export const e = 1;',
+      "import type { F } from './y.js';",
+      "import {\n  g,\n  h as i,\n} from './z.js';",
+      "export { j as k, type L } from './w.js';",
+      "import * as ns from './v.js';",
+      "export * from './u.js';",
+      "import dflt, { m } from './t.js';",
+      "// import { n } from './s.js';",
+    ].join('\n');
+    expect(fromClauses(code)).toEqual([
+      { keyword: 'import', spec: './x.js', names: ['a', 'B', 'c'], wholesale: false },
+      { keyword: 'import', spec: './y.js', names: ['F'], wholesale: false },
+      { keyword: 'import', spec: './z.js', names: ['g', 'h'], wholesale: false },
+      { keyword: 'export', spec: './w.js', names: ['j', 'L'], wholesale: false },
+      { keyword: 'import', spec: './v.js', names: [], wholesale: true },
+      { keyword: 'export', spec: './u.js', names: [], wholesale: true },
+      { keyword: 'import', spec: './t.js', names: ['m'], wholesale: true },
+    ]);
+  });
+
   test('finds timer calls but not mentions in comments or strings', () => {
     expect(usedGlobals('const t = setTimeout(f, 1);')).toEqual(['setTimeout']);
     expect(usedGlobals('globalThis.setInterval(f, 1);')).toEqual(['setInterval']);
@@ -140,14 +215,39 @@ describe('protocol/ is a pure codec', () => {
   });
 });
 
-describe('src/ reaches the codec only through protocol/index', () => {
+describe('protocol/ has two entries that name what they export', () => {
+  const indexCode = readFileSync(`${INDEX}.ts`, 'utf8');
+  const internalCode = readFileSync(`${INTERNAL}.ts`, 'utf8');
+  const exportsOf = (code: string): string[] =>
+    fromClauses(code)
+      .filter((c) => c.keyword === 'export')
+      .flatMap((c) => c.names);
+
+  test('protocol/index.ts (the published API) has no `export *`', () => {
+    expect(stripComments(indexCode)).not.toMatch(/\bexport\s+(?:type\s+)?\*/);
+    expect(fromClauses(indexCode).filter((c) => c.wholesale)).toEqual([]);
+    expect(exportsOf(indexCode).length).toBeGreaterThan(100);
+  });
+
+  test('protocol/internal.ts exports exactly the allow-list, by name, and nothing public', () => {
+    expect(stripComments(internalCode)).not.toMatch(/\bexport\s+(?:type\s+)?\*/);
+    expect(fromClauses(internalCode).filter((c) => c.wholesale)).toEqual([]);
+    // Only re-exports: an internal is defined next to the code it belongs to.
+    expect(stripComments(internalCode)).not.toMatch(/\bexport\s+(?:declare\s+)?(?:const|let|var|function|class|interface|type\s+\w+\s*=|enum|abstract)\b/);
+    expect([...exportsOf(internalCode)].sort()).toEqual([...INTERNAL_ALLOW_LIST].sort());
+    const publicNames = new Set(exportsOf(indexCode));
+    expect(INTERNAL_ALLOW_LIST.filter((n) => publicNames.has(n))).toEqual([]);
+  });
+});
+
+describe('src/ reaches the codec only through protocol/index and protocol/internal', () => {
   const files = sourceFiles(SRC);
 
   test('there are driver sources to check', () => {
     expect(files.length).toBeGreaterThan(5);
   });
 
-  test('every import of protocol/ names protocol/index', () => {
+  test('every import of protocol/ names protocol/index or protocol/internal', () => {
     const violations: string[] = [];
     let viaIndex = 0;
     for (const f of files) {
@@ -156,11 +256,34 @@ describe('src/ reaches the codec only through protocol/index', () => {
         if (!spec.startsWith('.')) continue;
         const target = resolve(dirname(f), spec);
         if (target !== PROTOCOL && !target.startsWith(PROTOCOL + sep)) continue;
-        if (target === join(PROTOCOL, 'index.js') || target === join(PROTOCOL, 'index.ts')) viaIndex++;
-        else violations.push(`${rel(f)} imports ${spec}`);
+        if (isModule(target, INDEX)) viaIndex++;
+        else if (!isModule(target, INTERNAL)) violations.push(`${rel(f)} imports ${spec}`);
       }
     }
     expect(violations).toEqual([]);
     expect(viaIndex).toBeGreaterThan(0);
+  });
+
+  test('src/ takes from protocol/internal only names on the allow-list, one by one', () => {
+    const violations: string[] = [];
+    const used = new Set<string>();
+    for (const f of files) {
+      const code = readFileSync(f, 'utf8');
+      const internal = (spec: string): boolean => spec.startsWith('.') && isModule(resolve(dirname(f), spec), INTERNAL);
+      // import() and require() of it cannot be audited by name.
+      const named = fromClauses(code).filter((c) => internal(c.spec));
+      const all = moduleSpecifiers(code).filter(internal);
+      if (all.length !== named.length) violations.push(`${rel(f)} loads protocol/internal other than by named imports`);
+      for (const c of named) {
+        if (c.wholesale) violations.push(`${rel(f)} ${c.keyword}s protocol/internal wholesale (* or default)`);
+        for (const n of c.names) {
+          used.add(n);
+          if (!INTERNAL_ALLOW_LIST.includes(n)) violations.push(`${rel(f)} ${c.keyword}s ${n} from protocol/internal (not on INTERNAL_ALLOW_LIST)`);
+        }
+      }
+    }
+    expect(violations).toEqual([]);
+    // A name src/ stopped using leaves the list (and internal.ts), to keep the door narrow.
+    expect(INTERNAL_ALLOW_LIST.filter((n) => !used.has(n))).toEqual([]);
   });
 });

@@ -1,0 +1,22 @@
+/**
+ * The driver's second door into the codec: what src/ needs beyond the public API of
+ * `index.ts`. Not published — package.json "exports" has no entry for it — so these names can
+ * change with the driver. Public names come from `index.ts`, never from here; each name below is
+ * also on the allow-list in test/protocol/boundaries.test.ts, so adding one is a deliberate act.
+ * @packageDocumentation
+ */
+
+// Decoder shorthands, for driver code that reports malformed or truncated bytes the same way.
+export { malformed, truncated } from './errors.js';
+
+// Deferred v5 frames: a SegmentDecoder leaves a large frame's segments unverified and
+// compressed so that a worker thread (src/offload) finishes them.
+export { completeDeferredFrame, verifyUncompressedDeferred } from './decoder.js';
+export type { DeferredSegment } from './frame.js';
+
+// The paging state from a Rows body's first bytes, before the rows are decoded elsewhere.
+export { peekRowsPagingState } from './messages/response/result.js';
+
+// Compiled per-statement row decoding and the row-at-a-time reader behind the driver's
+// streaming and offloaded results.
+export { RowDecoder, RowReader, compileRowDecoder } from './messages/response/rows.js';
