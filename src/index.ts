@@ -1,35 +1,109 @@
 /**
  * cqlwire — a driver for Apache Cassandra: CQL native protocol v4/v5 over node:net, zero
  * runtime dependencies. Start with {@link Client.connect}.
+ *
+ * The entry names each export; what the driver uses internally (connections, pools, the
+ * offload pool, the execution core) is not part of the API.
  * @packageDocumentation
  */
+// --- session
 export { Client } from './session/client.js';
-export type { BatchOptions, BatchStatement, ClientOptions, ConsistencyLevel, ExecuteOptions, ExecutionProfile, Params, QueryTrace, StreamOptions } from './session/client.js';
-export { toConsistency } from './session/client.js';
+export type {
+  BatchOptions,
+  BatchStatement,
+  ClientOptions,
+  ConsistencyLevel,
+  ExecuteOptions,
+  ExecutionProfile,
+  Params,
+  PrepareOptions,
+  StreamOptions,
+} from './session/options.js';
+export { PreparedStatement } from './session/prepared.js';
+export type { QueryTrace, TraceReadOptions } from './session/trace.js';
+// --- results
 export { ResultPage } from './results/page.js';
 export type { ColumnInfo, ExecutionInfo, Row } from './results/page.js';
 export { RowStream } from './results/row-stream.js';
 export type { PageProgress, StreamControl } from './results/row-stream.js';
-export { PreparedStatement } from './session/prepared.js';
-export { Connection, DRIVER_NAME, DRIVER_VERSION } from './connection/connection.js';
-export type { ConnectionOptions, SendOptions, ConnectionResponse } from './connection/connection.js';
-export type { Host } from './policies/index.js';
-export { OffloadPool, DEFAULT_OFFLOAD_MIN_BYTES } from './offload/pool.js';
-export type { OffloadOptions, OffloadPoolOptions, OffloadJobInfo } from './offload/pool.js';
-export type { OffloadFault } from './offload/messages.js';
+// --- cluster
 export { Metadata } from './cluster/metadata.js';
 export type { ColumnMetadata, IndexMetadata, KeyspaceMetadata, TableMetadata, UserTypeMetadata } from './cluster/metadata.js';
-export { TokenMap } from './cluster/token-map.js';
-export type { ReplicationOptions, RingNode } from './cluster/token-map.js';
-export { murmur3Token, compositeKey } from './cluster/murmur3.js';
+export type { ReplicationOptions, RingNode, TokenMap } from './cluster/token-map.js';
+export { compositeKey, murmur3Token } from './cluster/murmur3.js';
+// --- policies
+export {
+  ConstantReconnectionPolicy,
+  ConstantSpeculativeExecutionPolicy,
+  DefaultLoadBalancingPolicy,
+  DefaultRetryPolicy,
+  ExponentialReconnectionPolicy,
+  FallthroughRetryPolicy,
+  IdentityAddressTranslator,
+  NoSpeculativeExecutionPolicy,
+} from './policies/index.js';
+export type {
+  AddressTranslator,
+  Host,
+  HostRegistry,
+  LoadBalancingPolicy,
+  ReconnectionPolicy,
+  RetryContext,
+  RetryDecision,
+  RetryPolicy,
+  RoutingInfo,
+  SpeculativeExecutionPolicy,
+} from './policies/index.js';
+// --- connection
+export { DRIVER_NAME, DRIVER_VERSION } from './connection/connection.js';
 export { PlainTextAuthProvider } from './connection/auth.js';
 export type { AuthProvider, Authenticator } from './connection/auth.js';
-export * from './errors/driver-errors.js';
-export * from './errors/server-errors.js';
-export * from './policies/index.js';
-export { channels, channelNames } from './observability/diagnostics.js';
+export type { OffloadOptions } from './offload/pool.js';
+// --- errors
+export {
+  AbortedError,
+  AuthError,
+  ClientClosedError,
+  ConnectError,
+  ConnectionClosedError,
+  CqlwireError,
+  DriverError,
+  DriverErrorCode,
+  InvalidArgumentError,
+  NoHostAvailableError,
+  QueueFullError,
+  RequestTimeoutError,
+  UnexpectedResponseError,
+  WorkerFailedError,
+} from './errors/driver-errors.js';
+export {
+  AlreadyExistsError,
+  AuthenticationError,
+  CasWriteUnknownError,
+  CdcWriteFailureError,
+  ConfigurationError,
+  CqlSyntaxError,
+  FunctionFailureError,
+  InvalidQueryError,
+  IsBootstrappingError,
+  OverloadedError,
+  ReadFailureError,
+  ReadTimeoutError,
+  ServerError,
+  ServerErrorCode,
+  ServerInternalError,
+  ServerProtocolError,
+  TruncateError,
+  UnauthorizedError,
+  UnavailableError,
+  UnpreparedError,
+  WriteFailureError,
+  WriteTimeoutError,
+} from './errors/server-errors.js';
+// --- observability
+export { channelNames } from './observability/diagnostics.js';
 export type { ConnectionMessage, HostStatusMessage, RequestEndMessage, RequestErrorMessage, RequestStartMessage, WarningMessage } from './observability/diagnostics.js';
-export { LatencyHistogram, RequestMetrics } from './observability/metrics.js';
 export type { LatencySnapshot, MetricsSnapshot, RequestMetricsSnapshot } from './observability/metrics.js';
-export { Consistency, UNSET, LocalDate, LocalTime, BigDecimal, Duration } from '../protocol/index.js';
+// --- values
+export { BigDecimal, Consistency, Duration, LocalDate, LocalTime, UNSET } from '../protocol/index.js';
 export type { DataType, Unset } from '../protocol/index.js';

@@ -65,7 +65,7 @@ async function cqlwireTarget(): Promise<Target> {
     contactPoints: [`${a.host}:${a.port}`],
     ...(a.protocol ? { protocolVersion: Number(a.protocol) as 4 | 5 } : {}),
     compression: a.compression === 'lz4' ? 'lz4' : 'none',
-    requestTimeoutMs: 30_000,
+    timeoutMs: 30_000,
     heartbeatIntervalMs: 0,
   });
   const ps = await client.prepare(a.op === 'select' ? selectCql : insertCql);

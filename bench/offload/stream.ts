@@ -147,7 +147,7 @@ async function loadModule(): Promise<typeof import('../../src/index.js')> {
 }
 
 async function ensureData(Client: typeof ClientType, base: ClientOptions): Promise<number> {
-  const admin = await Client.connect({ ...base, requestTimeoutMs: 60_000 });
+  const admin = await Client.connect({ ...base, timeoutMs: 60_000 });
   try {
     await admin.execute(`CREATE KEYSPACE IF NOT EXISTS ${KEYSPACE} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`, undefined, { timeoutMs: 60_000 });
     await admin.execute(`CREATE TABLE IF NOT EXISTS ${KEYSPACE}.loaded (name text PRIMARY KEY, rows int)`, undefined, { timeoutMs: 60_000 });
@@ -258,7 +258,7 @@ async function main(): Promise<void> {
   const client = await Client.connect({
     ...base,
     compression,
-    requestTimeoutMs: 60_000,
+    timeoutMs: 60_000,
     offload: { workers, ...(minBytes !== undefined ? { minBytes } : {}) },
   });
   const pool = (client as unknown as { offload: { completed: number; minBytes: number } | null }).offload;

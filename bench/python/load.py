@@ -48,7 +48,7 @@ from common import (
 )
 
 VALUE = b"a" * 100  # the responder's value: 100 bytes of 0x61
-REQUEST_TIMEOUT_S = 30.0  # load.ts: requestTimeoutMs / readTimeout 30 000
+REQUEST_TIMEOUT_S = 30.0  # load.ts: timeoutMs / readTimeout 30 000
 
 
 def parse_args() -> argparse.Namespace:

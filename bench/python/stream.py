@@ -45,7 +45,7 @@ from common import (
     shutdown_async_cluster,
 )
 
-REQUEST_TIMEOUT_S = 60.0  # stream-load.ts: requestTimeoutMs / readTimeout 60 000 (per page)
+REQUEST_TIMEOUT_S = 60.0  # stream-load.ts: timeoutMs / readTimeout 60 000 (per page)
 
 
 def parse_args() -> argparse.Namespace:

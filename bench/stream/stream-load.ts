@@ -32,7 +32,7 @@ interface Streamer {
 async function cqlwire(): Promise<Streamer> {
   const dist = process.env.CQLWIRE_BENCH_DIST;
   const { Client, DRIVER_VERSION } = (dist ? await import(dist) : await import('../../src/index.js')) as typeof import('../../src/index.js');
-  const client = await Client.connect({ contactPoints: [`${a.host}:${a.port}`], requestTimeoutMs: 60_000, heartbeatIntervalMs: 0 });
+  const client = await Client.connect({ contactPoints: [`${a.host}:${a.port}`], timeoutMs: 60_000, heartbeatIntervalMs: 0 });
   return {
     version: DRIVER_VERSION,
     protocolVersion: client.protocolVersion ?? 0,

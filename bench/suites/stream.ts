@@ -42,7 +42,7 @@ async function streamOnce(driver: StreamDriver, host: string, port: number, dist
 }
 
 async function loadRows(host: string, port: number, rows: number, log: (l: string) => void): Promise<void> {
-  await using client = await Client.connect({ contactPoints: [`${host}:${port}`], requestTimeoutMs: 60_000 });
+  await using client = await Client.connect({ contactPoints: [`${host}:${port}`], timeoutMs: 60_000 });
   await client.execute("CREATE KEYSPACE IF NOT EXISTS bench WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
   await client.execute('CREATE TABLE IF NOT EXISTS bench.stream_rows (p int, c int, id bigint, payload text, PRIMARY KEY (p, c))');
   await client.execute('CREATE TABLE IF NOT EXISTS bench.loaded (name text PRIMARY KEY, rows int)');

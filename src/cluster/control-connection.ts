@@ -7,19 +7,14 @@ import { Consistency, EventType, Opcode, decodeRows, type Response, type ServerE
 import type { Connection } from '../connection/connection.js';
 import { ConnectError, CqlwireError } from '../errors/driver-errors.js';
 import type { HostPool } from './host-pool.js';
+import type { HostRegistry } from './registry.js';
 import type { Metadata } from './metadata.js';
 import type { AddressTranslator, ReconnectionPolicy } from '../policies/index.js';
 
 /** What the control connection needs from the client. */
 export interface ClusterHooks {
-  /** Every known host. */
-  hosts(): readonly HostPool[];
-  /** The host with this `address:port`, if known. */
-  getHost(id: string): HostPool | undefined;
-  /** Add a discovered host (no-op when known), `init` filling in what is known of it first; returns it. */
-  addHost(address: string, port: number, init: (host: HostPool) => void): HostPool;
-  /** Forget a host that left the cluster and close its pool. */
-  removeHost(host: HostPool): void;
+  /** The hosts the client knows: discovered nodes are added to it, departed ones removed. */
+  readonly hosts: Pick<HostRegistry, 'all' | 'get' | 'add' | 'remove'>;
   /** Schedule of control reconnection attempts when no host answers. */
   readonly reconnectionPolicy: ReconnectionPolicy;
   /** Maps the addresses nodes advertise to reachable ones. */
@@ -119,7 +114,7 @@ export class ControlConnection {
   async schemaAgrees(timeoutMs = this.hooks.timeoutMs): Promise<boolean> {
     const versions = new Set<string>();
     await Promise.all(
-      this.hooks.hosts().map(async (h) => {
+      this.hooks.hosts.all().map(async (h) => {
         if (!h.isUp) return;
         try {
           const b = h.borrow();
@@ -151,15 +146,15 @@ export class ControlConnection {
     for (const p of peers) {
       const { address, port } = this.peerAddress(p);
       if (address === undefined) continue;
-      const host = this.hooks.addHost(address, port, (h) => fill(h, p));
+      const host = this.hooks.hosts.add(address, port, (h) => fill(h, p));
       fill(host, p);
       seen.add(host);
     }
     if (seen.size > 0) {
       // Nodes no longer listed left the cluster (REMOVED_NODE, decommission).
-      for (const h of this.hooks.hosts()) if (!seen.has(h) && h.hostId !== undefined) this.hooks.removeHost(h);
+      for (const h of this.hooks.hosts.all()) if (!seen.has(h) && h.hostId !== undefined) this.hooks.hosts.remove(h);
     }
-    m.updateRing(this.hooks.hosts());
+    m.updateRing(this.hooks.hosts.all());
   }
 
   /** Re-read the schema of one keyspace, or of all. */
@@ -182,7 +177,7 @@ export class ControlConnection {
     const errors = new Map<string, Error>();
     const seen = new Set<HostPool>();
     // Up hosts first (preferred ones first), then the others: a host marked down may be back.
-    const candidates = [...preferred, ...this.hooks.hosts()].filter((h) => !seen.has(h) && (seen.add(h), true));
+    const candidates = [...preferred, ...this.hooks.hosts.all()].filter((h) => !seen.has(h) && (seen.add(h), true));
     candidates.sort((a, b) => Number(b.isUp) - Number(a.isUp));
     for (const host of candidates) {
       if (this.closed) return false;
@@ -243,7 +238,7 @@ export class ControlConnection {
       }
       case EventType.STATUS_CHANGE: {
         const t = this.hooks.translator.translate(ev.address.address, ev.address.port);
-        const host = this.hooks.getHost(`${t.address}:${t.port}`);
+        const host = this.hooks.hosts.get(`${t.address}:${t.port}`);
         if (host === undefined) {
           if (ev.change === 'UP') this.scheduleTopologyRefresh();
           return;
@@ -266,7 +261,7 @@ export class ControlConnection {
         .catch(() => undefined)
         .then(() => {
           for (const [id, left] of this.awaitedNodes) {
-            if (this.hooks.getHost(id) !== undefined || left <= 1) this.awaitedNodes.delete(id);
+            if (this.hooks.hosts.get(id) !== undefined || left <= 1) this.awaitedNodes.delete(id);
             else this.awaitedNodes.set(id, left - 1);
           }
           if (this.awaitedNodes.size > 0) this.scheduleTopologyRefresh();

@@ -60,6 +60,11 @@ export class HostPool implements Host {
     return n;
   }
 
+  /** Protocol version its connections negotiated, once one has. */
+  get protocolVersion(): 4 | 5 | undefined {
+    return this.negotiatedVersion;
+  }
+
   /** Why the host was last marked down. */
   get lastFailure(): Error | undefined {
     return this.lastError;

@@ -1,7 +1,7 @@
 // Cluster metadata: the schema read from system_schema (keyspaces with replication, tables,
 // columns, partition and clustering keys, user types, indexes) and the token map. Filled and
 // refreshed by the control connection; read through `client.metadata`.
-import type { HostPool } from './host-pool.js';
+import type { Host } from '../policies/index.js';
 import { murmur3Token } from './murmur3.js';
 import { TokenMap, type ReplicationOptions } from './token-map.js';
 
@@ -85,7 +85,7 @@ export class Metadata {
   /** Partitioner class name, once known. */
   partitioner: string | undefined;
   private ks = new Map<string, KeyspaceMetadata>();
-  private ring: TokenMap<HostPool> | undefined;
+  private ring: TokenMap<Host> | undefined;
 
   /** Every keyspace by name. */
   get keyspaces(): ReadonlyMap<string, KeyspaceMetadata> {
@@ -103,7 +103,7 @@ export class Metadata {
   }
 
   /** The token ring, once known (Murmur3Partitioner clusters only). */
-  get tokenMap(): TokenMap<HostPool> | undefined {
+  get tokenMap(): TokenMap<Host> | undefined {
     return this.ring;
   }
 
@@ -116,7 +116,7 @@ export class Metadata {
    * The replicas of a partition: by routing key (serialized partition key) or token. Empty
    * when the keyspace, its strategy or the ring is unknown.
    */
-  replicas(keyspace: string, routingKeyOrToken: Uint8Array | bigint): readonly HostPool[] {
+  replicas(keyspace: string, routingKeyOrToken: Uint8Array | bigint): readonly Host[] {
     const ring = this.ring;
     const ks = this.ks.get(keyspace);
     if (ring === undefined || ks === undefined) return [];
@@ -125,7 +125,7 @@ export class Metadata {
   }
 
   /** @internal Rebuild the token map from the hosts' tokens. */
-  updateRing(hosts: readonly HostPool[]): void {
+  updateRing(hosts: readonly Host[]): void {
     if (this.partitioner !== undefined && !this.partitioner.endsWith('Murmur3Partitioner')) {
       this.ring = undefined;
       return;

@@ -64,13 +64,13 @@ export interface ConnectionOptions {
   /** Give up opening the connection after this long. Default 5000 ms. */
   readonly connectTimeoutMs?: number;
   /** Default per-request timeout. Default 12000 ms; 0 disables. */
-  readonly requestTimeoutMs?: number;
+  readonly timeoutMs?: number;
   /** Send OPTIONS when nothing was read for this long. Default 30000 ms; 0 disables. */
   readonly heartbeatIntervalMs?: number;
   /** Requests in flight at most (stream ids, ≤ 32768). Default 32768. */
-  readonly maxInFlight?: number;
+  readonly maxRequestsPerConnection?: number;
   /** Requests waiting for a stream id at most; past it, requests fail with QueueFullError. Default 16384. */
-  readonly maxQueued?: number;
+  readonly maxQueuedPerConnection?: number;
   /**
    * Close the connection gracefully (the pool opens another) once this many requests timed out
    * or were aborted without their answer ever arriving: their stream ids stay reserved, so a
@@ -197,12 +197,12 @@ export class Connection {
 
   private constructor(private readonly options: ConnectionOptions) {
     this.hostId = `${options.host}:${options.port ?? 9042}`;
-    const maxInFlight = Math.min(MAX_STREAMS, Math.max(1, options.maxInFlight ?? MAX_STREAMS));
+    const maxInFlight = Math.min(MAX_STREAMS, Math.max(1, options.maxRequestsPerConnection ?? MAX_STREAMS));
     this.ids = new StreamIdPool(maxInFlight);
     this.pending = new Array<PendingRequest | undefined>(maxInFlight);
-    this.maxQueued = options.maxQueued ?? 16384;
+    this.maxQueued = options.maxQueuedPerConnection ?? 16384;
     this.maxOrphaned = Math.max(1, options.maxOrphanedRequests ?? 256);
-    this.defaultTimeoutMs = options.requestTimeoutMs ?? 12_000;
+    this.defaultTimeoutMs = options.timeoutMs ?? 12_000;
     // With offload, large compressed v4 bodies leave the decoder compressed: a worker inflates them.
     // Large bodies are joined (or inflated) into recyclable buffers, as v5 frames are.
     this.decoder = new FrameDecoder({ maxFrameSize: options.maxFrameSize, deferDecompressionFrom: options.offload?.minBytes, allocateBody: allocateFrame });

@@ -1,37 +1,31 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 
 /**
- * `node:diagnostics_channel` channels cqlwire publishes to. Subscribe with
- * `diagnostics_channel.subscribe(name, fn)`; nothing is computed for a channel without
- * subscribers. Messages never contain bound values or credentials.
+ * Names of the `node:diagnostics_channel` channels cqlwire publishes to. Subscribe with
+ * `diagnostics_channel.subscribe(channelNames.requestEnd, fn)`; nothing is computed for a
+ * channel without subscribers. Messages never contain bound values or credentials.
  */
-export const channels = {
-  /** A request is sent: {@link RequestStartMessage}. */
-  requestStart: diagnosticsChannel.channel('cqlwire:request:start'),
-  /** A request completed: {@link RequestEndMessage}. */
-  requestEnd: diagnosticsChannel.channel('cqlwire:request:end'),
-  /** A request failed: {@link RequestErrorMessage}. */
-  requestError: diagnosticsChannel.channel('cqlwire:request:error'),
-  /** The server attached warnings to a response: {@link WarningMessage}. */
-  warning: diagnosticsChannel.channel('cqlwire:warning'),
-  /** A connection became ready: {@link ConnectionMessage}. */
-  connectionOpen: diagnosticsChannel.channel('cqlwire:connection:open'),
-  /** A connection closed: {@link ConnectionMessage}. */
-  connectionClose: diagnosticsChannel.channel('cqlwire:connection:close'),
-  /** A host went up or down: {@link HostStatusMessage}. */
-  hostStatus: diagnosticsChannel.channel('cqlwire:host:status'),
-} as const;
-
-/** Names of the channels, for documentation and tests. */
 export const channelNames = {
+  /** A request is sent: {@link RequestStartMessage}. */
   requestStart: 'cqlwire:request:start',
+  /** A request completed: {@link RequestEndMessage}. */
   requestEnd: 'cqlwire:request:end',
+  /** A request failed: {@link RequestErrorMessage}. */
   requestError: 'cqlwire:request:error',
+  /** The server attached warnings to a response: {@link WarningMessage}. */
   warning: 'cqlwire:warning',
+  /** A connection became ready: {@link ConnectionMessage}. */
   connectionOpen: 'cqlwire:connection:open',
+  /** A connection closed: {@link ConnectionMessage}. */
   connectionClose: 'cqlwire:connection:close',
+  /** A host went up or down: {@link HostStatusMessage}. */
   hostStatus: 'cqlwire:host:status',
 } as const;
+
+/** @internal The channels themselves, by the same keys as {@link channelNames}. */
+export const channels = Object.fromEntries(Object.entries(channelNames).map(([key, name]) => [key, diagnosticsChannel.channel(name)])) as {
+  readonly [K in keyof typeof channelNames]: diagnosticsChannel.Channel;
+};
 
 /** Published on `cqlwire:request:start`. */
 export interface RequestStartMessage {

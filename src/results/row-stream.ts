@@ -64,12 +64,12 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
   private readonly initialPagingState: Buffer | undefined;
 
   /** Pages received so far. */
-  get pages(): number {
+  get pageCount(): number {
     return this.pagesSeen;
   }
 
-  /** Rows received so far. */
-  get rows(): number {
+  /** Rows received so far (a page's rows count as received when it arrives). */
+  get rowCount(): number {
     return this.rowsSeen;
   }
 

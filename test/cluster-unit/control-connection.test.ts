@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DataTypes, EventType, Opcode } from '../../protocol/index.js';
 import { Client, ConstantReconnectionPolicy } from '../../src/index.js';
 import { FakeServer, rowsReply } from '../../src/testing/index.js';
+import { poolOf } from '../internals.js';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -24,7 +25,7 @@ async function connect(servers: FakeServer[], contact = 0): Promise<Client> {
   open.push(c);
   // Discovered hosts open their pools in the background: let them finish (a connection that
   // opens marks its host up, whatever an event said before).
-  await expect.poll(() => c.hosts.every((h) => h.connectionCount > 0), { timeout: 2000, interval: 5 }).toBe(true);
+  await expect.poll(() => c.hosts.every((h) => poolOf(h).connectionCount > 0), { timeout: 2000, interval: 5 }).toBe(true);
   return c;
 }
 

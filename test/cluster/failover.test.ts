@@ -36,7 +36,7 @@ describe.skipIf(!cluster.available || !canKill)('failover on three nodes: kill 2
     const baselineSockets = sockets();
     let running = true;
     try {
-      const fast = { reconnectionPolicy: new ExponentialReconnectionPolicy(250, 2000), requestTimeoutMs: 8000 };
+      const fast = { reconnectionPolicy: new ExponentialReconnectionPolicy(250, 2000), timeoutMs: 8000 };
       const client = await Client.connect({ contactPoints: cluster.contactPoints, ...fast });
       clients.push(client);
       // Its only contact point is the node that will die: its control connection must move.

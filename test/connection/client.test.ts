@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DataTypes, ErrorCode, Opcode, type ServerErrorInfo } from '../../protocol/index.js';
-import { Client, type ClientOptions } from '../../src/session/client.js';
+import { Client, type ClientOptions } from '../../src/index.js';
 import { AbortedError, ConnectionClosedError, NoHostAvailableError, RequestTimeoutError } from '../../src/errors/driver-errors.js';
 import { ConstantReconnectionPolicy } from '../../src/policies/index.js';
 import { ReadTimeoutError, ServerError, UnavailableError, WriteTimeoutError } from '../../src/errors/server-errors.js';
@@ -216,7 +216,7 @@ describe('Client against fake servers', () => {
     const servers = [await startServer(), await startServer()];
     let slowOnce = false;
     for (const s of servers) s.addRule({ query: /^SELECT t/, predicate: () => !slowOnce && (slowOnce = true), action: { kind: 'delay', ms: 300 } });
-    const c = await client(servers, { requestTimeoutMs: 40 });
+    const c = await client(servers, { timeoutMs: 40 });
     const page = await c.execute('SELECT t1', undefined, { idempotent: true });
     expect(page.info.attempts).toHaveLength(2);
     expect(page.info.attempts[0]!.error).toBeInstanceOf(RequestTimeoutError);
@@ -284,7 +284,7 @@ describe('Client against fake servers', () => {
 
   it('a hung node is detected by the heartbeat; requests fail typed, then succeed once it answers again', async () => {
     const server = await startServer();
-    const c = await client([server], { heartbeatIntervalMs: 100, requestTimeoutMs: 0 });
+    const c = await client([server], { heartbeatIntervalMs: 100, timeoutMs: 0 });
     await c.execute('warm');
     const hang = server.addRule({ action: { kind: 'noReply' } });
     const stuck = c.execute('stuck');
@@ -299,7 +299,7 @@ describe('Client against fake servers', () => {
   it('a connection whose requests keep being dropped is replaced by the pool', async () => {
     const server = await startServer();
     server.addRule({ query: 'dropped', action: { kind: 'noReply' } });
-    const c = await client([server], { requestTimeoutMs: 20 });
+    const c = await client([server], { timeoutMs: 20 });
     const pool = (): number => c.metrics().hosts[server.contactPoint]!.connections;
     expect(pool()).toBe(1);
     // The default bound is 256 orphaned stream ids.
@@ -329,7 +329,7 @@ describe('Client against fake servers', () => {
     const baseline = handleCounts(); // the two listening servers
     const timers = trackTimers();
     defer(() => timers.stop());
-    const c = await Client.connect({ contactPoints: servers.map((s) => s.contactPoint), heartbeatIntervalMs: 50, requestTimeoutMs: 1000, connectionsPerHost: 2 });
+    const c = await Client.connect({ contactPoints: servers.map((s) => s.contactPoint), heartbeatIntervalMs: 50, timeoutMs: 1000, connectionsPerHost: 2 });
     await Promise.all(Array.from({ length: 20 }, (_, i) => c.execute(i % 2 ? 'slow' : 'fast', undefined, { idempotent: true })));
     await sleep(120); // let heartbeats run
     expect(servers[0]!.requestsOf(Opcode.OPTIONS).length).toBeGreaterThan(servers[0]!.connections.length);

@@ -150,7 +150,7 @@ describe('faults a real server does not produce on demand', () => {
   it('a duplicate answer resolves the request once and is dropped', async () => {
     const server = await startServer();
     server.addRule({ query: 'twice', action: { kind: 'duplicateStream' } });
-    const conn = await connect(server, { maxInFlight: 1 });
+    const conn = await connect(server, { maxRequestsPerConnection: 1 });
     const r = await conn.send(query('twice'));
     expect(r.message.opcode).toBe(Opcode.RESULT);
     await sleep(20); // the duplicate has arrived by now

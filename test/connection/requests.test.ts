@@ -7,7 +7,7 @@ describe('requests on one connection', () => {
   it('times out with RequestTimeoutError and keeps the stream id until the late answer', async () => {
     const server = await startServer();
     server.addRule({ query: 'slow', action: { kind: 'delay', ms: 400 } });
-    const conn = await connect(server, { maxInFlight: 1 });
+    const conn = await connect(server, { maxRequestsPerConnection: 1 });
     const t0 = performance.now();
     const err = await rejectionOf(conn.send(query('slow'), { timeoutMs: 40 }));
     expect(err).toBeInstanceOf(RequestTimeoutError);
@@ -33,7 +33,7 @@ describe('requests on one connection', () => {
   it('never hands a timed-out stream id to another request while its answer is pending', async () => {
     const server = await startServer();
     server.addRule({ query: 'slow', action: { kind: 'delay', ms: 120 } });
-    const conn = await connect(server, { maxInFlight: 4 });
+    const conn = await connect(server, { maxRequestsPerConnection: 4 });
     const timedOut = await rejectionOf(conn.send(query('slow'), { timeoutMs: 30 }));
     expect(timedOut).toBeInstanceOf(RequestTimeoutError);
     const results = await Promise.all([1, 2, 3].map((i) => conn.send(query(`q${i}`))));
@@ -70,7 +70,7 @@ describe('requests on one connection', () => {
   it('queues requests past the stream ids and fails past the queue bound with QueueFullError', async () => {
     const server = await startServer();
     server.addRule({ query: /^slow/, action: { kind: 'delay', ms: 60 } });
-    const conn = await connect(server, { maxInFlight: 2, maxQueued: 2 });
+    const conn = await connect(server, { maxRequestsPerConnection: 2, maxQueuedPerConnection: 2 });
     const ps = [0, 1, 2, 3].map((i) => conn.send(query(`slow${i}`)));
     await sleep(5);
     expect(conn.inFlight).toBe(2);
@@ -143,7 +143,7 @@ describe('timeouts', () => {
   it('mixed per-request timeouts each fire on time; no timeout means none', async () => {
     const server = await startServer();
     server.addRule({ query: /^hang/, action: { kind: 'noReply' } });
-    const conn = await connect(server, { requestTimeoutMs: 0 });
+    const conn = await connect(server, { timeoutMs: 0 });
     const order: string[] = [];
     const t0 = performance.now();
     const track = (name: string, p: Promise<unknown>): Promise<number> =>
@@ -193,7 +193,7 @@ describe('requests waiting for a stream id', () => {
   it('time out and abort while queued without ever being sent', async () => {
     const server = await startServer();
     server.addRule({ query: 'slow', action: { kind: 'delay', ms: 100 } });
-    const conn = await connect(server, { maxInFlight: 1 });
+    const conn = await connect(server, { maxRequestsPerConnection: 1 });
     const first = conn.send(query('slow'));
     const timedOut = conn.send(query('queued-timeout'), { timeoutMs: 30 });
     const ac = new AbortController();

@@ -14,7 +14,7 @@ const gc = runInNewContext('gc') as () => void;
 describe('a stalled server', () => {
   it('100,000 requests: bounded queue, the rest rejected at once, memory bounded, all typed', async () => {
     const server = await startServer();
-    const conn = await connect(server, { maxInFlight: 1024, maxQueued: 10_000, requestTimeoutMs: 0 });
+    const conn = await connect(server, { maxRequestsPerConnection: 1024, maxQueuedPerConnection: 10_000, timeoutMs: 0 });
     server.addRule({ action: { kind: 'noReply' } }); // after the handshake: the server stalls
     gc();
     const heapBefore = process.memoryUsage().heapUsed;

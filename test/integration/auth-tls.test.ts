@@ -4,8 +4,9 @@
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { AuthError, AuthenticationError, Client, ConnectError, Connection, NoHostAvailableError, type AuthProvider, type ClientOptions } from '../../src/index.js';
+import { AuthError, AuthenticationError, Client, ConnectError, NoHostAvailableError, type AuthProvider, type ClientOptions } from '../../src/index.js';
 import { authContactPoint, authCredentials, contactPoints, splitHostPort, tlsCaPath } from './env.js';
+import { Connection, poolOf } from '../internals.js';
 
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 // Outside CI a developer without the auth node / TLS gets skips; in CI these must run.
@@ -42,7 +43,7 @@ async function connectFailure(options: ClientOptions): Promise<Error> {
 }
 
 async function whoAmI(client: Client): Promise<Record<string, unknown>> {
-  const conn = client.hosts[0]!.borrow();
+  const conn = poolOf(client.hosts[0]).borrow();
   expect(conn).toBeInstanceOf(Connection);
   const port = (conn as Connection).localPort;
   // The row of this very connection (the client address may differ from the node's, e.g. 127.0.0.1 -> 127.0.0.4).

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchType, Consistency, DataTypes, Opcode } from '../../protocol/index.js';
 import { Client, CqlwireError, InvalidArgumentError, type Row } from '../../src/index.js';
 import { connect, createKeyspace, ddl, dropKeyspace, uniqueKeyspace } from './helpers.js';
+import { poolOf } from '../internals.js';
 
 const KS = uniqueKeyspace('it_batch');
 let admin: Client;
@@ -192,7 +193,7 @@ describe.each([5, 4] as const)('protocol v%i', (version) => {
   });
 
   it('an encoding failure inside the connection rejects only that request, with a typed error', async () => {
-    const b = client.hosts[0]!.borrow();
+    const b = poolOf(client.hosts[0]).borrow();
     const conn = b instanceof Promise ? await b : b;
     const boom = {
       count: 1,

@@ -2,8 +2,9 @@
 // reading back its own row; requests past maxRequestsPerConnection wait in the queue; past
 // maxQueuedPerConnection they fail fast with QueueFullError while the others complete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, Connection, QueueFullError, type ClientOptions, type PreparedStatement } from '../../src/index.js';
+import { Client, QueueFullError, type ClientOptions, type PreparedStatement } from '../../src/index.js';
 import { connect, createKeyspace, ddl, dropKeyspace, uniqueKeyspace } from './helpers.js';
+import { Connection, poolOf } from '../internals.js';
 
 const KS = uniqueKeyspace('it_conc');
 const N = 10_000;
@@ -27,13 +28,13 @@ afterAll(async () => {
 const valueOf = (k: number): string => `value-${k}-${(k * 2654435761) % 1000003}`;
 
 function connectionOf(c: Client): Connection {
-  const conn = c.hosts[0]!.borrow();
+  const conn = poolOf(c.hosts[0]).borrow();
   expect(conn).toBeInstanceOf(Connection);
   return conn as Connection;
 }
 
 async function oneConnection(extra: Partial<ClientOptions> = {}): Promise<{ client: Client; conn: Connection }> {
-  const client = await connect({ connectionsPerHost: 1, keyspace: KS, requestTimeoutMs: SLOW_MACHINE_TIMEOUT, ...extra });
+  const client = await connect({ connectionsPerHost: 1, keyspace: KS, timeoutMs: SLOW_MACHINE_TIMEOUT, ...extra });
   return { client, conn: connectionOf(client) };
 }
 
@@ -63,7 +64,7 @@ describe('10,000 concurrent requests on one connection', () => {
       const simple = await Promise.all(Array.from({ length: 2000 }, (_, i) => client.execute('SELECT v FROM kv WHERE k = ?', [i * 5])));
       expect(simple.map((p) => p.one()?.['v'])).toEqual(Array.from({ length: 2000 }, (_, i) => valueOf(i * 5)));
 
-      expect(client.hosts[0]!.connectionCount).toBe(1);
+      expect(poolOf(client.hosts[0]).connectionCount).toBe(1);
       expect(conn.isOpen).toBe(true);
       expect(conn.inFlight).toBe(0);
       const m = client.metrics().session;

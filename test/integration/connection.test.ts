@@ -4,8 +4,9 @@
 // lifecycle (await using, close drains, destroy rejects, no handles left behind).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, ClientClosedError, Connection, ConnectionClosedError, ConstantReconnectionPolicy, DRIVER_NAME, DRIVER_VERSION, NoHostAvailableError, type ClientOptions } from '../../src/index.js';
+import { Client, ClientClosedError, ConnectionClosedError, ConstantReconnectionPolicy, DRIVER_NAME, DRIVER_VERSION, NoHostAvailableError, type ClientOptions } from '../../src/index.js';
 import { connect, createKeyspace, ddl, dropKeyspace, uniqueKeyspace } from './helpers.js';
+import { Connection, poolOf } from '../internals.js';
 
 const KS = uniqueKeyspace('it_conn');
 const KS2 = uniqueKeyspace('it_conn_other');
@@ -46,7 +47,7 @@ function rowText(c: number): string {
 function connectionOf(client: Client): Connection {
   const host = client.hosts[0];
   expect(host).toBeDefined();
-  const c = host!.borrow();
+  const c = poolOf(host).borrow();
   expect(c).toBeInstanceOf(Connection);
   return c as Connection;
 }

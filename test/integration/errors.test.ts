@@ -7,7 +7,6 @@ import {
   AbortedError,
   AlreadyExistsError,
   Client,
-  Connection,
   Consistency,
   CqlSyntaxError,
   CqlwireError,
@@ -17,6 +16,7 @@ import {
   UnavailableError,
 } from '../../src/index.js';
 import { connect, createKeyspace, ddl, dropKeyspace, uniqueKeyspace } from './helpers.js';
+import { Connection, poolOf } from '../internals.js';
 
 const KS = uniqueKeyspace('it_err');
 const KS_RF3 = uniqueKeyspace('it_err_rf3');
@@ -56,7 +56,7 @@ async function failure(p: Promise<unknown>): Promise<Error> {
 }
 
 function connectionOf(c: Client): Connection {
-  const conn = c.hosts[0]!.borrow();
+  const conn = poolOf(c.hosts[0]).borrow();
   expect(conn).toBeInstanceOf(Connection);
   return conn as Connection;
 }

@@ -109,11 +109,11 @@ describe('stream()', () => {
     expect(count).toBe(TOTAL);
     expect(seen.size).toBe(TOTAL);
     expect(lengthSum).toBe(TOTAL * PAYLOAD_CHARS);
-    expect(stream.rows).toBe(TOTAL);
+    expect(stream.rowCount).toBe(TOTAL);
     // one request per page (the server may end with an empty page)
-    expect(stream.pages).toBe(requestsFor(query) - requestsBefore);
-    expect(stream.pages).toBeGreaterThanOrEqual(TOTAL / 1000);
-    expect(stream.pages).toBeLessThanOrEqual(TOTAL / 1000 + 1);
+    expect(stream.pageCount).toBe(requestsFor(query) - requestsBefore);
+    expect(stream.pageCount).toBeGreaterThanOrEqual(TOTAL / 1000);
+    expect(stream.pageCount).toBeLessThanOrEqual(TOTAL / 1000 + 1);
     // All rows held at once would take > TOTAL * PAYLOAD_CHARS bytes (30 MB of payload alone);
     // the stream holds at most the current page and one prefetched page (~2 x 300 KB) plus the
     // `seen` set (100k numbers, ~ 4 MB). Allow 12 MB in all: well below what retaining would cost.

@@ -48,7 +48,7 @@ async function cluster(): Promise<{ contactPoints: string[]; instance: string; n
 async function main(): Promise<void> {
   const { contactPoints, instance, nodes } = await cluster();
   if (nodes < 3) throw new Error(`the soak needs 3 nodes, got ${nodes}`);
-  await using client = await Client.connect({ contactPoints, consistency: 'QUORUM', requestTimeoutMs: 5000 });
+  await using client = await Client.connect({ contactPoints, consistency: 'QUORUM', timeoutMs: 5000 });
   await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${KEYSPACE} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}`);
   await client.execute(`DROP TABLE IF EXISTS ${KEYSPACE}.kv`);
   await client.execute(`CREATE TABLE ${KEYSPACE}.kv (k int PRIMARY KEY, v bigint)`);

@@ -1,0 +1,290 @@
+import { Opcode, type Request, type SchemaChange } from '../../protocol/index.js';
+import type { HostPool } from '../cluster/host-pool.js';
+import type { HostRegistry } from '../cluster/registry.js';
+import type { Connection, ConnectionResponse, SendOptions } from '../connection/connection.js';
+import { AbortedError, CqlwireError, NoHostAvailableError, QueueFullError } from '../errors/driver-errors.js';
+import { UnpreparedError } from '../errors/server-errors.js';
+import { channels } from '../observability/diagnostics.js';
+import type { RequestMetrics } from '../observability/metrics.js';
+import type { Host, RoutingInfo } from '../policies/index.js';
+import type { AnsweredRequest } from '../results/page-builder.js';
+import type { ExecutionInfo } from '../results/page.js';
+import { withExecuteAs } from './binding.js';
+import type { ExecuteOptions, ResolvedOptions } from './options.js';
+import type { PreparedStatement } from './prepared.js';
+
+/** What a request is, for metrics and diagnostics. */
+export type RequestKind = 'query' | 'execute' | 'batch' | 'prepare';
+
+/** One request, as every request kind hands it to the execution core. */
+export interface ExecutionRequest {
+  /** What it is. */
+  readonly kind: RequestKind;
+  /** CQL text (or a batch's summary) for diagnostics. */
+  readonly text: string;
+  /** The message, for the protocol version of the connection that sends it. */
+  readonly build: (version: 4 | 5) => Request;
+  /** Settings: client defaults, profile and request options, resolved. */
+  readonly settings: ResolvedOptions;
+  /** The caller's options (idempotence, target host, signal, tracing, payload). */
+  readonly options: ExecuteOptions;
+  /** Keyspace and routing key, for token-aware plans. */
+  readonly routing: RoutingInfo | undefined;
+  /** Prepared statements the request runs, re-prepared on a node that answers UNPREPARED. */
+  readonly prepared: readonly PreparedStatement[];
+  /** Told the paging state of an offloaded page before its rows are ready (streams prefetch). */
+  readonly onPagingState?: (state: Buffer) => void;
+}
+
+/** What the execution core needs of the session: narrow, so it never sees the client. */
+export interface ExecutionContext {
+  /** The hosts and their pools. */
+  readonly hosts: HostRegistry;
+  /** The session's counters. */
+  readonly metrics: RequestMetrics;
+  /** Default keyspace of plans without routing. */
+  keyspace(): string | undefined;
+  /** DDL answered: wait until the cluster agrees on the new schema and the metadata shows it. */
+  afterSchemaChange?(change: SchemaChange): Promise<unknown>;
+}
+
+/** A response with the attempts that led to it: one fixed shape on the hot path. */
+class AttemptedResponse implements AnsweredRequest {
+  constructor(
+    readonly response: ConnectionResponse,
+    readonly attempts: ExecutionInfo['attempts'],
+    readonly version: 4 | 5,
+  ) {}
+}
+
+/** Whether a speculative race has a winner (or a final loser). */
+interface Race {
+  settled: boolean;
+}
+
+let nextRequestId = 1;
+
+/**
+ * The one path every request takes: query plan, speculative executions, attempts on each
+ * host's pool, retry decisions, re-prepare on UNPREPARED, the error when no host could answer,
+ * metrics and diagnostics per attempt.
+ */
+export class RequestExecutor {
+  constructor(private readonly context: ExecutionContext) {}
+
+  /** Run `request` until a host answers it or the plan and retries run out. */
+  execute(request: ExecutionRequest): Promise<AnsweredRequest> {
+    const plan = this.queryPlan(request);
+    const spec = request.settings.speculativeExecutionPolicy;
+    const options = request.options;
+    if (options.idempotent !== true || options.host !== undefined || spec.nextDelayMs(1) < 0) {
+      return this.runOnPlan(plan, undefined, request);
+    }
+    // Speculative executions (idempotent requests only): after each delay of the policy another
+    // execution starts on the next host of the same plan; the first success wins, and the request
+    // fails only when every execution failed (with the last one's error).
+    const race: Race = { settled: false };
+    return new Promise<AnsweredRequest>((resolve, reject) => {
+      let running = 0;
+      let started = 0;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle = (): void => {
+        race.settled = true;
+        if (timer !== undefined) clearTimeout(timer);
+      };
+      const start = (): void => {
+        running++;
+        this.runOnPlan(plan, race, request).then(
+          (response) => {
+            running--;
+            if (race.settled) return;
+            settle();
+            resolve(response);
+          },
+          (err: unknown) => {
+            running--;
+            if (race.settled || running > 0) return;
+            settle();
+            reject(err);
+          },
+        );
+      };
+      const schedule = (): void => {
+        const delay = spec.nextDelayMs(++started);
+        timer = undefined;
+        if (delay < 0) return;
+        timer = setTimeout(() => {
+          timer = undefined;
+          if (race.settled) return;
+          this.context.metrics.speculativeExecutions++;
+          start();
+          schedule();
+        }, delay);
+      };
+      start();
+      schedule();
+    });
+  }
+
+  private queryPlan(request: ExecutionRequest): Iterator<HostPool | Host> {
+    const options = request.options;
+    if (options.host !== undefined) return [this.context.hosts.target(options.host)][Symbol.iterator]();
+    const plan = request.settings.loadBalancingPolicy.newQueryPlan(request.routing ?? { keyspace: options.keyspace ?? this.context.keyspace() });
+    return plan[Symbol.iterator]();
+  }
+
+  /** The pool of the plan's next host that this client holds. */
+  private nextHost(plan: Iterator<HostPool | Host>): HostPool | undefined {
+    for (;;) {
+      const r = plan.next();
+      if (r.done === true) return undefined;
+      const pool = this.context.hosts.pool(r.value);
+      if (pool !== undefined) return pool;
+    }
+  }
+
+  /** One execution of a request along `plan` (shared with its speculative executions, if any). */
+  private async runOnPlan(plan: Iterator<HostPool | Host>, race: Race | undefined, request: ExecutionRequest): Promise<AnsweredRequest> {
+    const { options, settings, kind, text } = request;
+    const metrics = this.context.metrics;
+    const requestId = nextRequestId++;
+    const started = performance.now();
+    // Made on the first failure; a first-attempt success shares its host's frozen one-entry list.
+    let attempts: { host: string; error?: Error }[] | undefined;
+    // Made on the first failure: the common path allocates no map.
+    let errors: Map<string, Error> | undefined;
+    const sendOptions = sendOptionsOf(request);
+    let retryCount = 0;
+    let lastHost = '';
+    let host = this.nextHost(plan);
+    let repreparedOn: HostPool | undefined;
+    // Hosts that could not take the request (no connection, queue full) vs the last error of a
+    // request a host did run: when the plan runs out after retries on hosts that all answered,
+    // the caller gets that server/timeout error itself, not a NoHostAvailableError around it.
+    // Every queue full: the QueueFullError itself (back-pressure the caller can act on).
+    let unreachable = 0;
+    let queueFull = 0;
+    let lastAttemptError: Error | undefined;
+    while (host !== undefined) {
+      lastHost = host.id;
+      let conn: Connection;
+      try {
+        const b = host.borrow();
+        conn = b instanceof Promise ? await b : b;
+      } catch (err) {
+        const e = asError(err);
+        (errors ??= new Map()).set(host.id, e);
+        (attempts ??= []).push({ host: host.id, error: e });
+        unreachable++;
+        host = this.nextHost(plan);
+        continue;
+      }
+      if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ requestId, kind, query: text, host: host.id });
+      const t0 = performance.now();
+      try {
+        const response = await conn.send(request.build(conn.version), sendOptions);
+        host.metrics.recordSuccess((performance.now() - t0) * 1000);
+        // A speculative execution that lost the race is not counted a second time.
+        if (race === undefined || !race.settled) metrics.recordSuccess((performance.now() - started) * 1000);
+        const tried = attempts === undefined ? host.firstAttemptOk : (attempts.push({ host: host.id }), attempts);
+        if (response.warnings && response.warnings.length > 0 && channels.warning.hasSubscribers) {
+          channels.warning.publish({ query: text, host: host.id, warnings: response.warnings });
+        }
+        if (channels.requestEnd.hasSubscribers) channels.requestEnd.publish({ requestId, host: host.id, durationMs: performance.now() - started });
+        const m = response.message;
+        // DDL: resolve once every node has the new schema and the metadata shows it.
+        if (m.opcode === Opcode.RESULT && m.result.kind === 'schemaChange' && this.context.afterSchemaChange) await this.context.afterSchemaChange(m.result);
+        return new AttemptedResponse(response, tried, conn.version);
+      } catch (err) {
+        const e = asError(err);
+        (attempts ??= []).push({ host: host.id, error: e });
+        host.metrics.recordError(CqlwireError.is(e) ? e.code : 'ERR_UNKNOWN');
+        if (e instanceof AbortedError || (CqlwireError.is(e) && e.code.startsWith('ERR_PROTOCOL'))) {
+          this.failUnlessSettled(race, requestId, host.id, e, started);
+          throw e;
+        }
+        if (e instanceof UnpreparedError && request.prepared.length > 0 && repreparedOn !== host) {
+          repreparedOn = host;
+          try {
+            await reprepare(conn, request.prepared, settings.timeoutMs);
+            continue; // same host, not counted as a retry
+          } catch (prepErr) {
+            (errors ??= new Map()).set(host.id, asError(prepErr));
+            unreachable++;
+            host = this.nextHost(plan);
+            continue;
+          }
+        }
+        if (e instanceof QueueFullError) {
+          queueFull++;
+          (errors ??= new Map()).set(host.id, e);
+          host = this.nextHost(plan);
+          continue;
+        }
+        const decision = settings.retryPolicy.onError({ error: e, idempotent: options.idempotent === true || kind === 'prepare', retryCount, consistency: settings.consistency });
+        if (decision.action !== 'retry' || (options.host !== undefined && !decision.sameHost)) {
+          // 'ignore' is not honoured yet: the caller gets the error, as with 'rethrow'.
+          this.failUnlessSettled(race, requestId, host.id, e, started);
+          throw e;
+        }
+        retryCount++;
+        metrics.retries++;
+        host.metrics.retries++;
+        (errors ??= new Map()).set(host.id, e);
+        lastAttemptError = e;
+        if (!decision.sameHost) host = this.nextHost(plan);
+      }
+    }
+    errors ??= new Map();
+    let error: Error;
+    if (queueFull > 0 && queueFull === errors.size) error = [...errors.values()].pop()!;
+    else if (unreachable === 0 && queueFull === 0 && lastAttemptError !== undefined) error = lastAttemptError;
+    else {
+      // The plan was empty (every host down): say why each one is down rather than "none to try".
+      if (errors.size === 0 && options.host === undefined) errors = this.context.hosts.downReasons();
+      error = new NoHostAvailableError(errors);
+    }
+    this.failUnlessSettled(race, requestId, lastHost, error, started);
+    throw error;
+  }
+
+  private failUnlessSettled(race: Race | undefined, requestId: number, host: string, error: Error, started: number): void {
+    if (race !== undefined && race.settled) return;
+    this.context.metrics.recordError(CqlwireError.is(error) ? error.code : 'ERR_UNKNOWN');
+    if (channels.requestError.hasSubscribers) channels.requestError.publish({ requestId, host, error, durationMs: performance.now() - started });
+  }
+}
+
+/** The connection's options for a request: shared per profile unless the request sets its own. */
+function sendOptionsOf(request: ExecutionRequest): SendOptions {
+  const options = request.options;
+  const onPagingState = request.onPagingState;
+  if (options.signal === undefined && options.trace === undefined && options.customPayload === undefined && options.executeAs === undefined && onPagingState === undefined) {
+    return request.settings.sendOptions;
+  }
+  return {
+    timeoutMs: request.settings.timeoutMs,
+    signal: options.signal,
+    tracing: options.trace,
+    customPayload: withExecuteAs(options.customPayload, options.executeAs),
+    onPagingState,
+  };
+}
+
+/** Prepare `statements` again on the connection that answered UNPREPARED. */
+async function reprepare(conn: Connection, statements: readonly PreparedStatement[], timeoutMs: number): Promise<void> {
+  // A batch may hold the same statement several times: prepare it once.
+  for (const ps of new Set(statements)) {
+    const r = await conn.send({ opcode: Opcode.PREPARE, query: ps.query, keyspace: conn.version === 5 ? ps.keyspace : undefined }, { timeoutMs });
+    if (r.message.opcode === Opcode.RESULT && r.message.result.kind === 'prepared') {
+      // The table may have changed since the first PREPARE: adopt the current result metadata.
+      const prepared = r.message.result;
+      ps.resultMetadataId = prepared.resultMetadataId ?? ps.resultMetadataId;
+      if (prepared.resultMetadata.columns !== undefined) ps.resultColumns = prepared.resultMetadata.columns;
+    }
+  }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
