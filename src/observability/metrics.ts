@@ -105,6 +105,8 @@ export class RequestMetrics {
   readonly errors = new Map<string, number>();
   /** Requests retried by the retry policy. */
   retries = 0;
+  /** Requests whose error the retry policy ignored (resolved with an empty result). */
+  ignored = 0;
   /** Speculative executions started. */
   speculativeExecutions = 0;
   /** Requests that timed out client-side. */
@@ -137,6 +139,7 @@ export class RequestMetrics {
       failed,
       errors: Object.fromEntries(this.errors),
       retries: this.retries,
+      ignored: this.ignored,
       speculativeExecutions: this.speculativeExecutions,
       timeouts: this.timeouts,
       connectionsOpened: this.connectionsOpened,
@@ -156,6 +159,8 @@ export interface RequestMetricsSnapshot {
   readonly errors: Readonly<Record<string, number>>;
   /** Retries made. */
   readonly retries: number;
+  /** Requests whose error the retry policy ignored. */
+  readonly ignored: number;
   /** Speculative executions started. */
   readonly speculativeExecutions: number;
   /** Client-side timeouts. */

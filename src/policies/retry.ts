@@ -1,10 +1,11 @@
+import type { Consistency } from '../../protocol/index.js';
 import { CqlwireError } from '../errors/driver-errors.js';
-
+import { WriteTimeoutError } from '../errors/server-errors.js';
 
 /** What the retry policy decides. */
 export type RetryDecision =
   | { readonly action: 'rethrow' }
-  | { readonly action: 'retry'; readonly sameHost: boolean; readonly consistency?: number }
+  | { readonly action: 'retry'; readonly sameHost: boolean; /** Retry at this consistency instead. */ readonly consistency?: Consistency }
   | { readonly action: 'ignore' };
 
 /** What a retry policy sees of a failed attempt. */
@@ -16,7 +17,7 @@ export interface RetryContext {
   /** Retries already made for this request. */
   readonly retryCount: number;
   /** Consistency the attempt used. */
-  readonly consistency: number;
+  readonly consistency: Consistency;
 }
 
 /** Decides whether a failed request is retried, and where. */
@@ -26,11 +27,14 @@ export interface RetryPolicy {
 }
 
 const RETHROW: RetryDecision = { action: 'rethrow' };
+/** Write types whose replay cannot apply a write twice in a way an idempotent statement would not. */
+const SAFE_WRITE_TYPES: ReadonlySet<string> = new Set(['SIMPLE', 'BATCH', 'UNLOGGED_BATCH', 'BATCH_LOG']);
 
 /**
  * The default policy, as async-cassandra's: read timeout → retry once on the same host when
- * enough replicas answered but data was missing; write timeout → retry only idempotent
- * writes; unavailable → next host, once; overloaded / bootstrapping / truncate / server
+ * enough replicas answered but data was missing; write timeout → retry once on the same host,
+ * only an idempotent statement and only a write type that is safe to replay (SIMPLE, BATCH,
+ * UNLOGGED_BATCH, BATCH_LOG: not a CAS, counter, view or CDC write); unavailable → next host, once; overloaded / bootstrapping / truncate / server
  * error and connection loss → next host, only if idempotent; never more than `maxRetries`.
  */
 export class DefaultRetryPolicy implements RetryPolicy {
@@ -53,8 +57,8 @@ export class DefaultRetryPolicy implements RetryPolicy {
         return f.received >= f.blockFor && !f.dataPresent ? { action: 'retry', sameHost: true } : RETHROW;
       }
       case 'ERR_SERVER_WRITE_TIMEOUT':
-        if (!ctx.idempotent) return RETHROW;
-        return { action: 'retry', sameHost: true };
+        if (!ctx.idempotent || ctx.retryCount > 0) return RETHROW;
+        return e instanceof WriteTimeoutError && SAFE_WRITE_TYPES.has(e.writeType) ? { action: 'retry', sameHost: true } : RETHROW;
       case 'ERR_SERVER_UNAVAILABLE':
         return ctx.retryCount === 0 ? { action: 'retry', sameHost: false } : RETHROW;
       case 'ERR_SERVER_OVERLOADED':

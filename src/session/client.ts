@@ -1,4 +1,4 @@
-import { BatchType, Opcode, lz4Compressor, type BoundValue, type QueryParameters, type Request } from '../../protocol/index.js';
+import { BatchType, Opcode, lz4Compressor, type BoundValue, type Consistency, type QueryParameters, type Request } from '../../protocol/index.js';
 import { ControlConnection } from '../cluster/control-connection.js';
 import type { HostPoolOptions } from '../cluster/host-pool.js';
 import { Metadata } from '../cluster/metadata.js';
@@ -18,6 +18,7 @@ import { RequestExecutor, type ExecutionRequest } from './execution.js';
 import { DEFAULT_TIMEOUT_MS, Profiles, type BatchOptions, type BatchStatement, type ClientOptions, type ExecuteOptions, type Params, type PrepareOptions, type StreamOptions } from './options.js';
 import { PreparedCache, PreparedStatement } from './prepared.js';
 import { readTrace, type QueryTrace, type TraceReadOptions } from './trace.js';
+import { validateBatch, validateClientOptions, validateCqlText, validateExecuteOptions, validateParams, validateQuery, validateStreamOptions } from './validation.js';
 
 /**
  * A client of one Cassandra cluster: connection pools per host, prepared statement cache,
@@ -40,17 +41,12 @@ export class Client {
   private closing: Promise<void> | null = null;
 
   private constructor(options: ClientOptions) {
-    if (!options.contactPoints || options.contactPoints.length === 0) {
-      throw new InvalidArgumentError('contactPoints must name at least one host');
-    }
+    validateClientOptions(options);
     this.currentKeyspace = options.keyspace;
     this.prepared = new PreparedCache(options.preparedCacheSize ?? 1000);
     // No workers unless asked for: inline is faster on a busy machine (bench/offload/README.md).
     const workers = options.offload?.workers ?? 0;
-    if (!(Number.isInteger(workers) && workers >= 0 && workers <= 64)) throw new InvalidArgumentError(`offload.workers must be an integer in 0..64, got ${workers}`);
-    const minBytes = options.offload?.minBytes;
-    if (minBytes !== undefined && !(Number.isFinite(minBytes) && minBytes >= 0)) throw new InvalidArgumentError(`offload.minBytes must be a number >= 0, got ${minBytes}`);
-    this.offload = workers > 0 ? new OffloadPool({ workers, minBytes }) : null;
+    this.offload = workers > 0 ? new OffloadPool({ workers, minBytes: options.offload?.minBytes }) : null;
     this.profiles = new Profiles(options);
     const reconnectionPolicy = options.reconnectionPolicy ?? new ExponentialReconnectionPolicy();
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -180,10 +176,13 @@ export class Client {
    * Run one statement and return one page of its result. `params` are positional (array) or
    * named (object). With `prepare: true` (or a PreparedStatement) the statement runs prepared.
    */
-  async execute<R = Row>(query: string | PreparedStatement, params?: Params, options: ExecuteOptions = {}): Promise<ResultPage<R>> {
+  async execute<R = Row>(query: string | PreparedStatement, params?: Params | null, options: ExecuteOptions = {}): Promise<ResultPage<R>> {
     this.ensureOpen();
     try {
-      return await this.executePage<R>(query, params, options, options.pagingState, false, undefined);
+      validateQuery(query);
+      validateParams(params);
+      validateExecuteOptions(options);
+      return await this.executePage<R>(query, params ?? undefined, options, options.pagingState, false, undefined);
     } catch (err) {
       throw withCallerStack(err);
     }
@@ -194,20 +193,37 @@ export class Client {
    * at most one page is buffered ahead (two with offload workers: the next page is asked for
    * while a worker decodes the previous one). `.eachPage()` iterates page by page.
    */
-  stream<R = Row>(query: string | PreparedStatement, params?: Params, options: StreamOptions = {}): RowStream<R> {
+  stream<R = Row>(query: string | PreparedStatement, params?: Params | null, options: StreamOptions = {}): RowStream<R> {
+    // A bad argument fails the iteration (the stream's first page), as a request would.
+    let invalid: unknown;
+    try {
+      validateQuery(query);
+      validateParams(params);
+      validateStreamOptions(options);
+    } catch (err) {
+      invalid = err;
+    }
+    const control = invalid === undefined ? { maxPages: options.maxPages, onPage: options.onPage, signal: options.signal, yieldAfterMs: options.yieldAfterMs } : {};
     return new RowStream<R>(
       (pagingState, undecoded, onPagingState) => {
+        if (invalid !== undefined) throw invalid;
         this.ensureOpen();
-        return this.executePage<R>(query, params, options, pagingState, undecoded, onPagingState);
+        return this.executePage<R>(query, params ?? undefined, options, pagingState, undecoded, onPagingState);
       },
-      { maxPages: options.maxPages, onPage: options.onPage, signal: options.signal, yieldAfterMs: options.yieldAfterMs },
-      options.pagingState,
+      control,
+      invalid === undefined ? options.pagingState : undefined,
     );
   }
 
   /** Prepare a statement (cached per keyspace and text); reuse the result for repeated execution. */
   async prepare(query: string, options: PrepareOptions = {}): Promise<PreparedStatement> {
     this.ensureOpen();
+    try {
+      validateCqlText(query);
+      validateExecuteOptions(options);
+    } catch (err) {
+      throw withCallerStack(err);
+    }
     const keyspace = options.keyspace ?? this.currentKeyspace;
     const key = PreparedCache.key(keyspace, query);
     let promise = this.prepared.get(key);
@@ -227,6 +243,7 @@ export class Client {
   async batch(statements: readonly BatchStatement[], options: BatchOptions = {}): Promise<ResultPage<Row>> {
     this.ensureOpen();
     try {
+      validateBatch(statements, options);
       const settings = this.profiles.resolve(options);
       const entries = await Promise.all(
         statements.map(async (s) => {
@@ -254,11 +271,11 @@ export class Client {
       const answer = await this.executor.execute({
         kind: 'batch',
         text: `BATCH(${statements.length})`,
-        build: (): Request => ({
+        build: (_version, consistency): Request => ({
           opcode: Opcode.BATCH,
           type,
           statements: entries.map((e) => (e.kind === 'query' ? e : { kind: 'prepared' as const, id: e.ps.id, values: e.values })),
-          consistency: settings.consistency,
+          consistency,
           serialConsistency: settings.serialConsistency,
           timestamp: toMicros(options.timestamp),
           keyspace: options.keyspace,
@@ -342,7 +359,6 @@ export class Client {
     const ps = typeof query !== 'string' ? query : options.prepare ? await this.prepare(query, options) : undefined;
     // Hot path: one request object per attempt, built from plain fields (no spreads, no closures
     // beyond `build`); the next-page closure is made only when there is a next page.
-    const consistency = settings.consistency;
     const pageSize = settings.fetchSize > 0 ? settings.fetchSize : undefined;
     const serialConsistency = settings.serialConsistency;
     const defaultTimestamp = options.timestamp === undefined ? undefined : toMicros(options.timestamp);
@@ -351,7 +367,7 @@ export class Client {
     let request: ExecutionRequest;
     if (ps !== undefined) {
       const values = bindPrepared(ps, params);
-      const build = (version: 4 | 5): Request => {
+      const build = (version: 4 | 5, consistency: Consistency): Request => {
         const v5 = version === 5;
         const params: QueryParameters = {
           consistency,
@@ -369,13 +385,13 @@ export class Client {
       request = { kind: 'execute', text: ps.query, build, settings, options, routing: this.routingOf(ps, params, options), prepared: [ps], onPagingState };
     } else {
       const text = query as string;
-      const message: Request = {
+      const message = {
         opcode: Opcode.QUERY,
         query: text,
-        params: { consistency, values: encodeSimpleValues(params, options.hints), pageSize, pagingState, serialConsistency, defaultTimestamp, keyspace, nowInSeconds },
-      };
+        params: { consistency: settings.consistency, values: encodeSimpleValues(params, options.hints), pageSize, pagingState, serialConsistency, defaultTimestamp, keyspace, nowInSeconds },
+      } as const;
       const routing = options.routingKey === undefined ? undefined : explicitRouting(options, this.currentKeyspace);
-      request = { kind: 'query', text, build: () => message, settings, options, routing, prepared: NO_STATEMENTS, onPagingState };
+      request = { kind: 'query', text, build: (_version, consistency) => (consistency === message.params.consistency ? message : { ...message, params: { ...message.params, consistency } }), settings, options, routing, prepared: NO_STATEMENTS, onPagingState };
     }
     const answer = await this.executor.execute(request);
     const fetchNext = nextPagingState(answer) === null ? null : (state: Buffer): Promise<ResultPage<R>> => this.executePage<R>(query, params, options, state, false, undefined);

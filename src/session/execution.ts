@@ -1,4 +1,4 @@
-import { Opcode, type Request, type SchemaChange } from '../../protocol/index.js';
+import { Opcode, type Consistency, type Request, type SchemaChange } from '../../protocol/index.js';
 import type { HostPool } from '../cluster/host-pool.js';
 import type { HostRegistry } from '../cluster/registry.js';
 import type { Connection, ConnectionResponse, SendOptions } from '../connection/connection.js';
@@ -22,8 +22,11 @@ export interface ExecutionRequest {
   readonly kind: RequestKind;
   /** CQL text (or a batch's summary) for diagnostics. */
   readonly text: string;
-  /** The message, for the protocol version of the connection that sends it. */
-  readonly build: (version: 4 | 5) => Request;
+  /**
+   * The message, for the protocol version of the connection that sends it, at `consistency`:
+   * the resolved one, or the one a retry decision asked for.
+   */
+  readonly build: (version: 4 | 5, consistency: Consistency) => Request;
   /** Settings: client defaults, profile and request options, resolved. */
   readonly settings: ResolvedOptions;
   /** The caller's options (idempotence, target host, signal, tracing, payload). */
@@ -56,6 +59,17 @@ class AttemptedResponse implements AnsweredRequest {
     readonly version: 4 | 5,
   ) {}
 }
+
+/** The empty result of a request whose error the retry policy ignored. */
+class IgnoredResponse implements ConnectionResponse {
+  readonly message = VOID_RESULT;
+  readonly tracingId = undefined;
+  readonly warnings = undefined;
+  readonly customPayload = undefined;
+  constructor(readonly host: string) {}
+}
+
+const VOID_RESULT: ConnectionResponse['message'] = Object.freeze({ opcode: Opcode.RESULT, result: Object.freeze({ kind: 'void' as const }) });
 
 /** Whether a speculative race has a winner (or a final loser). */
 interface Race {
@@ -155,6 +169,7 @@ export class RequestExecutor {
     let errors: Map<string, Error> | undefined;
     const sendOptions = sendOptionsOf(request);
     let retryCount = 0;
+    let consistency = settings.consistency;
     let lastHost = '';
     let host = this.nextHost(plan);
     let repreparedOn: HostPool | undefined;
@@ -182,7 +197,7 @@ export class RequestExecutor {
       if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ requestId, kind, query: text, host: host.id });
       const t0 = performance.now();
       try {
-        const response = await conn.send(request.build(conn.version), sendOptions);
+        const response = await conn.send(request.build(conn.version, consistency), sendOptions);
         host.metrics.recordSuccess((performance.now() - t0) * 1000);
         // A speculative execution that lost the race is not counted a second time.
         if (race === undefined || !race.settled) metrics.recordSuccess((performance.now() - started) * 1000);
@@ -221,12 +236,20 @@ export class RequestExecutor {
           host = this.nextHost(plan);
           continue;
         }
-        const decision = settings.retryPolicy.onError({ error: e, idempotent: options.idempotent === true || kind === 'prepare', retryCount, consistency: settings.consistency });
+        const decision = settings.retryPolicy.onError({ error: e, idempotent: options.idempotent === true || kind === 'prepare', retryCount, consistency });
+        if (decision.action === 'ignore') {
+          // As in the reference drivers: the request resolves with an empty result; the error
+          // stays visible in `info.attempts` and the `ignored` counters.
+          metrics.ignored++;
+          host.metrics.ignored++;
+          if (channels.requestEnd.hasSubscribers) channels.requestEnd.publish({ requestId, host: host.id, durationMs: performance.now() - started });
+          return new AttemptedResponse(new IgnoredResponse(host.id), attempts, conn.version);
+        }
         if (decision.action !== 'retry' || (options.host !== undefined && !decision.sameHost)) {
-          // 'ignore' is not honoured yet: the caller gets the error, as with 'rethrow'.
           this.failUnlessSettled(race, requestId, host.id, e, started);
           throw e;
         }
+        if (decision.consistency !== undefined) consistency = decision.consistency;
         retryCount++;
         metrics.retries++;
         host.metrics.retries++;

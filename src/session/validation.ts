@@ -1,0 +1,189 @@
+import { Consistency } from '../../protocol/index.js';
+import { InvalidArgumentError } from '../errors/driver-errors.js';
+import type { BatchOptions, BatchStatement, ClientOptions, ExecuteOptions, ExecutionProfile, StreamOptions } from './options.js';
+import { PreparedStatement } from './prepared.js';
+
+// Every option is checked once, where it enters: a bad value is an InvalidArgumentError that
+// names the option, before anything is sent; never a hang, a bare TypeError or a silent
+// fallback. JavaScript callers are why this exists: TypeScript already rejects most of these.
+
+const MAX_INT32 = 2 ** 31 - 1;
+const CONSISTENCY_VALUES: ReadonlySet<number> = new Set(Object.values(Consistency));
+const SERIAL_VALUES: ReadonlySet<number> = new Set([Consistency.SERIAL, Consistency.LOCAL_SERIAL]);
+
+function fail(name: string, expected: string, value: unknown): never {
+  throw new InvalidArgumentError(`${name} must be ${expected}, got ${describe(value)}`);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function optionsObject(name: string, v: unknown): void {
+  if (v !== undefined && !isPlainObject(v)) fail(name, 'an object', v);
+}
+
+function bool(name: string, v: unknown): void {
+  if (v !== undefined && typeof v !== 'boolean') fail(name, 'a boolean', v);
+}
+
+function str(name: string, v: unknown): void {
+  if (v !== undefined && (typeof v !== 'string' || v === '')) fail(name, 'a non-empty string', v);
+}
+
+function fn(name: string, v: unknown): void {
+  if (v !== undefined && typeof v !== 'function') fail(name, 'a function', v);
+}
+
+function int(name: string, v: unknown, min: number, max: number): void {
+  if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max)) fail(name, `an integer in ${min}..${max}`, v);
+}
+
+/** Milliseconds: a finite number in 0..2^31-1 (0 disables where the option says so). */
+function millis(name: string, v: unknown): void {
+  if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_INT32)) fail(name, `a number of milliseconds in 0..${MAX_INT32}`, v);
+}
+
+function bytes(name: string, v: unknown): void {
+  if (v !== undefined && !(v instanceof Uint8Array)) fail(name, 'a Buffer or Uint8Array', v);
+}
+
+function consistency(name: string, v: unknown, allowed: ReadonlySet<number> = CONSISTENCY_VALUES): void {
+  if (v === undefined) return;
+  const value = typeof v === 'string' ? (Consistency as Readonly<Record<string, number>>)[v] : v;
+  if (typeof value !== 'number' || !allowed.has(value)) {
+    const names = Object.entries(Consistency).filter(([, n]) => allowed.has(n)).map(([k]) => k);
+    fail(name, `a consistency level (${names.join(', ')})`, v);
+  }
+}
+
+function withMethod(name: string, v: unknown, method: string): void {
+  if (v !== undefined && !(typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>)[method] === 'function')) fail(name, `an object with a ${method}() method`, v);
+}
+
+function profile(prefix: string, p: ExecutionProfile): void {
+  consistency(`${prefix}consistency`, p.consistency);
+  consistency(`${prefix}serialConsistency`, p.serialConsistency, SERIAL_VALUES);
+  millis(`${prefix}timeoutMs`, p.timeoutMs);
+  int(`${prefix}fetchSize`, p.fetchSize, 1, MAX_INT32);
+  withMethod(`${prefix}retryPolicy`, p.retryPolicy, 'onError');
+  withMethod(`${prefix}loadBalancingPolicy`, p.loadBalancingPolicy, 'newQueryPlan');
+  withMethod(`${prefix}speculativeExecutionPolicy`, p.speculativeExecutionPolicy, 'nextDelayMs');
+}
+
+/** Check the options of one execute / stream / batch / prepare call. */
+export function validateExecuteOptions(options: ExecuteOptions): void {
+  if (!isPlainObject(options)) fail('options', 'an object', options);
+  profile('options.', options);
+  bool('options.prepare', options.prepare);
+  bool('options.idempotent', options.idempotent);
+  bool('options.trace', options.trace);
+  if (options.timestamp !== undefined && typeof options.timestamp !== 'bigint' && !(options.timestamp instanceof Date && Number.isFinite(options.timestamp.getTime()))) {
+    fail('options.timestamp', 'a bigint (microseconds) or a valid Date', options.timestamp);
+  }
+  bytes('options.pagingState', options.pagingState);
+  if (options.customPayload !== undefined) {
+    if (!isPlainObject(options.customPayload)) fail('options.customPayload', 'an object of Buffer (or null) values', options.customPayload);
+    for (const [k, v] of Object.entries(options.customPayload)) if (v !== null && !(v instanceof Uint8Array)) fail(`options.customPayload.${k}`, 'a Buffer, Uint8Array or null', v);
+  }
+  if (options.profile !== undefined) {
+    if (typeof options.profile === 'string') str('options.profile', options.profile);
+    else if (isPlainObject(options.profile)) profile('options.profile.', options.profile);
+    else fail('options.profile', 'a profile name or an execution profile object', options.profile);
+  }
+  str('options.host', options.host);
+  str('options.executeAs', options.executeAs);
+  str('options.keyspace', options.keyspace);
+  int('options.nowInSeconds', options.nowInSeconds, -(2 ** 31), MAX_INT32);
+  if (options.hints !== undefined && !Array.isArray(options.hints)) fail('options.hints', 'an array of CQL types', options.hints);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) fail('options.signal', 'an AbortSignal', options.signal);
+  if (options.routingKey !== undefined && !(options.routingKey instanceof Uint8Array) && !(Array.isArray(options.routingKey) && options.routingKey.every((k) => k instanceof Uint8Array))) {
+    fail('options.routingKey', 'a Buffer or an array of Buffers', options.routingKey);
+  }
+  str('options.routingKeyspace', options.routingKeyspace);
+}
+
+/** Check the stream controls of `stream()` (its execute options are checked with the first page). */
+export function validateStreamOptions(options: StreamOptions): void {
+  validateExecuteOptions(options);
+  int('options.maxPages', options.maxPages, 1, Number.MAX_SAFE_INTEGER);
+  fn('options.onPage', options.onPage);
+  if (options.yieldAfterMs !== undefined && !(typeof options.yieldAfterMs === 'number' && options.yieldAfterMs >= 0)) fail('options.yieldAfterMs', 'a number >= 0 (Infinity never yields)', options.yieldAfterMs);
+}
+
+/** Check a batch's statements and options. */
+export function validateBatch(statements: readonly BatchStatement[], options: BatchOptions): void {
+  validateExecuteOptions(options);
+  if (options.type !== undefined && options.type !== 'logged' && options.type !== 'unlogged' && options.type !== 'counter') fail('options.type', "'logged', 'unlogged' or 'counter'", options.type);
+  if (!Array.isArray(statements) || statements.length === 0) fail('statements', 'a non-empty array', statements);
+  statements.forEach((s, i) => {
+    if (!isPlainObject(s)) fail(`statements[${i}]`, 'an object { query, params? }', s);
+    if (typeof s.query !== 'string' && !(s.query instanceof PreparedStatement)) fail(`statements[${i}].query`, 'CQL text or a PreparedStatement', s.query);
+    validateParams(s.params, `statements[${i}].params`);
+  });
+}
+
+/** Bound values: an array, an object keyed by marker name, or nothing (undefined or null). */
+export function validateParams(params: unknown, name = 'params'): void {
+  if (params !== undefined && params !== null && typeof params !== 'object') fail(name, 'an array, an object of named values, or undefined', params);
+}
+
+/** The query argument: CQL text or a prepared statement. */
+export function validateQuery(query: unknown): void {
+  if (!(typeof query === 'string' && query !== '') && !(query instanceof PreparedStatement)) fail('query', 'CQL text or a PreparedStatement', query);
+}
+
+/** The text of a statement to prepare. */
+export function validateCqlText(query: unknown): void {
+  if (typeof query !== 'string' || query === '') fail('query', 'CQL text', query);
+}
+
+/** Check every field of the client's options, before anything is opened. */
+export function validateClientOptions(options: ClientOptions): void {
+  if (!isPlainObject(options)) fail('options', 'an object', options);
+  if (!Array.isArray(options.contactPoints) || options.contactPoints.length === 0) fail('contactPoints', 'a non-empty array of "host" or "host:port" strings', options.contactPoints);
+  options.contactPoints.forEach((cp, i) => str(`contactPoints[${i}]`, cp));
+  int('port', options.port, 1, 65535);
+  str('keyspace', options.keyspace);
+  if (options.credentials !== undefined && !(isPlainObject(options.credentials) && typeof options.credentials.username === 'string' && typeof options.credentials.password === 'string')) {
+    fail('credentials', 'an object { username, password } of strings', options.credentials);
+  }
+  withMethod('authProvider', options.authProvider, 'newAuthenticator');
+  if (options.tls !== undefined && typeof options.tls !== 'boolean' && !isPlainObject(options.tls)) fail('tls', 'a boolean or Node TLS options', options.tls);
+  if (options.compression !== undefined && options.compression !== 'lz4' && options.compression !== 'none') fail('compression', "'lz4' or 'none'", options.compression);
+  if (options.protocolVersion !== undefined && options.protocolVersion !== 4 && options.protocolVersion !== 5) fail('protocolVersion', '4 or 5', options.protocolVersion);
+  int('connectionsPerHost', options.connectionsPerHost, 1, 1024);
+  int('maxRequestsPerConnection', options.maxRequestsPerConnection, 1, 32768);
+  int('maxQueuedPerConnection', options.maxQueuedPerConnection, 0, MAX_INT32);
+  millis('connectTimeoutMs', options.connectTimeoutMs);
+  millis('heartbeatIntervalMs', options.heartbeatIntervalMs);
+  profile('', options);
+  if (options.profiles !== undefined) {
+    if (!isPlainObject(options.profiles)) fail('profiles', 'an object of execution profiles by name', options.profiles);
+    for (const [name, p] of Object.entries(options.profiles)) {
+      if (!isPlainObject(p)) fail(`profiles.${name}`, 'an execution profile object', p);
+      profile(`profiles.${name}.`, p);
+    }
+  }
+  withMethod('reconnectionPolicy', options.reconnectionPolicy, 'newSchedule');
+  int('preparedCacheSize', options.preparedCacheSize, 1, MAX_INT32);
+  int('maxFrameSize', options.maxFrameSize, 9, MAX_INT32);
+  fn('socketFactory', options.socketFactory);
+  if (options.int64 !== undefined && options.int64 !== 'bigint') fail('int64', "'bigint'", options.int64);
+  if (options.offload !== undefined) {
+    if (!isPlainObject(options.offload)) fail('offload', 'an object { workers, minBytes? }', options.offload);
+    int('offload.workers', options.offload.workers, 0, 64);
+    if (options.offload.minBytes !== undefined && !(typeof options.offload.minBytes === 'number' && Number.isFinite(options.offload.minBytes) && options.offload.minBytes >= 0)) {
+      fail('offload.minBytes', 'a number >= 0', options.offload.minBytes);
+    }
+  }
+  str('localDataCenter', options.localDataCenter);
+  withMethod('addressTranslator', options.addressTranslator, 'translate');
+  bool('controlConnection', options.controlConnection);
+  millis('maxSchemaAgreementWaitMs', options.maxSchemaAgreementWaitMs);
+}
