@@ -41,7 +41,8 @@ async function streamOnce(driver: StreamDriver, host: string, port: number, dist
   return JSON.parse(stdout.trim().split('\n').pop()!) as StreamLine;
 }
 
-async function loadRows(host: string, port: number, rows: number, log: (l: string) => void): Promise<void> {
+/** Create bench.stream_rows with `rows` rows unless bench.loaded says it has them (bench/ab.ts loads it too). */
+export async function loadRows(host: string, port: number, rows: number, log: (l: string) => void): Promise<void> {
   await using client = await Client.connect({ contactPoints: [`${host}:${port}`], timeoutMs: 60_000 });
   await client.execute("CREATE KEYSPACE IF NOT EXISTS bench WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
   await client.execute('CREATE TABLE IF NOT EXISTS bench.stream_rows (p int, c int, id bigint, payload text, PRIMARY KEY (p, c))');
