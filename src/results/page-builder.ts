@@ -15,6 +15,8 @@ export interface AnsweredRequest {
   readonly attempts: ExecutionInfo['attempts'];
   /** Protocol version of the connection that answered. */
   readonly version: 4 | 5;
+  /** False when a schema change's wait for agreement ran out before every node agreed. */
+  readonly schemaInAgreement: boolean;
 }
 
 /** What a prepared statement's result metadata is, for the page builder. */
@@ -70,6 +72,7 @@ export function buildPage<R>(answer: AnsweredRequest, prepared: PreparedResultMe
     customPayload: response.customPayload,
     protocolVersion: answer.version,
     attempts: answer.attempts,
+    schemaInAgreement: answer.schemaInAgreement,
   };
   const result = m.result;
   if (result.kind !== 'rows') {

@@ -30,6 +30,12 @@ export interface ExecutionInfo {
   readonly protocolVersion: 4 | 5;
   /** Hosts tried, in order, with the error of each failed attempt. */
   readonly attempts: readonly { readonly host: string; readonly error?: Error }[];
+  /**
+   * After a schema change (DDL): whether every up node reported the new schema version before
+   * `maxSchemaAgreementWaitMs` ran out. False means the request succeeded but some node may not
+   * know the change yet. Always true for other results.
+   */
+  readonly schemaInAgreement: boolean;
 }
 
 /**

@@ -9,7 +9,7 @@ import { ClientClosedError, InvalidArgumentError, NoHostAvailableError, Unexpect
 import { loadLz4Napi } from '../native/lz4-napi.js';
 import { RequestMetrics, type MetricsSnapshot } from '../observability/metrics.js';
 import { OffloadPool } from '../offload/pool.js';
-import { ExponentialReconnectionPolicy, IdentityAddressTranslator, type Host, type RoutingInfo } from '../policies/index.js';
+import { DefaultLoadBalancingPolicy, ExponentialReconnectionPolicy, IdentityAddressTranslator, type Host, type RoutingInfo } from '../policies/index.js';
 import { buildPage, nextPagingState, type AnsweredRequest, type ResultEffects } from '../results/page-builder.js';
 import type { ResultPage, Row } from '../results/page.js';
 import { RowStream } from '../results/row-stream.js';
@@ -122,6 +122,11 @@ export class Client {
     // Topology, schema and token map before the first request; a cluster that cannot answer
     // the system queries (e.g. a minimal proxy) leaves the client on its contact points.
     if (client.control) await client.control.init(contacts.filter((h) => h.isUp));
+    const unknown = client.unknownLocalDataCenter();
+    if (unknown !== undefined) {
+      client.destroy();
+      throw new InvalidArgumentError(unknown);
+    }
     return client;
   }
 
@@ -439,6 +444,22 @@ export class Client {
       resultMetadataId: r.resultMetadataId,
       resultMetadata: r.resultMetadata,
     });
+  }
+
+  /**
+   * Why a local data center that the options name cannot be right (no known node is in it), or
+   * undefined. Every request would otherwise fail with "no host to try"; cassandra-driver
+   * rejects it at connect too. Unknowable without the control connection: then not checked.
+   */
+  private unknownLocalDataCenter(): string | undefined {
+    const known = new Set<string>();
+    for (const h of this.registry.all()) if (h.datacenter !== undefined) known.add(h.datacenter);
+    if (known.size === 0) return undefined;
+    for (const policy of this.profiles.loadBalancingPolicies()) {
+      const dc = policy instanceof DefaultLoadBalancingPolicy ? policy.localDataCenter : undefined;
+      if (dc !== undefined && !known.has(dc)) return `localDataCenter "${dc}" is not a data center of this cluster; its data centers are: ${[...known].sort().join(', ')}`;
+    }
+    return undefined;
   }
 
   /** Token-aware routing of a prepared statement; none while one host is known or no ring is. */

@@ -47,8 +47,11 @@ export interface ExecutionContext {
   readonly metrics: RequestMetrics;
   /** Default keyspace of plans without routing. */
   keyspace(): string | undefined;
-  /** DDL answered: wait until the cluster agrees on the new schema and the metadata shows it. */
-  afterSchemaChange?(change: SchemaChange): Promise<unknown>;
+  /**
+   * DDL answered: wait until the cluster agrees on the new schema and the metadata shows it;
+   * resolves whether the nodes agreed before the wait ran out.
+   */
+  afterSchemaChange?(change: SchemaChange): Promise<boolean>;
 }
 
 /** A response with the attempts that led to it: one fixed shape on the hot path. */
@@ -57,6 +60,7 @@ class AttemptedResponse implements AnsweredRequest {
     readonly response: ConnectionResponse,
     readonly attempts: ExecutionInfo['attempts'],
     readonly version: 4 | 5,
+    readonly schemaInAgreement: boolean,
   ) {}
 }
 
@@ -208,8 +212,9 @@ export class RequestExecutor {
         if (channels.requestEnd.hasSubscribers) channels.requestEnd.publish({ requestId, host: host.id, durationMs: performance.now() - started });
         const m = response.message;
         // DDL: resolve once every node has the new schema and the metadata shows it.
-        if (m.opcode === Opcode.RESULT && m.result.kind === 'schemaChange' && this.context.afterSchemaChange) await this.context.afterSchemaChange(m.result);
-        return new AttemptedResponse(response, tried, conn.version);
+        let agreed = true;
+        if (m.opcode === Opcode.RESULT && m.result.kind === 'schemaChange' && this.context.afterSchemaChange) agreed = await this.context.afterSchemaChange(m.result);
+        return new AttemptedResponse(response, tried, conn.version, agreed);
       } catch (err) {
         const e = asError(err);
         (attempts ??= []).push({ host: host.id, error: e });
@@ -243,7 +248,7 @@ export class RequestExecutor {
           metrics.ignored++;
           host.metrics.ignored++;
           if (channels.requestEnd.hasSubscribers) channels.requestEnd.publish({ requestId, host: host.id, durationMs: performance.now() - started });
-          return new AttemptedResponse(new IgnoredResponse(host.id), attempts, conn.version);
+          return new AttemptedResponse(new IgnoredResponse(host.id), attempts, conn.version, true);
         }
         if (decision.action !== 'retry' || (options.host !== undefined && !decision.sameHost)) {
           this.failUnlessSettled(race, requestId, host.id, e, started);

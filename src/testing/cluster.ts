@@ -33,7 +33,7 @@ export function linkPeers(nodes: readonly ClusterNode[]): void {
   for (const [i, node] of nodes.entries()) {
     node.tables.peers = nodes.flatMap((o, j) => {
       const l = o.tables.local;
-      return j === i ? [] : [{ address: o.address, port: o.port, hostId: l.hostId, dataCenter: l.dataCenter, rack: l.rack, tokens: l.tokens }];
+      return j === i ? [] : [{ address: o.address, port: o.port, hostId: l.hostId, dataCenter: l.dataCenter, rack: l.rack, tokens: l.tokens, schemaVersion: l.schemaVersion }];
     });
   }
 }

@@ -6,7 +6,7 @@ import {
   Opcode,
   SegmentDecoder,
   Writer,
-  compressV4Body,
+  encodeCompressedV4Frame,
   encodeSegments,
   writeResponseFrame,
   type Compressor,
@@ -100,20 +100,11 @@ export class FakeConnection {
 
   /** @internal Wrap one encoded, uncompressed frame for the wire: v5 segments or v4 compression. */
   frameBytes(encoded: Buffer): Buffer {
-    const version = this.version ?? 4;
-    let frame = encoded;
     if (this.segments) {
-      const segments = encodeSegments(frame, { compressor: this.compressor });
+      const segments = encodeSegments(encoded, { compressor: this.compressor });
       return segments.length === 1 ? segments[0]! : Buffer.concat(segments);
     }
-    if (this.compressor !== undefined && version === 4) {
-      const body = compressV4Body(this.compressor, frame.subarray(9));
-      const header = Buffer.from(frame.subarray(0, 9));
-      header[1] = header[1]! | 0x01;
-      header.writeInt32BE(body.length, 5);
-      frame = Buffer.concat([header, body]);
-    }
-    return frame;
+    return this.compressor !== undefined && (this.version ?? 4) === 4 ? encodeCompressedV4Frame(encoded, this.compressor) : encoded;
   }
 
   /** @internal */

@@ -20,6 +20,8 @@ export interface FakePeer {
   readonly tokens?: readonly string[];
   /** `release_version`. Default `5.0.9`. */
   readonly releaseVersion?: string;
+  /** `schema_version` (UUID text): a peer that never agrees with the others. Default the shared one. */
+  readonly schemaVersion?: string;
 }
 
 /** The node identity the server reports in `system.local`. */
@@ -38,9 +40,11 @@ export interface FakeLocalInfo {
   readonly tokens: readonly string[];
   /** `partitioner`. */
   readonly partitioner: string;
+  /** `schema_version` (UUID text). Default one shared by every node. */
+  readonly schemaVersion: string;
 }
 
-// Every node reports the same schema version: the schema never changes.
+// Unless told otherwise, every node reports the same schema version: the schema never changes.
 const SCHEMA_VERSION = '00000000-0000-0000-0000-000000000001';
 
 const LOCAL_COLUMNS: readonly FakeColumn[] = [
@@ -96,6 +100,7 @@ export class SystemTables {
       hostId: randomUUID(),
       tokens: ['0'],
       partitioner: 'org.apache.cassandra.dht.Murmur3Partitioner',
+      schemaVersion: SCHEMA_VERSION,
       ...local,
     };
     this.peers = peers ?? [];
@@ -108,7 +113,7 @@ export class SystemTables {
       const l = this.local;
       return rowsReply(
         LOCAL_COLUMNS,
-        [['local', 'COMPLETED', address, l.clusterName, '3.4.7', l.dataCenter, l.hostId, address, '5', l.partitioner, l.rack, l.releaseVersion, address, port, SCHEMA_VERSION, [...l.tokens]]],
+        [['local', 'COMPLETED', address, l.clusterName, '3.4.7', l.dataCenter, l.hostId, address, '5', l.partitioner, l.rack, l.releaseVersion, address, port, l.schemaVersion, [...l.tokens]]],
         { keyspace: 'system', table: 'local' },
       );
     }
@@ -127,7 +132,7 @@ export class SystemTables {
           ...(v2 ? [p.port] : []),
           p.rack ?? 'rack1',
           p.releaseVersion ?? '5.0.9',
-          SCHEMA_VERSION,
+          p.schemaVersion ?? SCHEMA_VERSION,
           [...(p.tokens ?? [])],
         ]),
         { keyspace: 'system', table: peers[1] },

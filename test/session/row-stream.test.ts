@@ -4,7 +4,7 @@ import { AbortedError, ClientClosedError, InvalidArgumentError } from '../../src
 import { ResultPage, type ExecutionInfo } from '../../src/results/page.js';
 import { RowStream } from '../../src/results/row-stream.js';
 
-const info: ExecutionInfo = { coordinator: 'h:9042', traceId: undefined, warnings: [], customPayload: undefined, protocolVersion: 5, attempts: [] };
+const info: ExecutionInfo = { coordinator: 'h:9042', traceId: undefined, warnings: [], customPayload: undefined, protocolVersion: 5, attempts: [], schemaInAgreement: true };
 
 /** `pages` pages of `size` rows { i }; records each fetch's paging state. */
 function source(pages: number, size: number): { fetch: (s: Buffer | undefined) => Promise<ResultPage<{ i: number }>>; calls: (string | undefined)[] } {
