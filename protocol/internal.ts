@@ -6,9 +6,6 @@
  * @packageDocumentation
  */
 
-// Decoder shorthands, for driver code that reports malformed or truncated bytes the same way.
-export { malformed, truncated } from './errors.js';
-
 // Deferred v5 frames: a SegmentDecoder leaves a large frame's segments unverified and
 // compressed so that a worker thread (src/offload) finishes them.
 export { completeDeferredFrame, verifyUncompressedDeferred } from './decoder.js';
@@ -17,6 +14,6 @@ export type { DeferredSegment } from './frame.js';
 // The paging state from a Rows body's first bytes, before the rows are decoded elsewhere.
 export { peekRowsPagingState } from './messages/response/result.js';
 
-// Compiled per-statement row decoding and the row-at-a-time reader behind the driver's
-// streaming and offloaded results.
-export { RowDecoder, RowReader, compileRowDecoder } from './messages/response/rows.js';
+// The row-at-a-time reader behind the driver's streaming results, and the cell table an
+// offload worker computes so that the reader builds rows without walking the cells again.
+export { RowReader, cellTable } from './messages/response/rows.js';

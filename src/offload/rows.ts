@@ -9,48 +9,11 @@
 // without walking the lengths again. Strings stay bytes until then: a string[] cloned from the
 // worker cost more to receive than decoding the same text on the main thread.
 import { bodyPool } from '../buffers/body-pool.js';
-import {
-  CqlwireError,
-  ProtocolError,
-  ProtocolErrorCode,
-  decodeRows,
-  type ColumnSpec,
-  type Row,
-  type RowsResult,
-} from '../../protocol/index.js';
-import { RowReader, compileRowDecoder, malformed, truncated, type RowDecoder } from '../../protocol/internal.js';
+import { decodeRows, type ColumnSpec, type Row, type RowsResult } from '../../protocol/index.js';
+import { RowReader } from '../../protocol/internal.js';
 
 /** Cell tables of rows results decoded by a worker, found by the result object. */
 const cellTables = new WeakMap<RowsResult, Int32Array>();
-const compiled = new WeakMap<readonly ColumnSpec[], RowDecoder>();
-
-/**
- * Where each cell of `result` lies: two int32 per cell in row-major order, its start relative
- * to `rowsContent` and its length (-1 for null). Checks every length against the content.
- */
-export function cellTable(result: RowsResult): Int32Array {
-  const n = result.metadata.columnCount;
-  const buf = result.rowsContent;
-  const end = buf.length;
-  const count = result.rowCount * n;
-  if (n === 0 && result.rowCount !== 0) throw malformed(`${result.rowCount} rows of zero columns`);
-  const cells = new Int32Array(count * 2);
-  let pos = 0;
-  for (let i = 0, k = 0; i < count; i++, k += 2) {
-    if (end - pos < 4) throw truncated('row cell length');
-    const len = (buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!;
-    pos += 4;
-    cells[k] = pos;
-    if (len >= 0) {
-      if (end - pos < len) throw truncated('row cell');
-      cells[k + 1] = len;
-      pos += len;
-    } else {
-      cells[k + 1] = -1;
-    }
-  }
-  return cells;
-}
 
 /** How to give the buffers behind a worker-decoded result back, found by the result object. */
 const recyclers = new WeakMap<RowsResult, () => void>();
@@ -99,59 +62,7 @@ export interface RowSource {
  * table a worker computed when there is one, else decodes sequentially on this thread.
  */
 export function rowReader(result: RowsResult, columns: readonly ColumnSpec[]): RowSource {
-  const cells = cellTables.get(result);
-  if (cells === undefined) return new RowReader(result, columns);
-  const d = compiledFor(columns);
-  const n = d.names.length;
-  if (n !== result.metadata.columnCount) throw malformed(`rows have ${result.metadata.columnCount} columns, decoder has ${n}`);
-  const { names, decoders, template } = d;
-  const buf = result.rowsContent;
-  const count = result.rowCount;
-  let index = 0;
-  return {
-    count,
-    next(): Row {
-      if (index >= count) throw malformed('no rows left to read');
-      let row: Row;
-      try {
-        row = rowFromCells(template, names, decoders, buf, cells, index * n * 2);
-      } catch (err) {
-        throw asMalformedRow(err);
-      }
-      index++;
-      return row;
-    },
-  };
-}
-
-/** One row built from a cell table: its cells start at `k` (two int32 per cell). */
-function rowFromCells(template: Readonly<Row>, names: readonly string[], decoders: RowDecoder['decoders'], buf: Buffer, cells: Int32Array, k: number): Row {
-  const row: Row = { ...template };
-  for (let c = 0; c < names.length; c++, k += 2) {
-    const len = cells[k + 1]!;
-    if (len >= 0) {
-      const start = cells[k]!;
-      row[names[c]!] = decoders[c]!(buf, start, start + len);
-    } else {
-      row[names[c]!] = null;
-    }
-  }
-  return row;
-}
-
-/** A cell decoder's failure as the typed error a caller sees. */
-function asMalformedRow(err: unknown): Error {
-  if (CqlwireError.is(err)) return err;
-  return new ProtocolError(ProtocolErrorCode.MALFORMED, `malformed row: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-}
-
-function compiledFor(columns: readonly ColumnSpec[]): RowDecoder {
-  let d = compiled.get(columns);
-  if (d === undefined) {
-    d = compileRowDecoder(columns);
-    compiled.set(columns, d);
-  }
-  return d;
+  return new RowReader(result, columns, undefined, cellTables.get(result));
 }
 
 /** Main-thread time spent building rows before yielding to the event loop, ms. */
@@ -169,26 +80,16 @@ const SLICE_MS = 2;
 export function decodeResultRows(result: RowsResult, columns: readonly ColumnSpec[], sliceMs = SLICE_MS): Row[] | Promise<Row[]> {
   const cells = cellTables.get(result);
   if (cells === undefined) return decodeRows(result, columns);
-  const d = compiledFor(columns);
-  const n = d.names.length;
-  if (n !== result.metadata.columnCount) throw malformed(`rows have ${result.metadata.columnCount} columns, decoder has ${n}`);
-  const names = d.names;
-  const decoders = d.decoders;
-  const template = d.template;
-  const buf = result.rowsContent;
-  const rowCount = result.rowCount;
+  const reader = new RowReader(result, columns, undefined, cells);
+  const rowCount = reader.count;
   const rows: Row[] = new Array<Row>(rowCount);
-  /** Builds rows from `from` on for about SLICE_MS; returns the index reached. */
+  /** Builds rows from `from` on for about `sliceMs`; returns the index reached. */
   const slice = (from: number): number => {
     const until = performance.now() + sliceMs;
     let i = from;
-    try {
-      for (; i < rowCount; i++) {
-        rows[i] = rowFromCells(template, names, decoders, buf, cells, i * n * 2);
-        if ((i & 31) === 31 && performance.now() > until) return i + 1;
-      }
-    } catch (err) {
-      throw asMalformedRow(err);
+    for (; i < rowCount; i++) {
+      rows[i] = reader.next();
+      if ((i & 31) === 31 && performance.now() > until) return i + 1;
     }
     return i;
   };

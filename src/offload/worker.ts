@@ -13,10 +13,9 @@ import {
   lz4Compressor,
   type Compressor,
 } from '../../protocol/index.js';
-import { completeDeferredFrame, verifyUncompressedDeferred, type DeferredSegment } from '../../protocol/internal.js';
+import { cellTable, completeDeferredFrame, verifyUncompressedDeferred, type DeferredSegment } from '../../protocol/internal.js';
 import { loadLz4Napi } from '../native/lz4-napi.js';
 import type { OffloadJob, OffloadReply, OffloadRequest } from './messages.js';
-import { cellTable } from './rows.js';
 
 const port = parentPort;
 if (port === null) throw new Error('src/offload/worker is meant to run in a worker thread');

@@ -2,7 +2,7 @@
 // green smoke run would mean nothing.
 import { describe, expect, test } from 'vitest';
 import { ProtocolError, ProtocolErrorCode } from '../../protocol/index.js';
-import { malformed } from '../../protocol/internal.js';
+import { malformed } from '../../protocol/errors.js';
 import { Rng, chunksOf, classify, fuzzTarget, mutate, runOne, type FuzzTarget } from '../../fuzz/engine.js';
 
 describe('oracle', () => {

@@ -19,13 +19,10 @@ const INTERNAL = join(PROTOCOL, 'internal');
  */
 const INTERNAL_ALLOW_LIST = [
   'DeferredSegment',
-  'RowDecoder',
   'RowReader',
-  'compileRowDecoder',
+  'cellTable',
   'completeDeferredFrame',
-  'malformed',
   'peekRowsPagingState',
-  'truncated',
   'verifyUncompressedDeferred',
 ];
 

@@ -1,5 +1,6 @@
 // The Rows hot path (§4.2.5.2 <rows_content>): rowCount × columnCount [bytes] cells, decoded
-// with one compiled decoder per column in a single pass over the buffer.
+// with one compiled decoder per column in a single pass over the buffer — or from a table of
+// where each cell lies (cellTable), computed once elsewhere, e.g. by a worker thread.
 import { Writer } from '../../buffer.js';
 import { ProtocolError, ProtocolErrorCode, malformed, truncated } from '../../errors.js';
 import { compileDecoder, compileEncoder, type DecodeOptions, type ValueDecoder } from '../../types/codec.js';
@@ -138,6 +139,49 @@ function readRowCells(row: Row, buf: Buffer, pos: number, end: number, names: re
 }
 
 /**
+ * Where each cell of `result` lies: two int32 per cell in row-major order, its start in
+ * `rowsContent` and its length (-1 for null). Every length is checked against the content, as
+ * decoding would. Computed where the bytes are checked anyway (an offload worker), it lets
+ * {@link RowReader} build the rows without walking the lengths again.
+ */
+export function cellTable(result: RowsResult): Int32Array {
+  const n = result.metadata.columnCount;
+  const buf = result.rowsContent;
+  const end = buf.length;
+  const count = result.rowCount * n;
+  if (n === 0 && result.rowCount !== 0) throw malformed(`${result.rowCount} rows of zero columns`);
+  const cells = new Int32Array(count * 2);
+  let pos = 0;
+  for (let i = 0, k = 0; i < count; i++, k += 2) {
+    if (end - pos < 4) throw truncated('row cell length');
+    const len = (buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!;
+    pos += 4;
+    cells[k] = pos;
+    if (len >= 0) {
+      if (end - pos < len) throw truncated('row cell');
+      cells[k + 1] = len;
+      pos += len;
+    } else {
+      cells[k + 1] = -1;
+    }
+  }
+  return cells;
+}
+
+/** Decodes the cells of one row into `row` from a cell table: its cells start at `k`. */
+function rowFromCells(row: Row, buf: Buffer, cells: Int32Array, k: number, names: readonly string[], decoders: readonly ValueDecoder[]): void {
+  for (let c = 0; c < names.length; c++, k += 2) {
+    const len = cells[k + 1]!;
+    if (len >= 0) {
+      const start = cells[k]!;
+      row[names[c]!] = decoders[c]!(buf, start, start + len);
+    } else {
+      row[names[c]!] = null;
+    }
+  }
+}
+
+/**
  * Reads the rows of `result` one at a time, in order, as {@link decodeRows} would decode them
  * (same keys, values and shape, same checks), for consumers that handle one row and drop it:
  * no row outlives its use, so large pages leave little for the garbage collector to copy.
@@ -145,15 +189,22 @@ function readRowCells(row: Row, buf: Buffer, pos: number, end: number, names: re
 export class RowReader {
   private readonly decoder: RowDecoder;
   private readonly buf: Buffer;
+  private readonly cells: Int32Array | undefined;
   private pos = 0;
   private index = 0;
   /** Rows in the result. */
   readonly count: number;
 
-  constructor(result: RowsResult, columns?: readonly ColumnSpec[] | RowDecoder, opts?: DecodeOptions) {
+  /**
+   * @param cells the result's {@link cellTable}, when already computed (by an offload worker):
+   *   rows are built from it instead of walking the cell lengths.
+   */
+  constructor(result: RowsResult, columns?: readonly ColumnSpec[] | RowDecoder, opts?: DecodeOptions, cells?: Int32Array) {
     this.decoder = resolveDecoder(result, columns, opts);
     this.buf = result.rowsContent;
     this.count = result.rowCount;
+    if (cells !== undefined && cells.length !== this.count * result.metadata.columnCount * 2) throw malformed('the cell table does not match the rows');
+    this.cells = cells;
   }
 
   /** Rows not read yet. */
@@ -166,15 +217,14 @@ export class RowReader {
     if (this.index >= this.count) throw new ProtocolError(ProtocolErrorCode.MALFORMED, 'no rows left to read');
     const { names, decoders, template } = this.decoder;
     const row: Row = { ...template };
-    let pos: number;
     try {
-      pos = readRowCells(row, this.buf, this.pos, this.buf.length, names, decoders);
+      if (this.cells !== undefined) rowFromCells(row, this.buf, this.cells, this.index * names.length * 2, names, decoders);
+      else this.pos = readRowCells(row, this.buf, this.pos, this.buf.length, names, decoders);
     } catch (err) {
       // A bad row ends the reading: later rows cannot be located past it.
       this.index = this.count;
       throw asProtocolError(err, 'row');
     }
-    this.pos = pos;
     this.index++;
     return row;
   }
