@@ -21,6 +21,8 @@ export type {
 } from './session/options.js';
 export { PreparedStatement } from './session/prepared.js';
 export type { QueryTrace, TraceReadOptions } from './session/trace.js';
+export { MonotonicTimestampGenerator } from './session/timestamps.js';
+export type { MonotonicTimestampGeneratorOptions, TimestampGenerator } from './session/timestamps.js';
 // --- results
 export { ResultPage } from './results/page.js';
 export type { ColumnInfo, ExecutionInfo, Row } from './results/page.js';

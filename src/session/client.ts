@@ -17,6 +17,7 @@ import { bindPrepared, encodeSimpleValues, explicitRouting, preparedRouting, toM
 import { RequestExecutor, type ExecutionRequest } from './execution.js';
 import { DEFAULT_TIMEOUT_MS, Profiles, type BatchOptions, type BatchStatement, type ClientOptions, type ExecuteOptions, type Params, type PrepareOptions, type StreamOptions } from './options.js';
 import { PreparedCache, PreparedStatement } from './prepared.js';
+import { MonotonicTimestampGenerator, type TimestampGenerator } from './timestamps.js';
 import { readTrace, type QueryTrace, type TraceReadOptions } from './trace.js';
 import { validateBatch, validateClientOptions, validateCqlText, validateExecuteOptions, validateParams, validateQuery, validateStreamOptions } from './validation.js';
 
@@ -37,6 +38,7 @@ export class Client {
   private readonly prepared: PreparedCache;
   private readonly profiles: Profiles;
   private readonly offload: OffloadPool | null;
+  private readonly timestamps: TimestampGenerator | null;
   private currentKeyspace: string | undefined;
   private closing: Promise<void> | null = null;
 
@@ -48,6 +50,7 @@ export class Client {
     const workers = options.offload?.workers ?? 0;
     this.offload = workers > 0 ? new OffloadPool({ workers, minBytes: options.offload?.minBytes }) : null;
     this.profiles = new Profiles(options);
+    this.timestamps = options.timestampGenerator === undefined ? new MonotonicTimestampGenerator() : options.timestampGenerator;
     const reconnectionPolicy = options.reconnectionPolicy ?? new ExponentialReconnectionPolicy();
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const poolOptions: HostPoolOptions = {
@@ -273,6 +276,7 @@ export class Client {
           : first?.kind === 'prepared'
             ? this.routingOf(first.ps, statements[firstPrepared]!.params, options)
             : undefined;
+      const timestamp = this.timestampOf(options);
       const answer = await this.executor.execute({
         kind: 'batch',
         text: `BATCH(${statements.length})`,
@@ -282,7 +286,7 @@ export class Client {
           statements: entries.map((e) => (e.kind === 'query' ? e : { kind: 'prepared' as const, id: e.ps.id, values: e.values })),
           consistency,
           serialConsistency: settings.serialConsistency,
-          timestamp: toMicros(options.timestamp),
+          timestamp,
           keyspace: options.keyspace,
           nowInSeconds: options.nowInSeconds,
         }),
@@ -366,7 +370,7 @@ export class Client {
     // beyond `build`); the next-page closure is made only when there is a next page.
     const pageSize = settings.fetchSize > 0 ? settings.fetchSize : undefined;
     const serialConsistency = settings.serialConsistency;
-    const defaultTimestamp = options.timestamp === undefined ? undefined : toMicros(options.timestamp);
+    const defaultTimestamp = this.timestampOf(options);
     const keyspace = options.keyspace;
     const nowInSeconds = options.nowInSeconds;
     let request: ExecutionRequest;
@@ -460,6 +464,11 @@ export class Client {
       if (dc !== undefined && !known.has(dc)) return `localDataCenter "${dc}" is not a data center of this cluster; its data centers are: ${[...known].sort().join(', ')}`;
     }
     return undefined;
+  }
+
+  /** The write timestamp of a request: the caller's, else a client-side one (unless turned off). */
+  private timestampOf(options: ExecuteOptions): bigint | undefined {
+    return options.timestamp !== undefined ? toMicros(options.timestamp) : this.timestamps?.next();
   }
 
   /** Token-aware routing of a prepared statement; none while one host is known or no ring is. */

@@ -16,6 +16,7 @@ import {
 } from '../policies/index.js';
 import type { StreamControl } from '../results/row-stream.js';
 import type { PreparedStatement } from './prepared.js';
+import type { MonotonicTimestampGenerator, TimestampGenerator } from './timestamps.js';
 
 /** Consistency level names accepted in options, or the numeric protocol value. */
 export type ConsistencyLevel = keyof typeof Consistency | Consistency;
@@ -112,6 +113,12 @@ export interface ClientOptions {
   readonly controlConnection?: boolean;
   /** Longest wait for schema agreement after a DDL statement, in ms. Default 10000. */
   readonly maxSchemaAgreementWaitMs?: number;
+  /**
+   * Client-side write timestamps: each request that sets no `timestamp` gets one from this
+   * generator, once, so its retries and speculative executions carry the same one. Default a
+   * {@link MonotonicTimestampGenerator}; `null` leaves stamping to the server (coordinator).
+   */
+  readonly timestampGenerator?: TimestampGenerator | null;
 }
 
 /** Per-request options of `execute`, `stream` and `batch`. */

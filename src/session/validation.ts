@@ -186,4 +186,5 @@ export function validateClientOptions(options: ClientOptions): void {
   withMethod('addressTranslator', options.addressTranslator, 'translate');
   bool('controlConnection', options.controlConnection);
   millis('maxSchemaAgreementWaitMs', options.maxSchemaAgreementWaitMs);
+  if (options.timestampGenerator !== null) withMethod('timestampGenerator', options.timestampGenerator, 'next');
 }
