@@ -22,13 +22,18 @@ const USAGE = `usage: npm run cassandra -- <command> [options]
 
 commands:
   start [--nodes 1|3] [--auth] [--tls]   start (or keep) instance; prints contact points
+        [--dcs D]                        D data centers dc1..dcD of --nodes nodes each
         [--name N] [--address IP]        instance name (default main) and node-1 address
-        [--heap SIZE] [--fresh]          per-node heap (1g / 768m), wipe data first
+        [--heap SIZE] [--fresh]          per-node heap (1g / 768m / 512m), wipe data first
+        [--system durable|fast]          system tables flushed as in production (default with
+                                         several nodes) or not (default for one: quicker DDL,
+                                         but a killed node forgets recent schema)
   stop [--name N | --all]                SIGTERM (SIGKILL after 30 s), wait for ports to close
   status [--name N]                      nodes, pids, CQL answering, RSS
   logs [n] [--lines K] [--name N]        last K (50) lines of node n's system.log
   kill <n> [--name N]                    SIGKILL node n
-  restart <n> [--name N]                 restart node n and wait for CQL and the ring
+  restart <n> [--name N]                 restart node n and wait for CQL and the ring (the
+                                         nodes that are up; others may stay down)
   env [--name N]                         shell exports for tests (contact points, CA path)
 
 Cassandra ${CASSANDRA_VERSION}; state in ~/.cache/cqlwire (override: CQLWIRE_HOME).`;
@@ -39,17 +44,26 @@ const say = (line: string): void => {
 
 function printInfo(i: InstanceInfo): void {
   console.log(`contact points: ${i.contactPoints.join(',')}`);
+  if (i.dcs > 1) {
+    const byDc = new Map<string, string[]>();
+    i.dataCenters.forEach((dc, k) => byDc.set(dc, [...(byDc.get(dc) ?? []), i.contactPoints[k]!]));
+    console.log(`data centers: ${[...byDc].map(([dc, points]) => `${dc} ${points.join(',')}`).join('; ')}`);
+  }
   if (i.tlsCaPath) console.log(`tls ca: ${i.tlsCaPath}`);
   if (i.credentials) console.log(`superuser: ${i.credentials.username}/${i.credentials.password}`);
 }
 
 function envLines(i: InstanceInfo): string[] {
   const main = i.name === DEFAULT_INSTANCE;
-  const lines = [
-    i.auth && !main
-      ? `export CQLWIRE_AUTH_CONTACT_POINT=${i.contactPoints[0]}`
-      : `export CQLWIRE_CONTACT_POINTS=${i.contactPoints.join(',')}`,
-  ];
+  // Several DCs: the dc suite's own variables, so they do not replace the main cluster's.
+  const lines =
+    i.dcs > 1
+      ? [`export CQLWIRE_DC_CONTACT_POINTS=${i.contactPoints.join(',')}`, `export CQLWIRE_DC_INSTANCE=${i.name}`]
+      : [
+          i.auth && !main
+            ? `export CQLWIRE_AUTH_CONTACT_POINT=${i.contactPoints[0]}`
+            : `export CQLWIRE_CONTACT_POINTS=${i.contactPoints.join(',')}`,
+        ];
   if (i.tlsCaPath) lines.push(`export CQLWIRE_TLS_CA=${i.tlsCaPath}`);
   return lines;
 }
@@ -66,6 +80,8 @@ async function main(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       nodes: { type: 'string' },
+      dcs: { type: 'string' },
+      system: { type: 'string' },
       auth: { type: 'boolean' },
       tls: { type: 'boolean' },
       name: { type: 'string' },
@@ -96,6 +112,8 @@ async function main(argv: string[]): Promise<void> {
       const r = await start({
         name,
         nodes,
+        ...(values.dcs !== undefined ? { dcs: Number(values.dcs) } : {}),
+        ...(values.system !== undefined ? { system: values.system as 'durable' | 'fast' } : {}),
         auth: values.auth ?? false,
         tls: values.tls ?? false,
         ...(values.address ? { address: values.address } : {}),
@@ -128,7 +146,7 @@ async function main(argv: string[]): Promise<void> {
         for (const n of i.nodeStatus) {
           const state = n.cqlAnswers ? 'UP' : n.running ? 'STARTING/UNRESPONSIVE' : 'DOWN';
           const extra = n.pid !== undefined ? ` pid ${n.pid}${n.rssMiB !== undefined ? `, rss ${n.rssMiB} MiB` : ''}` : '';
-          console.log(`  node ${n.index} ${n.address}:9042 ${state}${extra}`);
+          console.log(`  node ${n.index} ${n.address}:9042${i.dcs > 1 ? ` ${i.dataCenters[n.index - 1]}` : ''} ${state}${extra}`);
         }
         if (up > 0) printInfo(i);
       }

@@ -11,6 +11,8 @@ export interface NodeSpec {
   /** 1-based index within the instance. */
   index: number;
   address: string;
+  /** Data center ('datacenter1' with one DC; 'dc1', 'dc2'... with several). */
+  dc: string;
   dir: string;
   token: string;
 }
@@ -23,6 +25,30 @@ export interface InstanceSpec {
   /** -Xmx value, e.g. '1g' or '768m' (-Xms is 256m, or $CQLWIRE_HEAP_INITIAL). */
   heap: string;
   seeds: string;
+  /**
+   * 'durable' (default for several nodes): system and schema tables are flushed as in
+   * production, so a SIGKILLed node remembers its schema. 'fast': -Dcassandra.unsafesystem and
+   * no local schema flush (quicker DDL; a killed node forgets recent schema until it pulls it).
+   */
+  system: SystemMode;
+}
+
+export type SystemMode = 'durable' | 'fast';
+
+/** Data center of node `index` (1-based): 'datacenter1' with one DC, else dc1, dc2... in blocks of `perDc`. */
+export function dcOf(index: number, dcs: number, perDc: number): string {
+  return dcs <= 1 ? 'datacenter1' : `dc${Math.floor((index - 1) / perDc) + 1}`;
+}
+
+/**
+ * One token per node. One DC: evenly spaced. Several: each DC's nodes evenly spaced among
+ * themselves (what NetworkTopologyStrategy walks per DC), DC d offset by d-1 so no two collide.
+ */
+export function dcTokens(dcs: number, perDc: number): string[] {
+  if (dcs <= 1) return murmur3Tokens(perDc);
+  const out: string[] = [];
+  for (let d = 0; d < dcs; d++) for (const t of murmur3Tokens(perDc)) out.push((BigInt(t) + BigInt(d) * 100n).toString());
+  return out;
 }
 
 /** Evenly spaced Murmur3 tokens (range -2^63 .. 2^63-1), one per node. */
@@ -172,8 +198,8 @@ export function logbackXml(node: NodeSpec): string {
 `;
 }
 
-export function rackdcProperties(): string {
-  return 'dc=datacenter1\nrack=rack1\nprefer_local=true\n';
+export function rackdcProperties(node: Pick<NodeSpec, 'dc'>): string {
+  return `dc=${node.dc}\nrack=rack1\nprefer_local=true\n`;
 }
 
 /** Flags from Cassandra 5.0's jvm-server.options and jvm17-server.options (minus AlwaysPreTouch, heap dumps, GC logs). */
@@ -245,12 +271,14 @@ export function javaArgs(java: JavaInfo, dist: Dist, inst: InstanceSpec, node: N
     `-Xms${process.env.CQLWIRE_HEAP_INITIAL ?? (heapMiB(inst.heap) > 256 ? '256m' : inst.heap)}`,
     `-Xmx${inst.heap}`,
     `-javaagent:${dist.jammJar}`,
-    // fast start for a throwaway test cluster
+    // fast start for a throwaway test cluster (none of these changes what a node remembers)
     '-Dcassandra.skip_wait_for_gossip_to_settle=0',
     '-Dcassandra.ring_delay_ms=1000',
-    '-Dcassandra.unsafesystem=true',
-    '-Dcassandra.test.flush_local_schema_changes=false',
     '-Dcassandra.consistent.rangemovement=false',
+    // 'fast' system: system tables unflushed and schema changes not flushed locally, so DDL is
+    // quicker, but a SIGKILLed node comes back without the schema it learnt since its last flush
+    // (INCOMPATIBLE_SCHEMA / unconfigured table until it pulls it again). Kill tests use 'durable'.
+    ...(inst.system === 'fast' ? ['-Dcassandra.unsafesystem=true', '-Dcassandra.test.flush_local_schema_changes=false'] : []),
     // The default superuser at once on one node. Not 0 with several: while a peer is down the
     // role manager retries its setup after this delay, and 0 turns that into a hot loop that
     // writes gigabytes of log.

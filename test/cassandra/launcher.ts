@@ -25,11 +25,13 @@ import {
   cassandraYaml,
   javaArgs,
   logbackXml,
-  murmur3Tokens,
+  dcOf,
+  dcTokens,
   nodePaths,
   rackdcProperties,
   type InstanceSpec,
   type NodeSpec,
+  type SystemMode,
 } from './config.js';
 import { ensureCassandraJars } from './deps.js';
 import { LauncherError } from './errors.js';
@@ -47,15 +49,23 @@ export const SUPERUSER = { username: 'cassandra', password: 'cassandra' } as con
 export interface StartOptions {
   /** Instance name (state dir), default 'main'. */
   name?: string;
-  /** Number of nodes, 1 (default) or 3 (any 1..9 works). */
+  /** Number of nodes (per data center with `dcs`), 1 (default) or 3 (any 1..9 in all works). */
   nodes?: number;
+  /**
+   * Number of data centers (default 1, named 'datacenter1'). With several, DCs are named dc1,
+   * dc2...; each has `nodes` nodes, numbered on: `dcs: 2, nodes: 2` gives nodes 1-2 in dc1 and
+   * 3-4 in dc2. The seeds are the first node of each DC.
+   */
+  dcs?: number;
+  /** System tables: 'durable' (default with several nodes) or 'fast' (default for one node); see config.ts. */
+  system?: SystemMode;
   /** Address of node 1; node N gets address + N-1. Default 127.0.0.1. */
   address?: string;
   /** PasswordAuthenticator + CassandraAuthorizer, superuser cassandra/cassandra. */
   auth?: boolean;
   /** client_encryption_options enabled with optional: true (TLS and plain on the same port). */
   tls?: boolean;
-  /** -Xms/-Xmx per node; default 1g for one node, 768m each otherwise. */
+  /** -Xmx per node; default 1g for one node, 768m for 2-3, 512m for more. */
   heap?: string;
   /** Wipe the instance's data before starting. */
   fresh?: boolean;
@@ -67,7 +77,11 @@ export interface StartOptions {
 
 export interface InstanceInfo {
   name: string;
+  /** Nodes in all data centers. */
   nodes: number;
+  /** Number of data centers. */
+  dcs: number;
+  system: SystemMode;
   address: string;
   auth: boolean;
   tls: boolean;
@@ -75,6 +89,8 @@ export interface InstanceInfo {
   version: string;
   /** Node addresses, node 1 (the seed) first. */
   addresses: string[];
+  /** Data center of each node, in the order of `addresses`. */
+  dataCenters: string[];
   port: number;
   /** 'address:9042' per node. */
   contactPoints: string[];
@@ -112,7 +128,12 @@ export interface InstanceStatus extends InstanceInfo {
 
 interface Stored {
   name: string;
+  /** Nodes in all DCs. */
   nodes: number;
+  /** Absent in state written before multi-DC support: 1. */
+  dcs?: number;
+  /** Absent in older state: the default for the node count. */
+  system?: SystemMode;
   address: string;
   auth: boolean;
   tls: boolean;
@@ -144,11 +165,18 @@ function readStored(name: string): Stored | undefined {
   }
 }
 
+const dcsOf = (s: Pick<Stored, 'dcs'>): number => s.dcs ?? 1;
+const systemOf = (s: Pick<Stored, 'system' | 'nodes'>): SystemMode => s.system ?? (s.nodes > 1 ? 'durable' : 'fast');
+
 function info(s: Stored): InstanceInfo {
   const addresses = Array.from({ length: s.nodes }, (_, i) => addressPlus(s.address, i));
+  const specs = nodeSpecs(s);
   const out: InstanceInfo = {
     ...s,
+    dcs: dcsOf(s),
+    system: systemOf(s),
     addresses,
+    dataCenters: specs.map((n) => n.dc),
     port: CQL_PORT,
     contactPoints: addresses.map((a) => `${a}:${CQL_PORT}`),
     dir: instanceDir(s.name),
@@ -159,17 +187,23 @@ function info(s: Stored): InstanceInfo {
 }
 
 function nodeSpecs(s: Stored): NodeSpec[] {
-  const tokens = murmur3Tokens(s.nodes);
+  const dcs = dcsOf(s);
+  const perDc = s.nodes / dcs;
+  const tokens = dcTokens(dcs, perDc);
   return tokens.map((token, i) => ({
     index: i + 1,
     address: addressPlus(s.address, i),
+    dc: dcOf(i + 1, dcs, perDc),
     dir: join(instanceDir(s.name), `node${i + 1}`),
     token,
   }));
 }
 
 function instSpec(s: Stored): InstanceSpec {
-  return { name: s.name, nodes: s.nodes, auth: s.auth, tls: s.tls, heap: s.heap, seeds: `${s.address}:${STORAGE_PORT}` };
+  const perDc = s.nodes / dcsOf(s);
+  // The first node of each DC: a DC whose peers are all down can still restart from its own seed.
+  const seeds = Array.from({ length: dcsOf(s) }, (_, d) => `${addressPlus(s.address, d * perDc)}:${STORAGE_PORT}`).join(',');
+  return { name: s.name, nodes: s.nodes, auth: s.auth, tls: s.tls, heap: s.heap, seeds, system: systemOf(s) };
 }
 
 // ---------------------------------------------------------------- processes
@@ -430,7 +464,7 @@ function writeNodeConfig(s: Stored, node: NodeSpec, tls: TlsMaterial | undefined
   for (const d of [p.conf, p.data, p.logs]) mkdirSync(d, { recursive: true });
   writeFileSync(p.yaml, cassandraYaml(instSpec(s), node, tls));
   writeFileSync(p.logback, logbackXml(node));
-  writeFileSync(p.rackdc, rackdcProperties());
+  writeFileSync(p.rackdc, rackdcProperties(node));
 }
 
 async function ensurePortsFree(s: Stored, node: NodeSpec): Promise<void> {
@@ -516,8 +550,10 @@ function upPattern(address: string): RegExp {
 }
 
 /** Every node's log (since `offsets`) shows the nodes it must know about as UP. */
-async function waitRing(s: Stored, nodes: NodeSpec[], started: number[], offsets: Map<number, number>, timeoutMs: number): Promise<void> {
+async function waitRing(s: Stored, allNodes: NodeSpec[], started: number[], offsets: Map<number, number>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  // Nodes that were killed and not started again (several down at once) are not waited for.
+  const nodes = allNodes.filter((n) => started.includes(n.index) || livePid(s.name, n) !== undefined);
   const watchers = new Map(
     nodes.map((n) => [
       n.index,
@@ -564,7 +600,16 @@ async function startNodes(s: Stored, which: NodeSpec[], all: NodeSpec[], timeout
 }
 
 function sameShape(a: Stored, b: Stored): boolean {
-  return a.nodes === b.nodes && a.address === b.address && a.auth === b.auth && a.tls === b.tls && a.heap === b.heap && a.version === b.version;
+  return (
+    a.nodes === b.nodes &&
+    dcsOf(a) === dcsOf(b) &&
+    systemOf(a) === systemOf(b) &&
+    a.address === b.address &&
+    a.auth === b.auth &&
+    a.tls === b.tls &&
+    a.heap === b.heap &&
+    a.version === b.version
+  );
 }
 
 /**
@@ -577,15 +622,21 @@ export async function start(opts: StartOptions = {}): Promise<StartResult> {
   const t0 = Date.now();
   const log = opts.log ?? noop;
   const name = validateName(opts.name ?? DEFAULT_INSTANCE);
-  const nodes = opts.nodes ?? 1;
-  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new LauncherError(`--nodes must be 1..9 (got ${opts.nodes})`);
+  const perDc = opts.nodes ?? 1;
+  const dcs = opts.dcs ?? 1;
+  if (!Number.isInteger(dcs) || dcs < 1 || dcs > 9) throw new LauncherError(`--dcs must be 1..9 (got ${opts.dcs})`);
+  const nodes = perDc * dcs;
+  if (!Number.isInteger(perDc) || perDc < 1 || nodes > 9) throw new LauncherError(`--nodes must be 1..9 in all (got ${opts.nodes}${dcs > 1 ? ` per DC × ${dcs} DCs` : ''})`);
+  if (opts.system !== undefined && opts.system !== 'durable' && opts.system !== 'fast') throw new LauncherError(`--system must be durable or fast (got ${opts.system})`);
   const want: Stored = {
     name,
     nodes,
+    ...(dcs > 1 ? { dcs } : {}),
+    ...(opts.system !== undefined ? { system: opts.system } : {}),
     address: opts.address ?? DEFAULT_ADDRESS,
     auth: opts.auth ?? false,
     tls: opts.tls ?? false,
-    heap: opts.heap ?? (nodes === 1 ? '1g' : '768m'),
+    heap: opts.heap ?? (nodes === 1 ? '1g' : nodes <= 3 ? '768m' : '512m'),
     version: CASSANDRA_VERSION,
   };
   addressPlus(want.address, nodes - 1); // validates
@@ -607,7 +658,7 @@ export async function start(opts: StartOptions = {}): Promise<StartResult> {
         log(`instance '${name}' has live JVMs that do not answer CQL; restarting them`);
         await Promise.all(alive.map((n) => stopNode(name, n, log)));
       }
-      const reshaped = prev.nodes !== want.nodes || prev.address !== want.address || prev.version !== want.version;
+      const reshaped = prev.nodes !== want.nodes || dcsOf(prev) !== dcsOf(want) || prev.address !== want.address || prev.version !== want.version;
       if (reshaped || opts.fresh) {
         log(`wiping data of instance '${name}'${reshaped ? ` (was ${describe(prev)})` : ''}`);
         for (const n of prevNodes) await stopNode(name, n, log);
@@ -626,10 +677,13 @@ export async function start(opts: StartOptions = {}): Promise<StartResult> {
   });
 }
 
-export function describe(s: Pick<Stored, 'nodes' | 'address' | 'auth' | 'tls' | 'heap'>): string {
+export function describe(s: Pick<Stored, 'nodes' | 'address' | 'auth' | 'tls' | 'heap'> & Partial<Pick<Stored, 'dcs' | 'system'>>): string {
   const last = addressPlus(s.address, s.nodes - 1);
   const where = s.nodes === 1 ? s.address : `${s.address}-${last.split('.').pop()}`;
-  return `${s.nodes} node${s.nodes === 1 ? '' : 's'} on ${where}, heap ${s.heap}${s.auth ? ', auth' : ''}${s.tls ? ', tls (optional)' : ''}`;
+  const dcs = dcsOf(s);
+  const shape = dcs > 1 ? `${dcs} DCs × ${s.nodes / dcs} nodes (dc1..dc${dcs})` : `${s.nodes} node${s.nodes === 1 ? '' : 's'}`;
+  const system = s.system ?? (s.nodes > 1 ? 'durable' : 'fast');
+  return `${shape} on ${where}, heap ${s.heap}, ${system} system tables${s.auth ? ', auth' : ''}${s.tls ? ', tls (optional)' : ''}`;
 }
 
 function requireStored(name: string): Stored {
