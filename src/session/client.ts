@@ -39,6 +39,7 @@ export class Client {
   private readonly profiles: Profiles;
   private readonly offload: OffloadPool | null;
   private readonly timestamps: TimestampGenerator | null;
+  private readonly prepareOnAllHosts: boolean;
   private currentKeyspace: string | undefined;
   private closing: Promise<void> | null = null;
 
@@ -50,6 +51,7 @@ export class Client {
     const workers = options.offload?.workers ?? 0;
     this.offload = workers > 0 ? new OffloadPool({ workers, minBytes: options.offload?.minBytes }) : null;
     this.profiles = new Profiles(options);
+    this.prepareOnAllHosts = options.prepareOnAllHosts !== false;
     this.timestamps = options.timestampGenerator === undefined ? new MonotonicTimestampGenerator() : options.timestampGenerator;
     const reconnectionPolicy = options.reconnectionPolicy ?? new ExponentialReconnectionPolicy();
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -58,6 +60,10 @@ export class Client {
       reconnectionPolicy,
       keyspace: () => this.currentKeyspace,
       onConnectionClose: (_host, conn) => this.control?.onConnectionClosed(conn),
+      // A node back up has forgotten nothing only if it did not restart: prepare the cache there.
+      onStatusChange: (host, up) => {
+        if (up && options.reprepareOnUp !== false && !this.isClosed) void this.prepareCachedOn(host.id);
+      },
       connection: {
         protocolVersion: options.protocolVersion,
         tls: options.tls,
@@ -427,15 +433,8 @@ export class Client {
   }
 
   private async prepareOnCluster(query: string, options: PrepareOptions, keyspace: string | undefined): Promise<PreparedStatement> {
-    const answer = await this.executor.execute({
-      kind: 'prepare',
-      text: query,
-      build: () => ({ opcode: Opcode.PREPARE, query, keyspace: options.keyspace }),
-      settings: this.profiles.resolve(options),
-      options: { ...options, idempotent: true },
-      routing: undefined,
-      prepared: NO_STATEMENTS,
-    });
+    const answer = await this.prepareRequest(query, options);
+    if (this.prepareOnAllHosts) this.prepareOnOtherHosts(query, options, answer.response.host);
     const m = answer.response.message;
     if (m.opcode !== Opcode.RESULT || m.result.kind !== 'prepared') throw new UnexpectedResponseError('PREPARE did not return a Prepared result');
     const r = m.result;
@@ -469,6 +468,44 @@ export class Client {
   /** The write timestamp of a request: the caller's, else a client-side one (unless turned off). */
   private timestampOf(options: ExecuteOptions): bigint | undefined {
     return options.timestamp !== undefined ? toMicros(options.timestamp) : this.timestamps?.next();
+  }
+
+  /** @param keyspaceOnV5 send `options.keyspace` on v5 only (v4 cannot carry it; the connection's applies). */
+  private prepareRequest(query: string, options: PrepareOptions, keyspaceOnV5 = false): Promise<AnsweredRequest> {
+    return this.executor.execute({
+      kind: 'prepare',
+      text: query,
+      build: (version) => ({ opcode: Opcode.PREPARE, query, keyspace: keyspaceOnV5 && version < 5 ? undefined : options.keyspace }),
+      settings: this.profiles.resolve(options),
+      options: { ...options, idempotent: true },
+      routing: undefined,
+      prepared: NO_STATEMENTS,
+    });
+  }
+
+  /**
+   * Prepare a statement on every other up node the default policy calls local, in the
+   * background: they would otherwise each cost an UNPREPARED round trip on first use.
+   */
+  private prepareOnOtherHosts(query: string, options: PrepareOptions, answeredBy: string): void {
+    const policy = this.profiles.defaults.loadBalancingPolicy;
+    for (const h of this.registry.all()) {
+      if (h.id === answeredBy || !h.isUp || (policy.distance?.(h) ?? 'local') !== 'local') continue;
+      this.prepareRequest(query, { ...options, host: h.id }).catch(() => undefined);
+    }
+  }
+
+  /** Prepare every cached statement on one host, one after another (a node that came back up). */
+  private async prepareCachedOn(hostId: string): Promise<void> {
+    for (const cached of this.prepared.values()) {
+      if (this.isClosed) return;
+      try {
+        const ps = await cached;
+        await this.prepareRequest(ps.query, { host: hostId, keyspace: ps.keyspace }, true);
+      } catch {
+        // Best effort: a statement that fails here is re-prepared on UNPREPARED when used.
+      }
+    }
   }
 
   /** Token-aware routing of a prepared statement; none while one host is known or no ring is. */

@@ -119,6 +119,13 @@ export interface ClientOptions {
    * {@link MonotonicTimestampGenerator}; `null` leaves stamping to the server (coordinator).
    */
   readonly timestampGenerator?: TimestampGenerator | null;
+  /**
+   * After a statement is prepared, prepare it in the background on every other up node of the
+   * local data center too, so none of them costs an UNPREPARED round trip on first use. Default true.
+   */
+  readonly prepareOnAllHosts?: boolean;
+  /** When a node comes back up, prepare the cached statements on it in the background. Default true. */
+  readonly reprepareOnUp?: boolean;
 }
 
 /** Per-request options of `execute`, `stream` and `batch`. */

@@ -92,6 +92,11 @@ export class PreparedCache {
     this.map.delete(key);
   }
 
+  /** Every cached statement (or in-flight preparation), least recently used first. */
+  values(): IterableIterator<Promise<PreparedStatement>> {
+    return [...this.map.values()].values();
+  }
+
   /** Entries cached. */
   get size(): number {
     return this.map.size;

@@ -186,5 +186,7 @@ export function validateClientOptions(options: ClientOptions): void {
   withMethod('addressTranslator', options.addressTranslator, 'translate');
   bool('controlConnection', options.controlConnection);
   millis('maxSchemaAgreementWaitMs', options.maxSchemaAgreementWaitMs);
+  bool('prepareOnAllHosts', options.prepareOnAllHosts);
+  bool('reprepareOnUp', options.reprepareOnUp);
   if (options.timestampGenerator !== null) withMethod('timestampGenerator', options.timestampGenerator, 'next');
 }
