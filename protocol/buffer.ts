@@ -436,6 +436,8 @@ export class Writer {
 export function formatIp(b: Uint8Array): string {
   if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
   if (b.length !== 16) throw malformed(`invalid IP address length ${b.length}`);
+  // IPv4-mapped (::ffff:0:0/96): the IPv4 tail in dotted form, as RFC 5952 §5 and Node's net write it.
+  if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
   const words: number[] = [];
   for (let i = 0; i < 16; i += 2) words.push((b[i]! << 8) | b[i + 1]!);
   // Longest run of zero words (length ≥ 2) becomes "::".
