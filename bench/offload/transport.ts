@@ -14,7 +14,8 @@
 import v8 from 'node:v8';
 import { decodeRows, rowsResultFromValues, type ColumnSpec, type DataType } from '../../protocol/index.js';
 import { cellTable } from '../../protocol/internal.js';
-import { attachCellTable, decodeResultRows } from '../../src/offload/rows.js';
+import { WorkerRows } from '../../src/offload/pool.js';
+import { decodeResultRows } from '../../src/results/page-rows.js';
 
 const spec = (name: string, type: DataType): ColumnSpec => ({ keyspace: 'k', table: 't', name, type });
 
@@ -40,9 +41,8 @@ for (const [label, bytes, n, kind] of [
   const serialized = v8.serialize(decoded);
   time('structured clone of row objects (receive)', () => v8.deserialize(serialized));
   time('structured clone of row objects (send, worker)', () => v8.serialize(decoded));
-  const cells = cellTable(result);
-  attachCellTable(result, cells);
-  time('cell table -> rows (cqlwire)', () => decodeResultRows(result, columns, Infinity));
+  const located = new WorkerRows(result, cellTable(result), null);
+  time('cell table -> rows (cqlwire)', () => decodeResultRows(located, columns, Infinity));
   if (kind === 'text') {
     const strings = v8.serialize(values.map((v) => v[2]));
     time('strings cloned from the worker (receive)', () => v8.deserialize(strings));

@@ -1,6 +1,6 @@
 // An offload worker: decompresses (v4 LZ4) and decodes large RESULT frames off the main thread.
 // It answers with the decompressed body (transferred back, not copied) and, for Rows, a table
-// of where each cell lies, from which the main thread builds the row objects (see rows.ts for
+// of where each cell lies, from which the main thread builds the row objects (see pool.ts for
 // why rows are not sent as objects).
 import { parentPort } from 'node:worker_threads';
 import {

@@ -1,8 +1,8 @@
 import { Opcode, sameDataType, type ColumnSpec, type RowsResult } from '../../protocol/index.js';
 import type { ConnectionResponse } from '../connection/connection.js';
 import { UnexpectedResponseError } from '../errors/driver-errors.js';
-import { decodeResultRows, releaseResultRows, rowReader } from '../offload/rows.js';
-import { ResultPage, type ColumnInfo, type ExecutionInfo, type PendingRows } from './page.js';
+import { ResultPage, type ColumnInfo, type ExecutionInfo } from './page.js';
+import { decodeResultRows, pendingRows } from './page-rows.js';
 
 // RESULT messages into pages. Building a page changes nothing: what a result asks of the
 // session (a new keyspace, a prepared statement's new result columns) is returned to it.
@@ -100,13 +100,7 @@ export function buildPage<R>(answer: AnsweredRequest, prepared: PreparedResultMe
     // The column count is checked now (a mismatch fails this request); each row's cells are
     // checked and decoded when the consumer reaches it, and a malformed one fails the
     // iteration there with a ProtocolError.
-    const reader = rowReader(rows, cols);
-    const pending: PendingRows<R> = {
-      count: reader.count,
-      next: () => reader.next() as R,
-      all: () => decodeResultRows(rows, cols, Infinity) as R[],
-      release: () => releaseResultRows(rows, response.customPayload === undefined),
-    };
+    const pending = pendingRows<R>(rows, cols, response.customPayload === undefined);
     return { page: ResultPage.undecoded<R>(pending, cols, next, info, fetchNext), effects };
   }
   const decoded = decodeResultRows(rows, cols);

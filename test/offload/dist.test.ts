@@ -28,7 +28,7 @@ test('dist: OffloadPool starts worker.js without tsx and decodes the same rows a
   expect(existsSync(join(out, 'src/offload/worker.js'))).toBe(true);
   const script = `
     import { OffloadPool } from './src/offload/pool.js';
-    import { decodeResultRows } from './src/offload/rows.js';
+    import { decodeResultRows } from './src/results/page-rows.js';
     import { Opcode, FrameFlag, rowsResultFromValues, encodeResponseBody, compressV4Body, lz4Compressor, decodeRows } from './protocol/index.js';
     import { isDeepStrictEqual } from 'node:util';
     const columns = [{ keyspace: 'k', table: 't', name: 'id', type: { kind: 'bigint' } }, { keyspace: 'k', table: 't', name: 'v', type: { kind: 'list', element: { kind: 'text' } } }];

@@ -21,8 +21,8 @@ import {
 } from '../../protocol/index.js';
 import { Connection } from '../../src/connection/connection.js';
 import { DriverErrorCode, WorkerFailedError } from '../../src/errors/driver-errors.js';
-import { OffloadPool, type OffloadPoolOptions } from '../../src/offload/pool.js';
-import { decodeResultRows } from '../../src/offload/rows.js';
+import { OffloadPool, WorkerRows, type OffloadPoolOptions } from '../../src/offload/pool.js';
+import { decodeResultRows } from '../../src/results/page-rows.js';
 import { FakeServer, rowsReply } from '../../src/testing/index.js';
 import type { OffloadFault } from '../../src/offload/messages.js';
 import { incompressibleText } from './text.js';
@@ -61,6 +61,9 @@ async function decodeVia(pool: OffloadPool, frame: Frame): Promise<unknown[]> {
   const env = await pool.decode(frame, 1 << 28);
   const m = env.message;
   if (m.opcode !== Opcode.RESULT || m.result.kind !== 'rows') throw new Error('expected rows');
+  // The worker's typed answer: the rows result with the cell table it located.
+  expect(m.result).toBeInstanceOf(WorkerRows);
+  expect((m.result as WorkerRows).cells.length).toBe(m.result.rowCount * m.result.metadata.columnCount * 2);
   return decodeResultRows(m.result, m.result.metadata.columns!);
 }
 
@@ -87,6 +90,21 @@ describe('OffloadPool', () => {
     expect(body.buffer.byteLength).toBe(0);
     expect(await decodeVia(p, resultFrame(result, 2, true))).toEqual(expected);
     expect(p.completed).toBe(2);
+  });
+
+  test('WorkerRows.release gives the buffers back once; they go to the worker with its next job', async () => {
+    const p = start();
+    const result = sampleResult(500);
+    const env = await p.decode(resultFrame(result), 1 << 28);
+    const m = env.message;
+    if (m.opcode !== Opcode.RESULT || !(m.result instanceof WorkerRows)) throw new Error('expected rows located by the worker');
+    const rows = m.result;
+    rows.release();
+    rows.release();
+    expect(p.recycled).toBe(1);
+    await decodeVia(p, resultFrame(result));
+    expect(rows.rowsContent.buffer.byteLength).toBe(0); // transferred to the worker
+    expect(p.recycled).toBe(1);
   });
 
   test('a view of a shared buffer is copied, not detached', async () => {
