@@ -4,6 +4,7 @@
 import type { Host } from '../policies/index.js';
 import { murmur3Token } from './murmur3.js';
 import { TokenMap, type ReplicationOptions } from './token-map.js';
+import { ringRanges, type TokenRange } from './token-ranges.js';
 
 /** A column of a table. */
 export interface ColumnMetadata {
@@ -122,6 +123,23 @@ export class Metadata {
     if (ring === undefined || ks === undefined) return [];
     const token = typeof routingKeyOrToken === 'bigint' ? routingKeyOrToken : murmur3Token(routingKeyOrToken);
     return ring.replicas(ks.replication, token);
+  }
+
+  /** Every range of the ring, one per ring token (empty while the ring is unknown). */
+  tokenRanges(): TokenRange[] {
+    return this.ring === undefined ? [] : ringRanges(this.ring.ring);
+  }
+
+  /** The replicas of a token range under a keyspace's replication, primary first. */
+  rangeReplicas(keyspace: string, range: TokenRange): readonly Host[] {
+    // Every token of a ring range has the replicas of the range's end token.
+    return this.replicas(keyspace, range.end);
+  }
+
+  /** The ranges `host` holds a replica of under `keyspace`'s replication. */
+  tokenRangesOf(keyspace: string, host: Host | string): TokenRange[] {
+    const id = typeof host === 'string' ? host : host.id;
+    return this.tokenRanges().filter((r) => this.rangeReplicas(keyspace, r).some((h) => h.id === id));
   }
 
   /** @internal Rebuild the token map from the hosts' tokens. */
