@@ -12,17 +12,26 @@ export type {
   BatchOptions,
   BatchStatement,
   ClientOptions,
+  ConcurrentOptions,
+  ConcurrentProgress,
   ConsistencyLevel,
   ExecuteOptions,
   ExecutionProfile,
   Params,
   PrepareOptions,
+  ScanCheckpoint,
+  ScanOptions,
+  ScanSplitState,
   StreamOptions,
 } from './session/options.js';
 export { PreparedStatement } from './session/prepared.js';
 export type { QueryTrace, TraceReadOptions } from './session/trace.js';
 export { MonotonicTimestampGenerator } from './session/timestamps.js';
 export type { MonotonicTimestampGeneratorOptions, TimestampGenerator } from './session/timestamps.js';
+// --- bulk
+export { ConcurrentExecutionError, ConcurrentRun } from './bulk/concurrent.js';
+export type { ConcurrentFailure, ConcurrentResult } from './bulk/concurrent.js';
+export type { TableScan } from './bulk/scan.js';
 // --- results
 export { ResultPage } from './results/page.js';
 export type { ColumnInfo, ExecutionInfo, Row } from './results/page.js';
@@ -33,8 +42,10 @@ export { Metadata } from './cluster/metadata.js';
 export type { ColumnMetadata, IndexMetadata, KeyspaceMetadata, TableMetadata, UserTypeMetadata } from './cluster/metadata.js';
 export type { ReplicationOptions, RingNode, TokenMap } from './cluster/token-map.js';
 export { compositeKey, murmur3Token } from './cluster/murmur3.js';
+export { MAX_TOKEN, MIN_TOKEN, TokenRange } from './cluster/token-ranges.js';
 // --- policies
 export {
+  AdaptiveThrottle,
   ConstantReconnectionPolicy,
   ConstantSpeculativeExecutionPolicy,
   DefaultLoadBalancingPolicy,
@@ -45,16 +56,19 @@ export {
   NoSpeculativeExecutionPolicy,
 } from './policies/index.js';
 export type {
+  AdaptiveThrottleOptions,
   AddressTranslator,
   Host,
   HostRegistry,
   LoadBalancingPolicy,
   ReconnectionPolicy,
+  RequestThrottle,
   RetryContext,
   RetryDecision,
   RetryPolicy,
   RoutingInfo,
   SpeculativeExecutionPolicy,
+  ThrottleSnapshot,
 } from './policies/index.js';
 // --- connection
 export { DRIVER_NAME, DRIVER_VERSION } from './connection/connection.js';
@@ -103,19 +117,8 @@ export {
   WriteTimeoutError,
 } from './errors/server-errors.js';
 // --- observability
-export { channelNames, tracingChannelNames } from './observability/diagnostics.js';
-export type {
-  AttemptContext,
-  AttemptDecision,
-  ConnectionMessage,
-  HostStatusMessage,
-  OperationContext,
-  OperationKind,
-  RequestEndMessage,
-  RequestErrorMessage,
-  RequestStartMessage,
-  WarningMessage,
-} from './observability/diagnostics.js';
+export { channelNames } from './observability/diagnostics.js';
+export type { ConnectionMessage, HostStatusMessage, RequestEndMessage, RequestErrorMessage, RequestStartMessage, WarningMessage } from './observability/diagnostics.js';
 export type { LatencySnapshot, MetricsSnapshot, RequestMetricsSnapshot } from './observability/metrics.js';
 // --- values
 export { BigDecimal, Consistency, Duration, LocalDate, LocalTime, UNSET } from '../protocol/index.js';

@@ -10,3 +10,5 @@ export { ConstantSpeculativeExecutionPolicy, NoSpeculativeExecutionPolicy } from
 export type { SpeculativeExecutionPolicy } from './speculative-execution.js';
 export { IdentityAddressTranslator } from './address-translation.js';
 export type { AddressTranslator } from './address-translation.js';
+export { AdaptiveThrottle } from './throttle.js';
+export type { AdaptiveThrottleOptions, RequestThrottle, ThrottleSnapshot } from './throttle.js';

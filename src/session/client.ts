@@ -9,13 +9,16 @@ import { ClientClosedError, InvalidArgumentError, NoHostAvailableError, Unexpect
 import { loadLz4Napi } from '../native/lz4-napi.js';
 import { RequestMetrics, type MetricsSnapshot } from '../observability/metrics.js';
 import { OffloadPool } from '../offload/pool.js';
-import { DefaultLoadBalancingPolicy, ExponentialReconnectionPolicy, IdentityAddressTranslator, type Host, type RoutingInfo } from '../policies/index.js';
+import { AdaptiveThrottle, DefaultLoadBalancingPolicy, ExponentialReconnectionPolicy, IdentityAddressTranslator, type Host, type RequestThrottle, type RoutingInfo, type ThrottleSnapshot } from '../policies/index.js';
 import { buildPage, nextPagingState, type AnsweredRequest, type ResultEffects } from '../results/page-builder.js';
 import type { ResultPage, Row } from '../results/page.js';
 import { RowStream } from '../results/row-stream.js';
 import { bindPrepared, encodeSimpleValues, explicitRouting, preparedRouting, toMicros } from './binding.js';
 import { RequestExecutor, type ExecutionRequest } from './execution.js';
-import { DEFAULT_TIMEOUT_MS, Profiles, type BatchOptions, type BatchStatement, type ClientOptions, type ExecuteOptions, type Params, type PrepareOptions, type StreamOptions } from './options.js';
+import { DEFAULT_TIMEOUT_MS, Profiles, type BatchOptions, type BatchStatement, type ClientOptions, type ConcurrentOptions, type ExecuteOptions, type Params, type PrepareOptions, type ScanOptions, type StreamOptions } from './options.js';
+// The bulk layer sits above the session; the facade's one-line methods are its only way in.
+import { executeConcurrent, type ConcurrentRun } from '../bulk/concurrent.js';
+import { scanTable, type TableScan } from '../bulk/scan.js';
 import { PreparedCache, PreparedStatement } from './prepared.js';
 import { MonotonicTimestampGenerator, type TimestampGenerator } from './timestamps.js';
 import { readTrace, type QueryTrace, type TraceReadOptions } from './trace.js';
@@ -40,6 +43,7 @@ export class Client {
   private readonly offload: OffloadPool | null;
   private readonly timestamps: TimestampGenerator | null;
   private readonly prepareOnAllHosts: boolean;
+  private readonly throttle: RequestThrottle | undefined;
   private currentKeyspace: string | undefined;
   private closing: Promise<void> | null = null;
 
@@ -52,6 +56,8 @@ export class Client {
     this.offload = workers > 0 ? new OffloadPool({ workers, minBytes: options.offload?.minBytes }) : null;
     this.profiles = new Profiles(options);
     this.prepareOnAllHosts = options.prepareOnAllHosts !== false;
+    const t = options.throttle;
+    this.throttle = t === undefined ? undefined : 'acquire' in t ? t : new AdaptiveThrottle(t);
     this.timestamps = options.timestampGenerator === undefined ? new MonotonicTimestampGenerator() : options.timestampGenerator;
     const reconnectionPolicy = options.reconnectionPolicy ?? new ExponentialReconnectionPolicy();
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -102,6 +108,7 @@ export class Client {
       metrics: this.sessionMetrics,
       keyspace: () => this.currentKeyspace,
       afterSchemaChange: control ? (change) => control.afterSchemaChange(change) : undefined,
+      throttle: this.throttle,
     });
     for (const p of this.profiles.loadBalancingPolicies()) p.init?.(this.registry);
   }
@@ -312,8 +319,33 @@ export class Client {
     return readTrace((query, params, opts) => this.execute(query, params, opts), traceId, options);
   }
 
-  /** Snapshot of the client's and each host's counters and latency percentiles. */
-  metrics(): MetricsSnapshot {
+  /**
+   * Run one statement once per entry of `values` (an array, iterable or async iterable, read
+   * as requests complete, so it need not fit in memory) with at most `concurrency` requests in
+   * flight; or, with a list of `{ query, params }`, each statement with its own values.
+   * Prepared by default. Resolves with totals and the failed inputs' positions.
+   */
+  executeConcurrent(query: string | PreparedStatement, values: Iterable<Params> | AsyncIterable<Params>, options?: ConcurrentOptions): ConcurrentRun;
+  executeConcurrent(statements: Iterable<BatchStatement> | AsyncIterable<BatchStatement>, options?: ConcurrentOptions): ConcurrentRun;
+  executeConcurrent(
+    a: string | PreparedStatement | Iterable<BatchStatement> | AsyncIterable<BatchStatement>,
+    b?: Iterable<Params> | AsyncIterable<Params> | ConcurrentOptions,
+    c?: ConcurrentOptions,
+  ): ConcurrentRun {
+    return executeConcurrent(this, a, b, c);
+  }
+
+  /**
+   * Every row of a table, read as token-range splits in parallel (each from one of its
+   * replicas), delivered with backpressure; `checkpoint()` says where the scan is, for
+   * `resumeFrom` after a crash.
+   */
+  scan<R = Row>(keyspace: string, table: string, options: ScanOptions = {}): TableScan<R> {
+    return scanTable<R>(this, keyspace, table, options);
+  }
+
+  /** Snapshot of the client's and each host's counters and latency percentiles, and the throttle's state. */
+  metrics(): MetricsSnapshot & { readonly throttle?: ThrottleSnapshot } {
     const hosts: Record<string, MetricsSnapshot['hosts'][string]> = {};
     let opened = 0;
     let closed = 0;
@@ -323,7 +355,8 @@ export class Client {
       closed += h.metrics.connectionsClosed;
     }
     // Connections are counted per host; the session totals are their sums.
-    return { session: { ...this.sessionMetrics.snapshot(), connectionsOpened: opened, connectionsClosed: closed }, hosts };
+    const session = { ...this.sessionMetrics.snapshot(), connectionsOpened: opened, connectionsClosed: closed };
+    return this.throttle === undefined ? { session, hosts } : { session, hosts, throttle: this.throttle.snapshot() };
   }
 
   /** Stop taking requests, wait for those in flight, close every connection. */

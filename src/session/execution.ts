@@ -6,7 +6,7 @@ import { AbortedError, CqlwireError, NoHostAvailableError, QueueFullError } from
 import { UnpreparedError } from '../errors/server-errors.js';
 import { channels } from '../observability/diagnostics.js';
 import type { RequestMetrics } from '../observability/metrics.js';
-import type { Host, RoutingInfo } from '../policies/index.js';
+import type { Host, RequestThrottle, RoutingInfo } from '../policies/index.js';
 import type { AnsweredRequest } from '../results/page-builder.js';
 import type { ExecutionInfo } from '../results/page.js';
 import { withExecuteAs } from './binding.js';
@@ -52,6 +52,8 @@ export interface ExecutionContext {
    * resolves whether the nodes agreed before the wait ran out.
    */
   afterSchemaChange?(change: SchemaChange): Promise<boolean>;
+  /** The client-wide throttle every request takes a permit of, if any. */
+  readonly throttle?: RequestThrottle;
 }
 
 /** A response with the attempts that led to it: one fixed shape on the hot path. */
@@ -92,6 +94,25 @@ export class RequestExecutor {
 
   /** Run `request` until a host answers it or the plan and retries run out. */
   execute(request: ExecutionRequest): Promise<AnsweredRequest> {
+    const throttle = this.context.throttle;
+    if (throttle === undefined) return this.executeNow(request);
+    // The permit covers the whole request (retries and speculative executions included).
+    const permit = throttle.acquire(request.options.signal);
+    const run = (): Promise<AnsweredRequest> =>
+      this.executeNow(request).then(
+        (answer) => {
+          throttle.release(true);
+          return answer;
+        },
+        (err: unknown) => {
+          throttle.release(false);
+          throw err;
+        },
+      );
+    return permit === undefined ? run() : permit.then(run);
+  }
+
+  private executeNow(request: ExecutionRequest): Promise<AnsweredRequest> {
     const plan = this.queryPlan(request);
     const spec = request.settings.speculativeExecutionPolicy;
     const options = request.options;
@@ -218,6 +239,7 @@ export class RequestExecutor {
       } catch (err) {
         const e = asError(err);
         (attempts ??= []).push({ host: host.id, error: e });
+        this.context.throttle?.onAttemptError(e);
         host.metrics.recordError(CqlwireError.is(e) ? e.code : 'ERR_UNKNOWN');
         if (e instanceof AbortedError || (CqlwireError.is(e) && e.code.startsWith('ERR_PROTOCOL'))) {
           this.failUnlessSettled(race, requestId, host.id, e, started);

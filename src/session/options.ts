@@ -8,9 +8,11 @@ import {
   DefaultLoadBalancingPolicy,
   DefaultRetryPolicy,
   NoSpeculativeExecutionPolicy,
+  type AdaptiveThrottleOptions,
   type AddressTranslator,
   type LoadBalancingPolicy,
   type ReconnectionPolicy,
+  type RequestThrottle,
   type RetryPolicy,
   type SpeculativeExecutionPolicy,
 } from '../policies/index.js';
@@ -126,6 +128,12 @@ export interface ClientOptions {
   readonly prepareOnAllHosts?: boolean;
   /** When a node comes back up, prepare the cached statements on it in the background. Default true. */
   readonly reprepareOnUp?: boolean;
+  /**
+   * A client-wide bound on requests in flight: callers past it wait in a bounded queue instead
+   * of failing. Options make an {@link AdaptiveThrottle} (which backs off on OVERLOADED and
+   * timeouts); or pass any {@link RequestThrottle}. Default none.
+   */
+  readonly throttle?: AdaptiveThrottleOptions | RequestThrottle;
 }
 
 /** Per-request options of `execute`, `stream` and `batch`. */
@@ -294,4 +302,85 @@ export function toConsistency(c: ConsistencyLevel): Consistency {
   const v = (Consistency as Record<string, Consistency>)[c];
   if (v === undefined) throw new InvalidArgumentError(`unknown consistency level "${String(c)}"`);
   return v;
+}
+
+/** Options of `executeConcurrent`: execute options for every request, plus the bounds of the run. */
+export interface ConcurrentOptions extends ExecuteOptions {
+  /** Requests in flight at once (default 64). */
+  readonly concurrency?: number;
+  /** Bound on the estimated bytes of the bound values in flight (default: none). */
+  readonly maxBytesInFlight?: number;
+  /** Reject at the first failed request (default false: run every input and collect errors). */
+  readonly raiseOnFirstError?: boolean;
+  /** Most errors kept in the result (default 100; every failure is still counted). */
+  readonly maxErrors?: number;
+  /** Keep each request's result page, by input position (default false: constant memory). */
+  readonly collectResults?: boolean;
+  /** Called with the progress every `progressIntervalMs` and once at the end. */
+  readonly onProgress?: (progress: ConcurrentProgress) => void;
+  /** How often `onProgress` is called (default 1000 ms). */
+  readonly progressIntervalMs?: number;
+}
+
+/** How far an `executeConcurrent` run is. */
+export interface ConcurrentProgress {
+  /** Inputs taken from the values so far. */
+  readonly started: number;
+  /** Requests that succeeded. */
+  readonly succeeded: number;
+  /** Requests that failed. */
+  readonly failed: number;
+  /** Requests in flight. */
+  readonly inFlight: number;
+  /** Milliseconds since the run started. */
+  readonly elapsedMs: number;
+}
+
+/** Options of `scan`: which rows and columns, how parallel, where to resume. */
+export interface ScanOptions extends Pick<ExecuteOptions, 'consistency' | 'timeoutMs' | 'fetchSize' | 'signal' | 'profile' | 'executeAs'> {
+  /** Columns to read (default every column). */
+  readonly columns?: readonly string[];
+  /** A condition on non-key columns, appended with AND (e.g. `"status = ?"`). */
+  readonly where?: string;
+  /** Values of the markers in `where`. */
+  readonly whereParams?: readonly unknown[];
+  /** Append ALLOW FILTERING (needed by most `where` conditions). */
+  readonly allowFiltering?: boolean;
+  /** Token-range splits read at once (default 8). */
+  readonly parallelism?: number;
+  /** Splits per host the ring is cut into (default 8). */
+  readonly splitsPerHost?: number;
+  /** A checkpoint from `scan.checkpoint()`: continue where it was taken, without duplicates or gaps. */
+  readonly resumeFrom?: ScanCheckpoint;
+  /** Tries of a page on the split's replicas before the scan fails (default 3 per replica). */
+  readonly maxAttemptsPerPage?: number;
+}
+
+/**
+ * Where a scan is: JSON-serializable, to persist and pass back as `resumeFrom`. Rows delivered
+ * before it was taken are not delivered again; every other row is.
+ */
+export interface ScanCheckpoint {
+  /** Format version. */
+  readonly version: 1;
+  /** The table scanned. */
+  readonly keyspace: string;
+  /** The table scanned. */
+  readonly table: string;
+  /** Page size the paging states belong to (a resumed scan keeps it). */
+  readonly fetchSize: number;
+  /** Every split of the scan and how far it was read. */
+  readonly splits: readonly ScanSplitState[];
+}
+
+/** One split of a checkpoint. */
+export interface ScanSplitState {
+  /** The token range, `(start,end]`. */
+  readonly range: string;
+  /** Whether every row of it was delivered. */
+  readonly done: boolean;
+  /** Paging state (base64) of the page being read; absent for the first page. */
+  readonly pagingState?: string;
+  /** Rows of that page already delivered. */
+  readonly skip?: number;
 }

@@ -1,6 +1,6 @@
 import { Consistency } from '../../protocol/index.js';
 import { InvalidArgumentError } from '../errors/driver-errors.js';
-import type { BatchOptions, BatchStatement, ClientOptions, ExecuteOptions, ExecutionProfile, StreamOptions } from './options.js';
+import type { BatchOptions, BatchStatement, ClientOptions, ConcurrentOptions, ExecuteOptions, ExecutionProfile, ScanOptions, StreamOptions } from './options.js';
 import { PreparedStatement } from './prepared.js';
 
 // Every option is checked once, where it enters: a bad value is an InvalidArgumentError that
@@ -189,4 +189,59 @@ export function validateClientOptions(options: ClientOptions): void {
   bool('prepareOnAllHosts', options.prepareOnAllHosts);
   bool('reprepareOnUp', options.reprepareOnUp);
   if (options.timestampGenerator !== null) withMethod('timestampGenerator', options.timestampGenerator, 'next');
+  validateThrottle(options.throttle);
+}
+
+/** `throttle`: a RequestThrottle, or the options of an AdaptiveThrottle. */
+function validateThrottle(t: ClientOptions['throttle']): void {
+  if (t === undefined) return;
+  if (!isPlainObject(t)) fail('throttle', 'throttle options or a RequestThrottle', t);
+  if ('acquire' in t) {
+    for (const m of ['acquire', 'release', 'onAttemptError', 'snapshot']) withMethod('throttle', t, m);
+    return;
+  }
+  int('throttle.maxConcurrent', t.maxConcurrent, 1, MAX_INT32);
+  int('throttle.minConcurrent', t.minConcurrent, 1, MAX_INT32);
+  int('throttle.maxQueued', t.maxQueued, 0, MAX_INT32);
+  positive('throttle.maxPerSecond', t.maxPerSecond);
+  if (t.backoffFactor !== undefined && !(typeof t.backoffFactor === 'number' && t.backoffFactor > 0 && t.backoffFactor < 1)) fail('throttle.backoffFactor', 'a number between 0 and 1', t.backoffFactor);
+  millis('throttle.backoffIntervalMs', t.backoffIntervalMs);
+  bool('throttle.adaptive', t.adaptive);
+}
+
+function positive(name: string, v: unknown): void {
+  if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) fail(name, 'a number > 0', v);
+}
+
+/** Check the options of `executeConcurrent`. */
+export function validateConcurrentOptions(options: ConcurrentOptions): void {
+  validateExecuteOptions(options);
+  int('options.concurrency', options.concurrency, 1, 1 << 20);
+  int('options.maxBytesInFlight', options.maxBytesInFlight, 1, Number.MAX_SAFE_INTEGER);
+  bool('options.raiseOnFirstError', options.raiseOnFirstError);
+  int('options.maxErrors', options.maxErrors, 0, Number.MAX_SAFE_INTEGER);
+  bool('options.collectResults', options.collectResults);
+  fn('options.onProgress', options.onProgress);
+  millis('options.progressIntervalMs', options.progressIntervalMs);
+}
+
+/** Check the options of `scan`. */
+export function validateScanOptions(keyspace: unknown, table: unknown, options: ScanOptions): void {
+  str('keyspace', keyspace);
+  str('table', table);
+  validateExecuteOptions(options);
+  if (options.columns !== undefined && !(Array.isArray(options.columns) && options.columns.length > 0 && options.columns.every((c) => typeof c === 'string' && c !== ''))) {
+    fail('options.columns', 'a non-empty array of column names', options.columns);
+  }
+  str('options.where', options.where);
+  if (options.whereParams !== undefined && !Array.isArray(options.whereParams)) fail('options.whereParams', 'an array', options.whereParams);
+  bool('options.allowFiltering', options.allowFiltering);
+  int('options.parallelism', options.parallelism, 1, 4096);
+  int('options.splitsPerHost', options.splitsPerHost, 1, 1 << 16);
+  int('options.maxAttemptsPerPage', options.maxAttemptsPerPage, 1, 1000);
+  const r = options.resumeFrom;
+  if (r !== undefined) {
+    if (!isPlainObject(r) || r.version !== 1 || !Array.isArray(r.splits) || typeof r.fetchSize !== 'number') fail('options.resumeFrom', 'a checkpoint from scan.checkpoint()', r);
+    if (r.keyspace !== keyspace || r.table !== table) fail('options.resumeFrom', `a checkpoint of ${String(keyspace)}.${String(table)}`, `${String(r.keyspace)}.${String(r.table)}`);
+  }
 }
