@@ -117,8 +117,19 @@ export {
   WriteTimeoutError,
 } from './errors/server-errors.js';
 // --- observability
-export { channelNames } from './observability/diagnostics.js';
-export type { ConnectionMessage, HostStatusMessage, RequestEndMessage, RequestErrorMessage, RequestStartMessage, WarningMessage } from './observability/diagnostics.js';
+export { channelNames, tracingChannelNames } from './observability/diagnostics.js';
+export type {
+  AttemptContext,
+  AttemptDecision,
+  ConnectionMessage,
+  HostStatusMessage,
+  OperationContext,
+  OperationKind,
+  RequestEndMessage,
+  RequestErrorMessage,
+  RequestStartMessage,
+  WarningMessage,
+} from './observability/diagnostics.js';
 export type { LatencySnapshot, MetricsSnapshot, RequestMetricsSnapshot } from './observability/metrics.js';
 // --- values
 export { BigDecimal, Consistency, Duration, LocalDate, LocalTime, UNSET } from '../protocol/index.js';
