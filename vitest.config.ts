@@ -9,14 +9,14 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/cluster/**'],
+          exclude: ['test/integration/**', 'test/cluster/**', 'test/dc/**', 'test/bulk/integration/**'],
           testTimeout: 30_000,
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/bulk/integration/**/*.test.ts'],
           exclude: ['test/cluster/**'],
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 120_000,
@@ -31,6 +31,19 @@ export default defineConfig({
           name: 'cluster',
           include: ['test/cluster/**/*.test.ts'],
           globalSetup: ['test/cluster/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // Two data centers of two real nodes each (CQLWIRE_DC_CONTACT_POINTS, else the launcher
+        // starts instance 'dc' on 127.0.0.11-14): DC-aware routing, LOCAL_* consistencies with a
+        // DC down, remote hosts. `npm run test:dc`.
+        test: {
+          name: 'dc',
+          include: ['test/dc/**/*.test.ts'],
+          globalSetup: ['test/dc/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
           fileParallelism: false,
