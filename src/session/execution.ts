@@ -4,7 +4,7 @@ import type { HostRegistry } from '../cluster/registry.js';
 import type { Connection, ConnectionResponse, SendOptions } from '../connection/connection.js';
 import { AbortedError, CqlwireError, NoHostAvailableError, QueueFullError } from '../errors/driver-errors.js';
 import { UnpreparedError } from '../errors/server-errors.js';
-import { channels } from '../observability/diagnostics.js';
+import { channels, consistencyName, traceOperation, tracing, type AttemptContext, type AttemptDecision, type OperationContext } from '../observability/diagnostics.js';
 import type { RequestMetrics } from '../observability/metrics.js';
 import type { Host, RequestThrottle, RoutingInfo } from '../policies/index.js';
 import type { AnsweredRequest } from '../results/page-builder.js';
@@ -83,6 +83,7 @@ interface Race {
 }
 
 let nextRequestId = 1;
+let nextOperationId = 1;
 
 /**
  * The one path every request takes: query plan, speculative executions, attempts on each
@@ -113,11 +114,33 @@ export class RequestExecutor {
   }
 
   private executeNow(request: ExecutionRequest): Promise<AnsweredRequest> {
+    // Tracing: one context per operation, made only when someone listens (no cost otherwise).
+    if (!tracing.operation.hasSubscribers && !tracing.attempt.hasSubscribers) return this.run(request, undefined);
+    const op = this.operationOf(request);
+    return tracing.operation.hasSubscribers ? traceOperation(op, () => this.run(request, op)) : this.run(request, op);
+  }
+
+  private operationOf(request: ExecutionRequest): OperationContext {
+    const { kind, settings, options } = request;
+    return {
+      operationId: nextOperationId++,
+      kind,
+      query: request.text,
+      keyspace: request.routing?.keyspace ?? options.keyspace ?? this.context.keyspace(),
+      consistency: consistencyName(settings.consistency),
+      pageSize: (kind === 'query' || kind === 'execute') && settings.fetchSize > 0 ? settings.fetchSize : undefined,
+      idempotent: options.idempotent === true || kind === 'prepare',
+      attempts: 0,
+      speculativeExecutions: 0,
+    };
+  }
+
+  private run(request: ExecutionRequest, op: OperationContext | undefined): Promise<AnsweredRequest> {
     const plan = this.queryPlan(request);
     const spec = request.settings.speculativeExecutionPolicy;
     const options = request.options;
     if (options.idempotent !== true || options.host !== undefined || spec.nextDelayMs(1) < 0) {
-      return this.runOnPlan(plan, undefined, request);
+      return this.runOnPlan(plan, undefined, request, op, 0);
     }
     // Speculative executions (idempotent requests only): after each delay of the policy another
     // execution starts on the next host of the same plan; the first success wins, and the request
@@ -133,7 +156,7 @@ export class RequestExecutor {
       };
       const start = (): void => {
         running++;
-        this.runOnPlan(plan, race, request).then(
+        this.runOnPlan(plan, race, request, op, started).then(
           (response) => {
             running--;
             if (race.settled) return;
@@ -156,6 +179,7 @@ export class RequestExecutor {
           timer = undefined;
           if (race.settled) return;
           this.context.metrics.speculativeExecutions++;
+          if (op !== undefined) op.speculativeExecutions++;
           start();
           schedule();
         }, delay);
@@ -183,7 +207,7 @@ export class RequestExecutor {
   }
 
   /** One execution of a request along `plan` (shared with its speculative executions, if any). */
-  private async runOnPlan(plan: Iterator<HostPool | Host>, race: Race | undefined, request: ExecutionRequest): Promise<AnsweredRequest> {
+  private async runOnPlan(plan: Iterator<HostPool | Host>, race: Race | undefined, request: ExecutionRequest, op: OperationContext | undefined, execution: number): Promise<AnsweredRequest> {
     const { options, settings, kind, text } = request;
     const metrics = this.context.metrics;
     const requestId = nextRequestId++;
@@ -205,6 +229,10 @@ export class RequestExecutor {
     let unreachable = 0;
     let queueFull = 0;
     let lastAttemptError: Error | undefined;
+    // The attempt's tracing context, when the attempt channel has subscribers; `retried`: a
+    // retry decision or a re-prepare led to the next attempt.
+    let ac: AttemptContext | undefined;
+    let retried = false;
     while (host !== undefined) {
       lastHost = host.id;
       let conn: Connection;
@@ -221,8 +249,20 @@ export class RequestExecutor {
       }
       if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ requestId, kind, query: text, host: host.id });
       const t0 = performance.now();
+      ac = undefined;
+      if (op !== undefined) {
+        op.attempts++;
+        if (tracing.attempt.hasSubscribers) ac = attemptOf(op, host, execution, retried, consistency);
+      }
       try {
-        const response = await conn.send(request.build(conn.version, consistency), sendOptions);
+        let sent: Promise<ConnectionResponse>;
+        if (ac === undefined) sent = conn.send(request.build(conn.version, consistency), sendOptions);
+        else {
+          const message = request.build(conn.version, consistency);
+          sent = tracing.attempt.start.runStores(ac, () => conn.send(message, sendOptions));
+          tracing.attempt.end.publish(ac);
+        }
+        const response = await sent;
         host.metrics.recordSuccess((performance.now() - t0) * 1000);
         // A speculative execution that lost the race is not counted a second time.
         if (race === undefined || !race.settled) metrics.recordSuccess((performance.now() - started) * 1000);
@@ -231,6 +271,14 @@ export class RequestExecutor {
           channels.warning.publish({ query: text, host: host.id, warnings: response.warnings });
         }
         if (channels.requestEnd.hasSubscribers) channels.requestEnd.publish({ requestId, host: host.id, durationMs: performance.now() - started });
+        if (ac !== undefined) {
+          if (response.warnings !== undefined && response.warnings.length > 0) ac.warnings = response.warnings;
+          endAttempt(ac, undefined);
+        }
+        if (op !== undefined && (race === undefined || !race.settled)) {
+          op.coordinator = host.id;
+          if (response.warnings !== undefined && response.warnings.length > 0) op.warnings = response.warnings;
+        }
         const m = response.message;
         // DDL: resolve once every node has the new schema and the metadata shows it.
         let agreed = true;
@@ -241,12 +289,19 @@ export class RequestExecutor {
         (attempts ??= []).push({ host: host.id, error: e });
         this.context.throttle?.onAttemptError(e);
         host.metrics.recordError(CqlwireError.is(e) ? e.code : 'ERR_UNKNOWN');
+        if (ac !== undefined) {
+          ac.error = e;
+          tracing.attempt.error.publish(ac);
+        }
+        retried = true;
         if (e instanceof AbortedError || (CqlwireError.is(e) && e.code.startsWith('ERR_PROTOCOL'))) {
+          endAttempt(ac, 'rethrow');
           this.failUnlessSettled(race, requestId, host.id, e, started);
           throw e;
         }
         if (e instanceof UnpreparedError && request.prepared.length > 0 && repreparedOn !== host) {
           repreparedOn = host;
+          endAttempt(ac, 'reprepare');
           try {
             await reprepare(conn, request.prepared, settings.timeoutMs);
             continue; // same host, not counted as a retry
@@ -258,6 +313,7 @@ export class RequestExecutor {
           }
         }
         if (e instanceof QueueFullError) {
+          endAttempt(ac, 'next-host');
           queueFull++;
           (errors ??= new Map()).set(host.id, e);
           host = this.nextHost(plan);
@@ -269,13 +325,16 @@ export class RequestExecutor {
           // stays visible in `info.attempts` and the `ignored` counters.
           metrics.ignored++;
           host.metrics.ignored++;
+          endAttempt(ac, 'ignore');
           if (channels.requestEnd.hasSubscribers) channels.requestEnd.publish({ requestId, host: host.id, durationMs: performance.now() - started });
           return new AttemptedResponse(new IgnoredResponse(host.id), attempts, conn.version, true);
         }
         if (decision.action !== 'retry' || (options.host !== undefined && !decision.sameHost)) {
+          endAttempt(ac, 'rethrow');
           this.failUnlessSettled(race, requestId, host.id, e, started);
           throw e;
         }
+        endAttempt(ac, decision.sameHost ? 'retry-same-host' : 'retry');
         if (decision.consistency !== undefined) consistency = decision.consistency;
         retryCount++;
         metrics.retries++;
@@ -303,6 +362,29 @@ export class RequestExecutor {
     this.context.metrics.recordError(CqlwireError.is(error) ? error.code : 'ERR_UNKNOWN');
     if (channels.requestError.hasSubscribers) channels.requestError.publish({ requestId, host, error, durationMs: performance.now() - started });
   }
+}
+
+/** The tracing context of one attempt (made only when the attempt channel has subscribers). */
+function attemptOf(op: OperationContext, host: HostPool, execution: number, retry: boolean, consistency: Consistency): AttemptContext {
+  return {
+    operation: op,
+    attempt: op.attempts,
+    execution,
+    speculative: execution > 0,
+    retry,
+    host: host.id,
+    datacenter: host.datacenter,
+    consistency: consistencyName(consistency),
+    pageSize: op.pageSize,
+  };
+}
+
+/** Close an attempt's tracing span: `decision` says what follows a failed one. */
+function endAttempt(ac: AttemptContext | undefined, decision: AttemptDecision | undefined): void {
+  if (ac === undefined) return;
+  if (decision !== undefined) ac.decision = decision;
+  tracing.attempt.asyncStart.publish(ac);
+  tracing.attempt.asyncEnd.publish(ac);
 }
 
 /** The connection's options for a request: shared per profile unless the request sets its own. */
