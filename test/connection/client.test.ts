@@ -215,8 +215,9 @@ describe('Client against fake servers', () => {
   it('a request timeout moves an idempotent request to the next host; a non-idempotent one fails with RequestTimeoutError', async () => {
     const servers = [await startServer(), await startServer()];
     let slowOnce = false;
-    for (const s of servers) s.addRule({ query: /^SELECT t/, predicate: () => !slowOnce && (slowOnce = true), action: { kind: 'delay', ms: 300 } });
-    const c = await client(servers, { timeoutMs: 40 });
+    // Margins wide enough for a busy machine: the fast node answers well within 250 ms.
+    for (const s of servers) s.addRule({ query: /^SELECT t/, predicate: () => !slowOnce && (slowOnce = true), action: { kind: 'delay', ms: 1500 } });
+    const c = await client(servers, { timeoutMs: 250 });
     const page = await c.execute('SELECT t1', undefined, { idempotent: true });
     expect(page.info.attempts).toHaveLength(2);
     expect(page.info.attempts[0]!.error).toBeInstanceOf(RequestTimeoutError);
