@@ -131,6 +131,8 @@ export type {
   WarningMessage,
 } from './observability/diagnostics.js';
 export type { LatencySnapshot, MetricsSnapshot, RequestMetricsSnapshot } from './observability/metrics.js';
+export { logChannelName } from './observability/log.js';
+export type { LogLevel, LogRecord, Logger } from './observability/log.js';
 // --- values
 export { BigDecimal, Consistency, Duration, LocalDate, LocalTime, UNSET } from '../protocol/index.js';
 export type { DataType, Unset } from '../protocol/index.js';

@@ -25,6 +25,7 @@ import {
 import { completeDeferredFrame, peekRowsPagingState } from '../../protocol/internal.js';
 import type { AuthProvider } from './auth.js';
 import { channels } from '../observability/diagnostics.js';
+import { log } from '../observability/log.js';
 import {
   AbortedError,
   AuthError,
@@ -648,8 +649,9 @@ export class Connection {
         let env: ResponseEnvelope;
         try {
           env = decodeResponse(frame);
-        } catch {
+        } catch (err) {
           // A malformed event is dropped: frame boundaries are intact, requests carry on.
+          log('warn', 'event.malformed', `dropped a malformed server event from ${this.hostId}`, this.hostId, err);
           return;
         }
         this.options.onEvent(env.message);

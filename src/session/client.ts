@@ -6,7 +6,8 @@ import { HostRegistry } from '../cluster/registry.js';
 import { PlainTextAuthProvider } from '../connection/auth.js';
 import { withCallerStack } from '../errors/caller-stack.js';
 import { ClientClosedError, InvalidArgumentError, NoHostAvailableError, UnexpectedResponseError } from '../errors/driver-errors.js';
-import { loadLz4Napi } from '../native/lz4-napi.js';
+import { loadLz4Napi, lz4NapiFailure } from '../native/lz4-napi.js';
+import { forwardLogs, log } from '../observability/log.js';
 import { RequestMetrics, type MetricsSnapshot } from '../observability/metrics.js';
 import { OffloadPool } from '../offload/pool.js';
 import { AdaptiveThrottle, DefaultLoadBalancingPolicy, ExponentialReconnectionPolicy, IdentityAddressTranslator, type Host, type RequestThrottle, type RoutingInfo, type ThrottleSnapshot } from '../policies/index.js';
@@ -46,9 +47,13 @@ export class Client {
   private readonly throttle: RequestThrottle | undefined;
   private currentKeyspace: string | undefined;
   private closing: Promise<void> | null = null;
+  /** Stops forwarding to `options.logger`, when one was given. */
+  private readonly stopLogs: (() => void) | undefined;
 
   private constructor(options: ClientOptions) {
     validateClientOptions(options);
+    this.stopLogs = options.logger === undefined ? undefined : forwardLogs(options.logger);
+    if (options.compression === 'lz4') logCodec();
     this.currentKeyspace = options.keyspace;
     this.prepared = new PreparedCache(options.preparedCacheSize ?? 1000);
     // No workers unless asked for: inline is faster on a busy machine (bench/offload/README.md).
@@ -365,6 +370,9 @@ export class Client {
     this.isClosed = true;
     this.control?.close();
     this.closing = this.registry.close().then(() => this.offload?.close());
+    // Forward the close's own log records first.
+    const stop = (): void => this.stopLogs?.();
+    this.closing.then(stop, stop);
     return this.closing;
   }
 
@@ -375,6 +383,7 @@ export class Client {
     this.registry.destroy(error);
     void this.offload?.destroy();
     this.closing ??= Promise.resolve();
+    this.stopLogs?.();
   }
 
   /** `close()`, for `await using client = await Client.connect(...)`. */
@@ -457,7 +466,7 @@ export class Client {
     if (effects.keyspace !== undefined) {
       // `USE ks` through execute(): keep every connection on the same keyspace.
       this.currentKeyspace = effects.keyspace;
-      for (const h of this.registry.all()) void h.useKeyspace(effects.keyspace).catch(() => undefined);
+      for (const h of this.registry.all()) void h.useKeyspace(effects.keyspace).catch((err: unknown) => log('warn', 'keyspace.switch', `could not switch the connections of ${h.id} to keyspace ${effects.keyspace}`, h.id, err));
     }
     if (effects.resultMetadata !== undefined && ps !== undefined) {
       ps.resultMetadataId = effects.resultMetadata.id;
@@ -524,7 +533,7 @@ export class Client {
     const policy = this.profiles.defaults.loadBalancingPolicy;
     for (const h of this.registry.all()) {
       if (h.id === answeredBy || !h.isUp || (policy.distance?.(h) ?? 'local') !== 'local') continue;
-      this.prepareRequest(query, { ...options, host: h.id }).catch(() => undefined);
+      this.prepareRequest(query, { ...options, host: h.id }).catch((err: unknown) => log('debug', 'prepare.background', `background prepare on ${h.id} failed (prepared on first use instead): ${query}`, h.id, err));
     }
   }
 
@@ -535,8 +544,9 @@ export class Client {
       try {
         const ps = await cached;
         await this.prepareRequest(ps.query, { host: hostId, keyspace: ps.keyspace }, true);
-      } catch {
+      } catch (err) {
         // Best effort: a statement that fails here is re-prepared on UNPREPARED when used.
+        log('debug', 'prepare.reprepare-on-up', `preparing a cached statement again on ${hostId} failed (prepared on first use instead)`, hostId, err);
       }
     }
   }
@@ -550,3 +560,13 @@ export class Client {
 }
 
 const NO_STATEMENTS: readonly PreparedStatement[] = Object.freeze([]);
+
+/** Say which LZ4 codec the client uses and why: a native one that failed to load is a warning. */
+function logCodec(): void {
+  if (loadLz4Napi() !== null) return log('info', 'codec.lz4', 'LZ4 compression with the native lz4-napi codec');
+  const failure = lz4NapiFailure();
+  if (failure !== undefined && (failure as { code?: unknown }).code !== 'MODULE_NOT_FOUND') {
+    return log('warn', 'codec.lz4', 'lz4-napi is installed but failed to load; LZ4 compression with the TypeScript codec', undefined, failure);
+  }
+  log('info', 'codec.lz4', 'LZ4 compression with the TypeScript codec (lz4-napi is not installed)');
+}

@@ -3,6 +3,7 @@ import { Consistency, type DataType } from '../../protocol/index.js';
 import type { AuthProvider } from '../connection/auth.js';
 import type { ConnectionOptions, SendOptions } from '../connection/connection.js';
 import { InvalidArgumentError } from '../errors/driver-errors.js';
+import type { Logger } from '../observability/log.js';
 import type { OffloadOptions } from '../offload/pool.js';
 import {
   DefaultLoadBalancingPolicy,
@@ -57,6 +58,11 @@ export interface ClientOptions {
   readonly tls?: boolean | tls.ConnectionOptions;
   /** `'lz4'` to compress frames (v4) / segments (v5); uses lz4-napi when installed. Default none. */
   readonly compression?: 'lz4' | 'none';
+  /**
+   * Where cqlwire's log records go: `console`, pino or any {@link Logger}. Records are also on
+   * the `cqlwire:log` channel; they never hold bound values or credentials. Default none.
+   */
+  readonly logger?: Logger;
   /** Pin the protocol version; by default v5 then v4. */
   readonly protocolVersion?: 4 | 5;
   /** Connections per host. Default 1. */

@@ -1,5 +1,6 @@
 import { Consistency } from '../../protocol/index.js';
 import { InvalidArgumentError } from '../errors/driver-errors.js';
+import { isLogger } from '../observability/log.js';
 import type { BatchOptions, BatchStatement, ClientOptions, ConcurrentOptions, ExecuteOptions, ExecutionProfile, ScanOptions, StreamOptions } from './options.js';
 import { PreparedStatement } from './prepared.js';
 
@@ -189,6 +190,7 @@ export function validateClientOptions(options: ClientOptions): void {
   bool('prepareOnAllHosts', options.prepareOnAllHosts);
   bool('reprepareOnUp', options.reprepareOnUp);
   if (options.timestampGenerator !== null) withMethod('timestampGenerator', options.timestampGenerator, 'next');
+  if (options.logger !== undefined && !isLogger(options.logger)) fail('logger', 'an object with debug, info, warn and error methods', options.logger);
   validateThrottle(options.throttle);
 }
 
