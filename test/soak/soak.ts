@@ -3,8 +3,17 @@
 // (SIGKILL) and restarted; afterwards every write the driver acknowledged is read back at ALL.
 // The last line reads `ok N, failed N, retried N, lost N` (lost = acknowledged writes not found).
 //
+// After each restart, and before verifying, the soak waits until the nodes agree on the schema
+// (client.waitForSchemaAgreement()). A verification read that fails for a transient, typed
+// reason (timeout, unavailable, read failure, no host, closed connection) is tried again, up to
+// 5 times; those retries are reported, and a key still unread after them counts as unverified
+// (the run fails).
+//
 // Cluster: CQLWIRE_CONTACT_POINTS (+ CQLWIRE_CLUSTER_INSTANCE, the launcher instance to kill and
-// restart nodes of; default 'main'), or else the launcher's 3-node 'main' instance, started here.
+// restart nodes of; default 'main'), or else the launcher's 3-node instance CQLWIRE_CLUSTER_INSTANCE
+// (default 'main', on CQLWIRE_CLUSTER_ADDRESS, default 127.0.0.1), started here. Its system tables
+// must be durable (the launcher's default for several nodes): with `--system fast` a SIGKILLed
+// node forgets recent schema, which a real node does not.
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Client, CqlwireError } from '../../src/index.js';
@@ -26,6 +35,10 @@ const KILL_EVERY_MS = Number(args['kill-every-seconds']) * 1000;
 const DOWN_MS = Number(args['down-seconds']) * 1000;
 const KEYS = Number(args.keys);
 const KEYSPACE = 'cqlwire_soak';
+/** Attempts of a verification read that fails for a transient reason. */
+const VERIFY_ATTEMPTS = 5;
+/** Typed failures a read may hit while the cluster settles after a restart. */
+const TRANSIENT = new Set(['ERR_SERVER_READ_TIMEOUT', 'ERR_SERVER_READ_FAILURE', 'ERR_SERVER_UNAVAILABLE', 'ERR_SERVER_OVERLOADED', 'ERR_NO_HOST_AVAILABLE', 'ERR_REQUEST_TIMEOUT', 'ERR_CONNECTION_CLOSED']);
 
 const log = (line: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -38,10 +51,12 @@ async function cluster(): Promise<{ contactPoints: string[]; instance: string; n
   }
   const existing = instanceInfo(instance);
   if (existing === undefined || existing.nodes < 3) {
-    log('starting a 3-node cluster (npm run cassandra -- start --nodes 3)');
-    await start({ name: instance, nodes: 3, log });
+    const address = process.env.CQLWIRE_CLUSTER_ADDRESS ?? '127.0.0.1';
+    log(`starting a 3-node cluster (npm run cassandra -- start --name ${instance} --address ${address} --nodes 3)`);
+    await start({ name: instance, address, nodes: 3, log });
   }
   const info = instanceInfo(instance)!;
+  if (info.system !== 'durable') throw new Error(`launcher instance '${instance}' runs with --system ${info.system}: a killed node would forget recent schema; start it with --system durable`);
   return { contactPoints: info.contactPoints, instance, nodes: info.nodes };
 }
 
@@ -96,7 +111,9 @@ async function main(): Promise<void> {
       await sleep(DOWN_MS);
       log(`restart node ${node}`);
       await restartNode(instance, node);
-      log(`node ${node} is back (ok ${ok}, failed ${failed})`);
+      const t0 = performance.now();
+      const agreed = await client.waitForSchemaAgreement();
+      log(`node ${node} is back (ok ${ok}, failed ${failed}); schema ${agreed ? 'agrees' : 'NOT in agreement'} after ${Math.round(performance.now() - t0)} ms`);
     }
   };
 
@@ -108,22 +125,45 @@ async function main(): Promise<void> {
   }
 
   const retried = client.metrics().session.retries;
-  log(`verifying ${acked.size} acknowledged keys at ALL`);
+  const agreeT0 = performance.now();
+  const agreed = await client.waitForSchemaAgreement();
+  log(`schema ${agreed ? 'agrees' : 'NOT in agreement'} (${Math.round(performance.now() - agreeT0)} ms); verifying ${acked.size} acknowledged keys at ALL`);
   let lost = 0;
+  let unverified = 0;
+  const verifyRetries = new Map<string, number>();
   const keys = [...acked.keys()];
   let next = 0;
+  const readAtAll = async (k: number): Promise<bigint | undefined | 'unread'> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const row = (await client.execute(read, [k], { consistency: 'ALL', idempotent: true, timeoutMs: 20_000 })).one();
+        return row?.['v'] as bigint | undefined;
+      } catch (err) {
+        const code = CqlwireError.is(err) ? err.code : 'UNTYPED';
+        if (!TRANSIENT.has(code)) throw err;
+        verifyRetries.set(code, (verifyRetries.get(code) ?? 0) + 1);
+        if (attempt >= VERIFY_ATTEMPTS) {
+          log(`key ${k}: read at ALL still failing after ${attempt} attempts: ${(err as Error).message}`);
+          return 'unread';
+        }
+        await sleep(500 * attempt);
+      }
+    }
+  };
   const verify = async (): Promise<void> => {
     for (let i = next++; i < keys.length; i = next++) {
       const k = keys[i]!;
-      const row = (await client.execute(read, [k], { consistency: 'ALL', idempotent: true, timeoutMs: 20_000 })).one();
-      const v = row?.['v'] as bigint | undefined;
-      if (v === undefined || v < acked.get(k)!) lost++;
+      const v = await readAtAll(k);
+      if (v === 'unread') unverified++;
+      else if (v === undefined || v < acked.get(k)!) lost++;
     }
   };
   await Promise.all(Array.from({ length: 32 }, verify));
   if (failures.size > 0) log(`failures by code: ${JSON.stringify(Object.fromEntries(failures))}`);
-  console.log(`ok ${ok}, failed ${failed}, retried ${retried}, lost ${lost}`);
-  if (lost > 0) process.exitCode = 1;
+  const retriedReads = [...verifyRetries.values()].reduce((a, b) => a + b, 0);
+  log(`verification reads retried: ${retriedReads}${retriedReads > 0 ? ` ${JSON.stringify(Object.fromEntries(verifyRetries))}` : ''}, keys unverified: ${unverified}`);
+  console.log(`ok ${ok}, failed ${failed}, retried ${retried}, lost ${lost}${unverified > 0 ? `, unverified ${unverified}` : ''}`);
+  if (lost > 0 || unverified > 0) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {
