@@ -14,16 +14,19 @@ import {
   type RequestStartMessage,
   type WarningMessage,
 } from '../../src/index.js';
-import { connect, createKeyspace, ddl, dropKeyspace, uniqueKeyspace } from './helpers.js';
+import { connect, createKeyspace, ddl, dropKeyspace, firstHost, uniqueKeyspace } from './helpers.js';
 
 const KS = uniqueKeyspace('it_feat');
-const HOST = '127.0.0.1:9042';
+const HOST = firstHost();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 let client: Client;
+/** The node's own address (trace coordinator and event source): 127.0.0.1 from the launcher, the container's address in Docker. */
+let nodeAddress: string;
 
 beforeAll(async () => {
   client = await connect();
+  nodeAddress = String((await client.execute('SELECT broadcast_address FROM system.local')).one()?.['broadcast_address']);
   await createKeyspace(client, KS);
   await ddl(client, `CREATE TABLE ${KS}.t (k int, c int, v text, PRIMARY KEY (k, c))`, `CREATE TABLE ${KS}.big (k int, c int, v text, PRIMARY KEY (k, c))`);
   const insert = await client.prepare(`INSERT INTO ${KS}.t (k, c, v) VALUES (?, ?, ?)`);
@@ -62,7 +65,7 @@ describe('tracing', () => {
     expect(r.info.traceId).toMatch(UUID);
     const trace = await client.getTrace(r.info.traceId!);
     expect(trace.id).toBe(r.info.traceId);
-    expect(trace.coordinator).toBe('127.0.0.1');
+    expect(trace.coordinator).toBe(nodeAddress);
     expect(trace.request).toBe(label === 'batch' ? 'Execute batch of CQL3 queries' : label === 'prepared' ? 'Execute CQL3 prepared query' : 'Execute CQL3 query');
     expect(trace.durationMicros).toBeGreaterThan(0);
     expect(trace.startedAt).toBeInstanceOf(Date);
@@ -70,7 +73,7 @@ describe('tracing', () => {
     expect(trace.events.length).toBeGreaterThan(0);
     for (const e of trace.events) {
       expect(e.activity).not.toBe('');
-      expect(e.source).toBe('127.0.0.1');
+      expect(e.source).toBe(nodeAddress);
     }
     if (label === 'simple') {
       expect(trace.parameters['query']).toBe(`SELECT * FROM ${KS}.t WHERE k = ?`);

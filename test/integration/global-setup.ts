@@ -13,8 +13,9 @@
 //   default cassandra/cassandra); else, when the main cluster is local (no
 //   CQLWIRE_CONTACT_POINTS) and CQLWIRE_WITH_AUTH_NODE != '0', instance 'auth' on 127.0.0.4
 //   (512 MB heap) is used or started (and stopped at teardown if started here).
-// CQLWIRE_CASSANDRA=docker: testcontainers instead of the launcher (needs a Docker engine and
-//   @testcontainers/cassandra; no auth node).
+// CQLWIRE_CASSANDRA=docker: a container started with testcontainers instead of the launcher (needs
+//   a Docker engine; the image is built on first use, see test/cassandra/image.ts; one node on
+//   a published 127.0.0.1 port, no auth node, no TLS).
 import type { TestProject } from 'vitest/node';
 import { startDockerCassandra, dockerRequested } from '../cassandra/docker.js';
 import { instanceInfo, start, stop, SUPERUSER, tlsCaPemPath } from '../cassandra/launcher.js';
@@ -73,8 +74,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   async function prepare(): Promise<CqlwireTestEnv> {
     if (dockerRequested()) {
-      const d = await startDockerCassandra();
+      const d = await startDockerCassandra({ log: (l) => say(`docker: ${l}`) });
       if (!keep) cleanups.push(() => d.stop());
+      // Through the published port, as the tests will connect.
+      const point = d.contactPoints[0]!;
+      if (!(await answers(point, 60_000))) throw new Error(`the Cassandra container (${d.image}) does not answer CQL OPTIONS on ${point}`);
       return {
         contactPoints: d.contactPoints,
         credentials: null,
