@@ -131,6 +131,9 @@ export type {
   WarningMessage,
 } from './observability/diagnostics.js';
 export type { LatencySnapshot, MetricsSnapshot, RequestMetricsSnapshot } from './observability/metrics.js';
+export { LATENCY_BUCKETS_MS } from './observability/metrics.js';
+export { prometheusText } from './observability/prometheus.js';
+export type { PrometheusInput, PrometheusOptions } from './observability/prometheus.js';
 export { logChannelName } from './observability/log.js';
 export type { LogLevel, LogRecord, Logger } from './observability/log.js';
 // --- values

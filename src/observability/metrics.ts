@@ -52,7 +52,33 @@ export class LatencyHistogram {
       p99Ms: this.percentile(99) / 1000,
       p999Ms: this.percentile(99.9) / 1000,
       maxMs: this.max / 1000,
+      sumMs: this.sum / 1000,
+      buckets: this.cumulative(),
     };
+  }
+
+  /**
+   * Cumulative counts at {@link LATENCY_BUCKETS_MS}: values in a fine bucket that straddles a
+   * bound count below it when the fine bucket's upper edge is within it (≤ 1.6 % off).
+   */
+  private cumulative(): readonly number[] {
+    const out: number[] = [];
+    let seen = 0;
+    let i = 0;
+    for (const boundMs of LATENCY_BUCKETS_MS) {
+      const bound = boundMs * 1000;
+      for (; i < this.counts.length && upperBoundOf(i) <= bound; i++) seen += this.counts[i]!;
+      out.push(seen);
+    }
+    return out;
+  }
+
+  /** Add every value of `other` (windowed sums). */
+  add(other: LatencyHistogram): void {
+    for (let i = 0; i < this.counts.length; i++) this.counts[i]! += other.counts[i]!;
+    this.total += other.total;
+    this.sum += other.sum;
+    if (other.max > this.max) this.max = other.max;
   }
 
   /** Forget every recorded value. */
@@ -61,6 +87,48 @@ export class LatencyHistogram {
     this.total = 0;
     this.max = 0;
     this.sum = 0;
+  }
+}
+
+/**
+ * Upper bounds (milliseconds) of the cumulative latency buckets in {@link LatencySnapshot}
+ * `buckets` and of the Prometheus histograms; `+Inf` is `count`.
+ */
+export const LATENCY_BUCKETS_MS: readonly number[] = [0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+
+const WINDOW_SLOTS = 6;
+const SLOT_MS = 10_000;
+
+/**
+ * Latency of the last minute: six 10-second histograms, the oldest replaced as time moves on
+ * (a snapshot covers the last 50–60 s). Kept for the whole client only (about 110 KiB).
+ */
+export class WindowedHistogram {
+  private readonly slots: LatencyHistogram[] = [];
+  private readonly epochs = new Float64Array(WINDOW_SLOTS).fill(-1);
+
+  /** Record one latency in microseconds at time `nowMs` (performance.now()). */
+  record(micros: number, nowMs: number): void {
+    const epoch = Math.floor(nowMs / SLOT_MS);
+    const i = epoch % WINDOW_SLOTS;
+    let slot = this.slots[i];
+    if (slot === undefined) slot = this.slots[i] = new LatencyHistogram();
+    if (this.epochs[i] !== epoch) {
+      slot.reset();
+      this.epochs[i] = epoch;
+    }
+    slot.record(micros);
+  }
+
+  /** Summary of the last minute at time `nowMs`. */
+  snapshot(nowMs: number): LatencySnapshot {
+    const epoch = Math.floor(nowMs / SLOT_MS);
+    const sum = new LatencyHistogram();
+    for (let i = 0; i < WINDOW_SLOTS; i++) {
+      const slot = this.slots[i];
+      if (slot !== undefined && epoch - this.epochs[i]! < WINDOW_SLOTS) sum.add(slot);
+    }
+    return sum.snapshot();
   }
 }
 
@@ -95,6 +163,10 @@ export interface LatencySnapshot {
   readonly p999Ms: number;
   /** Largest value. */
   readonly maxMs: number;
+  /** Sum of every value (Prometheus `_sum`). */
+  readonly sumMs: number;
+  /** Cumulative counts of values ≤ each bound of {@link LATENCY_BUCKETS_MS}, in order. */
+  readonly buckets: readonly number[];
 }
 
 /** Counters and latency for one scope (a host or the whole client). */
@@ -117,11 +189,19 @@ export class RequestMetrics {
   connectionsClosed = 0;
   /** Latency of successful requests. */
   readonly latency = new LatencyHistogram();
+  /** Latency of the last minute, when this scope keeps one (the whole client does). */
+  readonly recent: WindowedHistogram | undefined;
+
+  /** @param windowed keep the last minute's latency too. */
+  constructor(windowed = false) {
+    this.recent = windowed ? new WindowedHistogram() : undefined;
+  }
 
   /** Record a success with its latency in microseconds. */
   recordSuccess(micros: number): void {
     this.completed++;
     this.latency.record(micros);
+    if (this.recent !== undefined) this.recent.record(micros, performance.now());
   }
 
   /** Record a failure by its error code. */
@@ -145,6 +225,7 @@ export class RequestMetrics {
       connectionsOpened: this.connectionsOpened,
       connectionsClosed: this.connectionsClosed,
       latency: this.latency.snapshot(),
+      ...(this.recent === undefined ? {} : { recentLatency: this.recent.snapshot(performance.now()) }),
     };
   }
 }
@@ -171,6 +252,8 @@ export interface RequestMetricsSnapshot {
   readonly connectionsClosed: number;
   /** Latency of successful requests. */
   readonly latency: LatencySnapshot;
+  /** Latency of successful requests in the last minute (the client's totals only). */
+  readonly recentLatency?: LatencySnapshot;
 }
 
 /** Metrics of the whole client and of each host. */

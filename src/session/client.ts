@@ -33,7 +33,7 @@ import { validateBatch, validateClientOptions, validateCqlText, validateExecuteO
  */
 export class Client {
   /** Counters and latency of the whole client. */
-  private readonly sessionMetrics = new RequestMetrics();
+  private readonly sessionMetrics = new RequestMetrics(true); // the last minute's latency too
   /** Schema and token map, kept current by the control connection. */
   private readonly clusterMetadata = new Metadata();
   private readonly registry: HostRegistry;
