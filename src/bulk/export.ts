@@ -1,0 +1,234 @@
+// CSV and NDJSON on top of scan and executeConcurrent: a table out to a stream (with a
+// checkpoint that only ever names rows already flushed to the stream), and a stream into a table.
+// Values are written as text a reader can take back: bigints as decimal strings, blobs as 0x hex,
+// timestamps as ISO 8601, collections as JSON; on import each field is read back by its column's
+// CQL type.
+import type { Readable, Writable } from 'node:stream';
+import { InvalidArgumentError } from '../errors/driver-errors.js';
+import type { Row } from '../results/page.js';
+import type { Client } from '../session/client.js';
+import type { ConcurrentOptions, ScanCheckpoint, ScanOptions } from '../session/options.js';
+import type { ConcurrentResult } from './concurrent.js';
+
+/** A format of export and import. */
+export type BulkFormat = 'csv' | 'ndjson';
+
+/** Options of {@link exportTable}. */
+export interface ExportOptions extends ScanOptions {
+  /** `csv` (a header line, then one line per row) or `ndjson` (one JSON object per line). */
+  readonly format: BulkFormat;
+  /** Told, after the rows before it were flushed to `out`, a checkpoint to persist (about once a second). */
+  readonly onCheckpoint?: (checkpoint: ScanCheckpoint, rows: number) => void | Promise<void>;
+  /** Least milliseconds between checkpoints (default 1000; one is taken every 1000 rows at most). */
+  readonly checkpointIntervalMs?: number;
+  /** Write the CSV header (default true; false when appending to a resumed export). */
+  readonly header?: boolean;
+}
+
+/** Write every row of a table to `out`; resolves with the number of rows written. */
+export async function exportTable(client: Client, keyspace: string, table: string, out: Writable, options: ExportOptions): Promise<number> {
+  if (options.format !== 'csv' && options.format !== 'ndjson') throw new InvalidArgumentError(`options.format must be 'csv' or 'ndjson', got ${String(options.format)}`);
+  const meta = client.metadata.table(keyspace, table);
+  if (meta === undefined) throw new InvalidArgumentError(`table ${keyspace}.${table} is not in the metadata`);
+  const columns = options.columns ?? [...meta.partitionKey, ...meta.clusteringKey, ...[...meta.columns.values()].filter((c) => c.kind === 'regular' || c.kind === 'static')].map((c) => c.name);
+  const scan = client.scan<Row>(keyspace, table, { ...options, columns });
+  const csv = options.format === 'csv';
+  let buffered = '';
+  let rows = 0;
+  let lastCheckpoint = performance.now();
+  const flush = async (): Promise<void> => {
+    if (buffered === '') return;
+    const chunk = buffered;
+    buffered = '';
+    // Wait for the stream: memory stays bounded by its highWaterMark (backpressure).
+    if (!out.write(chunk)) await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      out.once('error', onError);
+      out.once('drain', () => {
+        out.off('error', onError);
+        resolve();
+      });
+    });
+  };
+  /** The checkpoint of now, persisted once everything before it has left the process. */
+  const checkpoint = async (): Promise<void> => {
+    if (options.onCheckpoint === undefined) return;
+    const cp = scan.checkpoint();
+    const n = rows;
+    await flush();
+    await new Promise<void>((resolve, reject) => out.write('', (err) => (err ? reject(err) : resolve())));
+    await options.onCheckpoint(cp, n);
+  };
+  if (csv && options.header !== false) buffered += columns.map(csvField).join(',') + '\n';
+  for await (const row of scan) {
+    const r = row as Record<string, unknown>;
+    buffered += csv ? columns.map((c) => csvField(toText(r[c]))).join(',') + '\n' : JSON.stringify(Object.fromEntries(columns.map((c) => [c, toJson(r[c])]))) + '\n';
+    rows++;
+    if (buffered.length >= 64 * 1024) await flush();
+    if (options.onCheckpoint !== undefined && rows % 1000 === 0 && performance.now() - lastCheckpoint >= (options.checkpointIntervalMs ?? 1000)) {
+      lastCheckpoint = performance.now();
+      await checkpoint();
+    }
+  }
+  await flush();
+  await checkpoint();
+  return rows;
+}
+
+/** Options of {@link importTable}. */
+export interface ImportOptions extends ConcurrentOptions {
+  /** `csv` (the first line names the columns) or `ndjson`. */
+  readonly format: BulkFormat;
+  /** Columns of the CSV when it has no header line. */
+  readonly columns?: readonly string[];
+}
+
+/** Insert every record of `input` into a table with executeConcurrent. */
+export async function importTable(client: Client, keyspace: string, table: string, input: Readable, options: ImportOptions): Promise<ConcurrentResult> {
+  if (options.format !== 'csv' && options.format !== 'ndjson') throw new InvalidArgumentError(`options.format must be 'csv' or 'ndjson', got ${String(options.format)}`);
+  const meta = client.metadata.table(keyspace, table);
+  if (meta === undefined) throw new InvalidArgumentError(`table ${keyspace}.${table} is not in the metadata`);
+  const records = options.format === 'csv' ? csvRecords(input) : ndjsonRecords(input);
+  let columns = options.columns;
+  const first = await records.next();
+  if (first.done === true) return { total: 0, succeeded: 0, failed: 0, errors: [], results: undefined, elapsedMs: 0 };
+  let pending: unknown = first.value;
+  if (options.format === 'csv' && columns === undefined) {
+    columns = first.value as string[];
+    pending = undefined;
+  }
+  if (options.format === 'ndjson' && columns === undefined) columns = Object.keys(first.value as object);
+  const cols = columns!;
+  for (const c of cols) if (!meta.columns.has(c)) throw new InvalidArgumentError(`column ${c} is not a column of ${keyspace}.${table}`);
+  const types = cols.map((c) => meta.columns.get(c)!.type);
+  const quote = (n: string): string => `"${n.replaceAll('"', '""')}"`;
+  const cql = `INSERT INTO ${quote(keyspace)}.${quote(table)} (${cols.map(quote).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
+  const csv = options.format === 'csv';
+  const toParams = (rec: unknown): unknown[] => (csv ? (rec as string[]).map((f, i) => fromText(f, types[i]!)) : cols.map((c, i) => fromJson((rec as Record<string, unknown>)[c], types[i]!)));
+  async function* params(): AsyncGenerator<unknown[]> {
+    if (pending !== undefined) yield toParams(pending);
+    for await (const rec of records) yield toParams(rec);
+  }
+  const { format, columns: _columns, ...concurrent } = options;
+  void format, _columns;
+  return client.executeConcurrent(cql, params(), { idempotent: true, ...concurrent });
+}
+
+/** A value as CSV text: null is the empty field, collections are JSON. */
+function toText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const j = toJson(v);
+  return typeof j === 'string' ? j : JSON.stringify(j);
+}
+
+/** A value as JSON: text for what JSON cannot hold (bigints, bytes, dates, driver value types). */
+function toJson(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') return v;
+  if (v instanceof Uint8Array) return '0x' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(toJson);
+  if (v instanceof Set) return [...v].map(toJson);
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(toJson(k)), toJson(x)]));
+  if (Object.getPrototypeOf(v) === Object.prototype) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJson(x)]));
+  return String(v);
+}
+
+/** A CSV field: quoted when it holds a comma, quote or line break (an empty field is null). */
+function csvField(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/** A CSV field back to a value of CQL type `type` (the empty field is null). */
+function fromText(f: string, type: string): unknown {
+  if (f === '') return null;
+  if (type.startsWith('list<') || type.startsWith('set<') || type.startsWith('map<') || type.startsWith('frozen<') || type.startsWith('tuple<') || type.startsWith('vector<')) return JSON.parse(f);
+  return fromJson(f, type);
+}
+
+/** A JSON value back to a value of CQL type `type`. */
+function fromJson(v: unknown, type: string): unknown {
+  if (v === null || v === undefined) return null;
+  switch (type) {
+    case 'bigint':
+    case 'counter':
+    case 'varint':
+      return typeof v === 'string' || typeof v === 'number' ? BigInt(v) : v;
+    case 'int':
+    case 'smallint':
+    case 'tinyint':
+    case 'float':
+    case 'double':
+      return typeof v === 'string' ? Number(v) : v;
+    case 'boolean':
+      return typeof v === 'string' ? v === 'true' : v;
+    case 'timestamp':
+      return typeof v === 'string' ? new Date(v) : v;
+    case 'blob':
+      return typeof v === 'string' ? Buffer.from(v.startsWith('0x') ? v.slice(2) : v, 'hex') : v;
+    default:
+      return v;
+  }
+}
+
+/** Lines of a stream, without their line ends. */
+async function* lines(input: Readable): AsyncGenerator<string> {
+  let rest = '';
+  input.setEncoding('utf8');
+  for await (const chunk of input as AsyncIterable<string>) {
+    rest += chunk;
+    let at: number;
+    while ((at = rest.indexOf('\n')) >= 0) {
+      yield rest.slice(0, at).replace(/\r$/, '');
+      rest = rest.slice(at + 1);
+    }
+  }
+  if (rest !== '') yield rest;
+}
+
+async function* ndjsonRecords(input: Readable): AsyncGenerator<unknown> {
+  let n = 0;
+  for await (const line of lines(input)) {
+    n++;
+    if (line.trim() === '') continue;
+    try {
+      yield JSON.parse(line) as unknown;
+    } catch (err) {
+      throw new InvalidArgumentError(`line ${n} is not JSON: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** CSV records (RFC 4180: quoted fields may hold commas, quotes and line breaks). */
+async function* csvRecords(input: Readable): AsyncGenerator<string[]> {
+  let fields: string[] = [];
+  let field = '';
+  let inQuotes = false;
+  for await (const line of lines(input)) {
+    if (!inQuotes && line === '' && fields.length === 0) continue;
+    if (inQuotes) field += '\n';
+    for (let i = 0; i < line.length; i++) {
+      const ch = line[i]!;
+      if (inQuotes) {
+        if (ch === '"') {
+          if (line[i + 1] === '"') {
+            field += '"';
+            i++;
+          } else inQuotes = false;
+        } else field += ch;
+      } else if (ch === '"' && field === '') {
+        inQuotes = true;
+      } else if (ch === ',') {
+        fields.push(field);
+        field = '';
+      } else field += ch;
+    }
+    if (inQuotes) continue;
+    fields.push(field);
+    yield fields;
+    fields = [];
+    field = '';
+  }
+  if (inQuotes) throw new InvalidArgumentError('CSV input ends inside a quoted field');
+}
