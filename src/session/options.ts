@@ -1,4 +1,4 @@
-import type tls from 'node:tls';
+import type * as tls from 'node:tls';
 import { Consistency, type DataType } from '../../protocol/index.js';
 import type { AuthProvider } from '../connection/auth.js';
 import type { ConnectionOptions, SendOptions } from '../connection/connection.js';

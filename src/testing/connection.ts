@@ -1,6 +1,6 @@
 // One accepted client connection of the fake server: its negotiated state and how it frames
 // what it sends (v4 frames, compressed or not, or v5 segments).
-import type net from 'node:net';
+import type * as net from 'node:net';
 import {
   FrameDecoder,
   Opcode,

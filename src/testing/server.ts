@@ -1,7 +1,7 @@
 // The fake server itself: its options, listening (plain TCP or TLS), accepting connections,
 // its scripting API and lifecycle. Each connection is served by a Dispatcher through a narrow context.
-import net from 'node:net';
-import tls from 'node:tls';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { lz4Compressor, type Compressor } from '../../protocol/index.js';
 import { CannedAnswers, type FakeHandler } from './answers.js';
 import { clusterNodeOptions, linkPeers } from './cluster.js';

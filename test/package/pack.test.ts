@@ -1,9 +1,11 @@
-// The published package: `npm pack` (which builds through `prepack`), installed into an empty
+// The published package: `npm pack` (which builds through `prepare`), installed into an empty
 // project, adds exactly one package (zero runtime dependencies; the optional peers stay out),
-// and loads through import('cqlwire'), import('cqlwire/protocol') and require() alike.
-// Slow (a full build plus an npm install from the tarball): about 20–40 s.
+// and loads through import('cqlwire'), import('cqlwire/protocol') and require() alike; no source
+// maps point at unshipped files; TypeScript projects compile against it with each module
+// setting README's "TypeScript" section names, without esModuleInterop and with skipLibCheck off.
+// Slow (a full build, an npm install from the tarball, several tsc runs): about 1 min.
 import { execFileSync, spawnSync, type ExecFileSyncOptions } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -112,6 +114,74 @@ describe('npm pack → npm install into an empty project', () => {
       publicName: 'function',
     });
   });
+
+  test('no source maps are shipped, and no shipped file points at one', () => {
+    const paths = pack.files.map((f) => f.path);
+    expect(paths.filter((p) => p.endsWith('.map'))).toEqual([]);
+    const pkg = join(project, 'node_modules', 'cqlwire');
+    const pointing = paths.filter((p) => /\.(js|d\.ts)$/.test(p) && readFileSync(join(pkg, p), 'utf8').includes('sourceMappingURL'));
+    expect(pointing).toEqual([]);
+  });
+
+  test('LICENSE (Apache-2.0) is shipped', () => {
+    expect(pack.files.map((f) => f.path)).toContain('LICENSE');
+    expect(readFileSync(join(project, 'node_modules', 'cqlwire', 'LICENSE'), 'utf8')).toContain('Apache License');
+  });
+
+  // A TypeScript consumer per module setting README names; each imports the three entries,
+  // is compiled by this checkout's tsc with skipLibCheck off (so cqlwire's .d.ts are checked)
+  // and esModuleInterop off, and, where tsc emits, the output runs under node.
+  const CONSUMER_TS = [
+    "import { Client, DRIVER_NAME, type ClientOptions } from 'cqlwire';",
+    "import { FrameDecoder, Opcode } from 'cqlwire/protocol';",
+    "import { FakeServer } from 'cqlwire/testing';",
+    "const options: ClientOptions = { contactPoints: ['127.0.0.1:9042'] };",
+    'console.log(JSON.stringify({ client: typeof Client.connect, name: DRIVER_NAME, decoder: typeof FrameDecoder, options: Opcode.OPTIONS, fake: typeof FakeServer, points: options.contactPoints?.length }));',
+    '',
+  ].join('\n');
+  const EXPECTED = { client: 'function', name: 'cqlwire', decoder: 'function', options: 5, fake: 'function', points: 1 };
+  const consumers: { name: string; type: 'module' | 'commonjs'; compilerOptions: Record<string, unknown>; run: boolean }[] = [
+    { name: 'esm-nodenext', type: 'module', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' }, run: true },
+    { name: 'esm-node16', type: 'module', compilerOptions: { module: 'node16', moduleResolution: 'node16' }, run: true },
+    { name: 'cjs-nodenext', type: 'commonjs', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' }, run: true },
+    { name: 'bundler', type: 'module', compilerOptions: { module: 'esnext', moduleResolution: 'bundler', noEmit: true }, run: false },
+    { name: 'cjs-node10', type: 'commonjs', compilerOptions: { module: 'commonjs', moduleResolution: 'node10' }, run: true },
+  ];
+
+  function compileConsumer(name: string, type: 'module' | 'commonjs', compilerOptions: Record<string, unknown>): { dir: string; output: string } {
+    const dir = join(project, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type }));
+    writeFileSync(join(dir, 'index.ts'), CONSUMER_TS);
+    const tsconfig = {
+      compilerOptions: {
+        target: 'es2022',
+        strict: true,
+        skipLibCheck: false,
+        esModuleInterop: false,
+        allowSyntheticDefaultImports: false,
+        types: ['node'],
+        typeRoots: [join(ROOT, 'node_modules/@types')],
+        outDir: 'out',
+        ...compilerOptions,
+      },
+      files: ['index.ts'],
+    };
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    return { dir, output: `${r.stdout}${r.stderr}`.trim() };
+  }
+
+  test.each(consumers)('TypeScript consumer $name compiles against the package (skipLibCheck off, no esModuleInterop)', ({ name, type, compilerOptions, run }) => {
+    const { dir, output } = compileConsumer(name, type, compilerOptions);
+    expect(output).toBe('');
+    if (run) expect(JSON.parse(nodeIn(dir, ['out/index.js']))).toEqual(EXPECTED);
+  }, 120_000);
+
+  test('a CommonJS consumer with module node16 cannot import the ES-module package (TS1479): README asks for nodenext', () => {
+    const { output } = compileConsumer('cjs-node16', 'commonjs', { module: 'node16', moduleResolution: 'node16' });
+    expect(output).toContain('TS1479');
+  }, 120_000);
 
   test("require('cqlwire') and require('cqlwire/protocol') work from CommonJS (Node >= 20.19)", () => {
     const out = nodeIn(project, [

@@ -16,11 +16,13 @@ const SRC_INDEX = fileURLToPath(new URL('../../src/index.js', import.meta.url));
 const PROTOCOL_INDEX = fileURLToPath(new URL('../../protocol/index.js', import.meta.url));
 const TESTING_INDEX = fileURLToPath(new URL('../../src/testing/index.js', import.meta.url));
 
-export function readmeBlocks(): ReadmeBlock[] {
+/** The ```ts blocks (default), or the ```js blocks (plain JavaScript examples). */
+export function readmeBlocks(lang: 'ts' | 'js' = 'ts'): ReadmeBlock[] {
   const lines = readFileSync(README_PATH, 'utf8').split('\n');
   const out: ReadmeBlock[] = [];
+  const fence = lang === 'ts' ? /^```(ts|typescript)\b(.*)$/ : /^```(js|javascript)\b(.*)$/;
   for (let i = 0; i < lines.length; i++) {
-    const open = /^```(ts|typescript)\b(.*)$/.exec(lines[i]!);
+    const open = fence.exec(lines[i]!);
     if (!open) continue;
     const start = i;
     const body: string[] = [];

@@ -39,6 +39,18 @@ describe('README examples', () => {
     expect(files.length).toBeGreaterThan(0);
   }, 120_000);
 
+  it('the plain-JavaScript quick start parses on this Node.js (no `await using`), the TypeScript one uses `await using`', () => {
+    const js = readmeBlocks('js').filter((b) => b.tags.includes('quickstart-js'));
+    expect(js).toHaveLength(1);
+    expect(js[0]!.code).not.toMatch(/\busing\b/);
+    mkdirSync(OUT, { recursive: true });
+    const file = `${OUT}/quickstart-js.mjs`;
+    writeFileSync(file, js[0]!.code);
+    // --check: a syntax check only (nothing runs, nothing is imported).
+    execFileSync(process.execPath, ['--check', file], { encoding: 'utf8' });
+    expect(readmeBlocks().find((b) => b.tags.includes('quickstart'))?.code).toMatch(/await using client/);
+  });
+
   it('lists every stable error code in the error table', () => {
     const readme = readFileSync(README_PATH, 'utf8');
     for (const code of [...Object.values(DriverErrorCode), ...Object.values(ServerErrorCode)]) {
