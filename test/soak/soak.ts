@@ -49,12 +49,15 @@ async function cluster(): Promise<{ contactPoints: string[]; instance: string; n
     const contactPoints = parseContactPoints(process.env.CQLWIRE_CONTACT_POINTS);
     return { contactPoints, instance, nodes: contactPoints.length };
   }
+  // Started, or kept as it is when it runs (start() is a no-op then): an existing instance of 3
+  // or more nodes in one DC keeps its shape; anything else becomes 3 nodes.
   const existing = instanceInfo(instance);
-  if (existing === undefined || existing.nodes < 3) {
-    const address = process.env.CQLWIRE_CLUSTER_ADDRESS ?? '127.0.0.1';
-    log(`starting a 3-node cluster (npm run cassandra -- start --name ${instance} --address ${address} --nodes 3)`);
-    await start({ name: instance, address, nodes: 3, log });
-  }
+  const keep = existing !== undefined && existing.nodes >= 3 && existing.dcs === 1;
+  const address = keep ? existing.address : (process.env.CQLWIRE_CLUSTER_ADDRESS ?? '127.0.0.1');
+  const nodes = keep ? existing.nodes : 3;
+  log(`starting (or reusing) a ${nodes}-node cluster (npm run cassandra -- start --name ${instance} --address ${address} --nodes ${nodes})`);
+  const r = await start({ name: instance, address, nodes, ...(keep ? { heap: existing.heap, auth: existing.auth, tls: existing.tls, system: existing.system } : {}), log });
+  log(r.alreadyRunning ? 'cluster already running' : `cluster up in ${(r.elapsedMs / 1000).toFixed(1)} s`);
   const info = instanceInfo(instance)!;
   if (info.system !== 'durable') throw new Error(`launcher instance '${instance}' runs with --system ${info.system}: a killed node would forget recent schema; start it with --system durable`);
   return { contactPoints: info.contactPoints, instance, nodes: info.nodes };
