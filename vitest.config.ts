@@ -9,14 +9,14 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/cluster/**', 'test/dc/**', 'test/bulk/integration/**'],
+          exclude: ['test/integration/**', 'test/cluster/**', 'test/dc/**', 'test/bulk/integration/**', 'test/mapper/integration/**'],
           testTimeout: 30_000,
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/bulk/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/bulk/integration/**/*.test.ts', 'test/mapper/integration/**/*.test.ts'],
           exclude: ['test/cluster/**'],
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 120_000,

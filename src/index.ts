@@ -25,6 +25,7 @@ export type {
   StreamOptions,
 } from './session/options.js';
 export { PreparedStatement } from './session/prepared.js';
+export type { DeclaredTable } from './session/schema-check.js';
 export type { QueryTrace, TraceReadOptions } from './session/trace.js';
 export { MonotonicTimestampGenerator } from './session/timestamps.js';
 export type { MonotonicTimestampGeneratorOptions, TimestampGenerator } from './session/timestamps.js';
@@ -89,6 +90,7 @@ export {
   NoHostAvailableError,
   QueueFullError,
   RequestTimeoutError,
+  SchemaMismatchError,
   UnexpectedResponseError,
   WorkerFailedError,
 } from './errors/driver-errors.js';

@@ -26,6 +26,8 @@ export const DriverErrorCode = {
   AUTH: 'ERR_AUTH',
   /** An offload worker crashed or stopped answering. */
   WORKER_FAILED: 'ERR_WORKER_FAILED',
+  /** A typed statement's declared column types differ from the server's metadata. */
+  SCHEMA_MISMATCH: 'ERR_SCHEMA_MISMATCH',
 } as const;
 /** One of the {@link DriverErrorCode} values. */
 export type DriverErrorCode = (typeof DriverErrorCode)[keyof typeof DriverErrorCode];
@@ -142,5 +144,38 @@ export class WorkerFailedError extends DriverError {
   constructor(reason: 'crashed' | 'exited' | 'hung' | 'terminated', message: string, cause?: unknown) {
     super(DriverErrorCode.WORKER_FAILED, message, cause === undefined ? undefined : { cause });
     this.reason = reason;
+  }
+}
+
+/**
+ * A typed statement (`client.prepare(cql, { expect })`) does not match the server: a column's
+ * CQL type differs from the declared one, a result column is not declared, or a declared column
+ * of a `SELECT *` is gone. Raised at prepare time, and on protocol v5 when an execution reports
+ * changed result metadata. Regenerate the types (`cqlwire generate`) after a schema change.
+ */
+export class SchemaMismatchError extends DriverError {
+  /** Keyspace of the column's table. */
+  readonly keyspace: string;
+  /** Table of the column. */
+  readonly table: string;
+  /** The column that differs. */
+  readonly column: string;
+  /** Its declared CQL type, or null when it is not declared. */
+  readonly declared: string | null;
+  /** Its CQL type on the server, or null when the server has no such column here. */
+  readonly actual: string | null;
+  constructor(f: { keyspace: string; table: string; column: string; declared: string | null; actual: string | null; query: string }) {
+    const what =
+      f.declared === null
+        ? `has column ${JSON.stringify(f.column)} (${f.actual}) that the declared types lack`
+        : f.actual === null
+          ? `lacks declared column ${JSON.stringify(f.column)} (${f.declared})`
+          : `column ${JSON.stringify(f.column)} is ${f.actual}, declared ${f.declared}`;
+    super(DriverErrorCode.SCHEMA_MISMATCH, `schema mismatch: ${f.keyspace}.${f.table} ${what} (statement: ${f.query})`);
+    this.keyspace = f.keyspace;
+    this.table = f.table;
+    this.column = f.column;
+    this.declared = f.declared;
+    this.actual = f.actual;
   }
 }

@@ -22,6 +22,7 @@ import { executeConcurrent, type ConcurrentRun } from '../bulk/concurrent.js';
 import { scanTable, type TableScan } from '../bulk/scan.js';
 import { PreparedCache, PreparedStatement } from './prepared.js';
 import { MonotonicTimestampGenerator, type TimestampGenerator } from './timestamps.js';
+import { checkDeclared, type DeclaredTable } from './schema-check.js';
 import { readTrace, type QueryTrace, type TraceReadOptions } from './trace.js';
 import { validateBatch, validateClientOptions, validateCqlText, validateExecuteOptions, validateParams, validateQuery, validateStreamOptions } from './validation.js';
 
@@ -202,7 +203,13 @@ export class Client {
    * Run one statement and return one page of its result. `params` are positional (array) or
    * named (object). With `prepare: true` (or a PreparedStatement) the statement runs prepared.
    */
-  async execute<R = Row>(query: string | PreparedStatement, params?: Params | null, options: ExecuteOptions = {}): Promise<ResultPage<R>> {
+  execute<P, R>(query: PreparedStatement<P, R>, params: P, options?: ExecuteOptions): Promise<ResultPage<R>>;
+  /** Run one statement (untyped; see above). */
+  execute<R = Row>(query: string | PreparedStatement, params?: Params | null, options?: ExecuteOptions): Promise<ResultPage<R>>;
+  // The typed overload only narrows what callers may pass; at run time it is the same call.
+  async execute<R = Row>(queryIn: string | PreparedStatement<never, unknown>, paramsIn?: unknown, options: ExecuteOptions = {}): Promise<ResultPage<R>> {
+    const query = queryIn as string | PreparedStatement;
+    const params = paramsIn as Params | null | undefined;
     this.ensureOpen();
     try {
       validateQuery(query);
@@ -219,7 +226,12 @@ export class Client {
    * at most one page is buffered ahead (two with offload workers: the next page is asked for
    * while a worker decodes the previous one). `.eachPage()` iterates page by page.
    */
-  stream<R = Row>(query: string | PreparedStatement, params?: Params | null, options: StreamOptions = {}): RowStream<R> {
+  stream<P, R>(query: PreparedStatement<P, R>, params: P, options?: StreamOptions): RowStream<R>;
+  /** Iterate every row of a query lazily (untyped; see above). */
+  stream<R = Row>(query: string | PreparedStatement, params?: Params | null, options?: StreamOptions): RowStream<R>;
+  stream<R = Row>(queryIn: string | PreparedStatement<never, unknown>, paramsIn?: unknown, options: StreamOptions = {}): RowStream<R> {
+    const query = queryIn as string | PreparedStatement;
+    const params = paramsIn as Params | null | undefined;
     // A bad argument fails the iteration (the stream's first page), as a request would.
     let invalid: unknown;
     try {
@@ -241,8 +253,13 @@ export class Client {
     );
   }
 
-  /** Prepare a statement (cached per keyspace and text); reuse the result for repeated execution. */
-  async prepare(query: string, options: PrepareOptions = {}): Promise<PreparedStatement> {
+  /**
+   * Prepare a statement (cached per keyspace and text); reuse the result for repeated execution.
+   * Typed: `prepare<P, R>(cql, { expect: table })` gives a statement that `execute` runs only
+   * with `P` and that returns `R` rows, after checking the server's bind and result metadata
+   * against the declared tables (SchemaMismatchError naming the column on a difference).
+   */
+  async prepare<P = Params, R = Row>(query: string, options: PrepareOptions = {}): Promise<PreparedStatement<P, R>> {
     this.ensureOpen();
     try {
       validateCqlText(query);
@@ -259,7 +276,15 @@ export class Client {
       promise.catch(() => this.prepared.delete(key));
     }
     try {
-      return await promise;
+      const ps = await promise;
+      if (options.expect !== undefined) {
+        const declared: readonly DeclaredTable[] = Array.isArray(options.expect) ? options.expect : [options.expect as DeclaredTable];
+        checkDeclared(query, declared, ps.variables, ps.resultColumns);
+        // Kept so that new result metadata (v5 METADATA_CHANGED) is checked the same way.
+        for (const d of declared) if (!ps.declared.includes(d)) ps.declared.push(d);
+        ps.checkedColumns = ps.resultColumns;
+      }
+      return ps as PreparedStatement<never, unknown> as PreparedStatement<P, R>;
     } catch (err) {
       throw withCallerStack(err);
     }
@@ -458,6 +483,15 @@ export class Client {
   /** The page of an answer, after the session applied what the result asks of it. */
   private pageOf<R>(answer: AnsweredRequest, ps: PreparedStatement | undefined, fetchNext: ((state: Buffer) => Promise<ResultPage<R>>) | null, undecoded: boolean): ResultPage<R> | Promise<ResultPage<R>> {
     const built = buildPage<R>(answer, ps, fetchNext, undecoded);
+    if (ps !== undefined && ps.declared.length > 0) {
+      // Typed statement: rows of a changed shape (v5 METADATA_CHANGED, or re-prepared after the
+      // table changed) fail, and keep failing, instead of being read as the declared type.
+      const columns = built.effects?.resultMetadata?.columns ?? ps.resultColumns;
+      if (columns !== ps.checkedColumns) {
+        checkDeclared(ps.query, ps.declared, [], columns, true);
+        ps.checkedColumns = columns;
+      }
+    }
     if (built.effects !== undefined) this.apply(built.effects, ps);
     return built.page;
   }

@@ -19,6 +19,7 @@ import {
 } from '../policies/index.js';
 import type { StreamControl } from '../results/row-stream.js';
 import type { PreparedStatement } from './prepared.js';
+import type { DeclaredTable } from './schema-check.js';
 import type { MonotonicTimestampGenerator, TimestampGenerator } from './timestamps.js';
 
 /** Consistency level names accepted in options, or the numeric protocol value. */
@@ -191,7 +192,15 @@ export interface ExecuteOptions {
 export interface StreamOptions extends ExecuteOptions, StreamControl {}
 
 /** Options of {@link Client.prepare}. */
-export type PrepareOptions = Pick<ExecuteOptions, 'keyspace' | 'host' | 'timeoutMs' | 'signal' | 'customPayload'>;
+export type PrepareOptions = Pick<ExecuteOptions, 'keyspace' | 'host' | 'timeoutMs' | 'signal' | 'customPayload'> & {
+  /**
+   * Typed statements: the tables (e.g. generated `TableSchema`s) whose column types the
+   * statement was written against. Preparation rejects with SchemaMismatchError when the
+   * server's bind or result metadata differs, and so does an execution that reports changed
+   * result metadata (v5).
+   */
+  readonly expect?: DeclaredTable | readonly DeclaredTable[];
+};
 
 /** A statement of a batch: CQL text or a prepared statement, with its values. */
 export interface BatchStatement {

@@ -1,11 +1,20 @@
 import { compileEncoder, type ColumnSpec, type RowsMetadata, type ValueEncoder } from '../../protocol/index.js';
 import type { ColumnInfo } from '../results/page.js';
+import type { Params } from './options.js';
+import type { DeclaredTable } from './schema-check.js';
 
 /**
  * A statement prepared on the server. Reuse it: its encoders are compiled once, and
  * execution sends only its id and the bound values.
+ * @typeParam P - the parameters `client.execute` accepts for it (typed statements).
+ * @typeParam R - the rows it returns (by default `Row`, column name → value).
  */
-export class PreparedStatement {
+export class PreparedStatement<P = Params, R = Record<string, unknown>> {
+  /**
+   * Type-level only, never set: ties `P` (contravariantly, so a typed statement accepts only
+   * its own parameters) and `R` to the statement.
+   */
+  declare readonly types?: { readonly params: (params: P) => void; readonly row: R };
   /** Statement id (the same on every node). */
   readonly id: Buffer;
   /** The CQL text. */
@@ -24,6 +33,10 @@ export class PreparedStatement {
   readonly encoders: readonly ValueEncoder[];
   /** Marker name → index, for named values. */
   readonly markerIndex: ReadonlyMap<string, number>;
+  /** @internal Tables typed preparations declared; new result metadata is checked against them. */
+  readonly declared: DeclaredTable[] = [];
+  /** @internal The result columns last found to match `declared`. */
+  checkedColumns: readonly ColumnSpec[] | undefined;
 
   /** @internal */
   constructor(fields: {

@@ -14,6 +14,7 @@ export const API_ENTRIES: Readonly<Record<string, string>> = {
   cqlwire: 'src/index.ts',
   'cqlwire/protocol': 'protocol/index.ts',
   'cqlwire/testing': 'src/testing/index.ts',
+  'cqlwire/mapper': 'src/mapper/index.ts',
   'cqlwire/otel': 'src/otel/index.ts',
 };
 

@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// The `cqlwire` command: a small dispatcher, one module per subcommand, loaded on demand.
+const [command, ...args] = process.argv.slice(2);
+const commands: Record<string, () => Promise<(argv: readonly string[]) => Promise<{ code: number; out: readonly string[]; err: readonly string[] }>>> = {
+  generate: async () => (await import('./mapper/generate-cli.js')).runGenerate,
+};
+const load = command !== undefined && Object.hasOwn(commands, command) ? commands[command] : undefined;
+if (load === undefined) {
+  process.stderr.write(`usage: cqlwire <command> [options]\ncommands: ${Object.keys(commands).join(', ')}\n`);
+  process.exitCode = 2;
+} else {
+  const result = await (await load())(args);
+  for (const line of result.out) process.stdout.write(`${line}\n`);
+  for (const line of result.err) process.stderr.write(`${line}\n`);
+  process.exitCode = result.code;
+}
+export {};
