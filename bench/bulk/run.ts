@@ -1,0 +1,103 @@
+// The bulk suite, short form: loading rows with cqlwire's executeConcurrent vs cassandra-driver's
+// (concurrency 128 and 512), and a full table scan with cqlwire's scan vs one paged SELECT vs
+// cassandra-driver's eachRow per token range. One process per run (bench/bulk/bulk-run.ts),
+// runs interleaved, the median by rows/s; writes bench/results/bulk.json and bulk.md.
+//
+//   node --import tsx bench/bulk/run.ts [--load-rows 200000] [--scan-rows 500000] [--runs 1] [--host H --port P]
+//
+// async-cassandra's pattern needs the Python virtualenv (bench/python/setup.sh); it is left out
+// of this suite for now (see bench/results/bulk.md).
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import { Client } from '../../src/index.js';
+
+const run = promisify(execFile);
+const ROOT = new URL('../../', import.meta.url).pathname;
+const { values: a } = parseArgs({
+  options: {
+    'load-rows': { type: 'string', default: '200000' },
+    'scan-rows': { type: 'string', default: '500000' },
+    runs: { type: 'string', default: '1' },
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '9042' },
+  },
+});
+const host = a.host;
+const port = a.port;
+
+interface Line {
+  case: string;
+  driver: string;
+  version: string;
+  rows: number;
+  seconds: number;
+  rowsPerSec: number;
+  cpuUsPerRow: number;
+  peakRssMb: number;
+  checksum: number;
+  concurrency?: number;
+  loadBefore?: number;
+}
+
+async function once(args: string[]): Promise<Line> {
+  const load = loadavg()[0]!;
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/bulk/bulk-run.ts'), '--host', host, '--port', port, ...args], { cwd: ROOT, timeout: 30 * 60_000, maxBuffer: 1 << 22 });
+  return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as Line), loadBefore: load };
+}
+
+async function main(): Promise<void> {
+  const loadRows = Number(a['load-rows']);
+  const scanRows = Number(a['scan-rows']);
+  const runs = Number(a.runs);
+  await using client = await Client.connect({ contactPoints: [`${host}:${port}`], timeoutMs: 120_000 });
+  await client.execute("CREATE KEYSPACE IF NOT EXISTS bench WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+  await client.execute('CREATE TABLE IF NOT EXISTS bench.bulk_load (id int PRIMARY KEY, v text, n bigint)');
+  await client.execute('CREATE TABLE IF NOT EXISTS bench.bulk_scan (p int, c int, payload text, PRIMARY KEY (p, c))');
+  await client.execute('CREATE TABLE IF NOT EXISTS bench.loaded (name text PRIMARY KEY, rows int)');
+  const have = (await client.execute("SELECT rows FROM bench.loaded WHERE name = 'bulk_scan'")).one()?.['rows'];
+  if (have !== scanRows) {
+    process.stderr.write(`loading ${scanRows} rows into bench.bulk_scan ...\n`);
+    await client.execute('TRUNCATE bench.bulk_scan', [], { timeoutMs: 120_000 });
+    // 10 rows per partition: scans read partitions and clustering rows.
+    const r = await client.executeConcurrent('INSERT INTO bench.bulk_scan (p, c, payload) VALUES (?, ?, ?)', (function* () {
+      for (let i = 0; i < scanRows; i++) yield [Math.floor(i / 10), i, `payload ${i} `.padEnd(60, 'x')];
+    })(), { concurrency: 256 });
+    if (r.failed > 0) throw new Error(`load failed: ${r.errors[0]?.error.message}`);
+    await client.execute("INSERT INTO bench.loaded (name, rows) VALUES ('bulk_scan', ?)", [scanRows]);
+  }
+  const lines: Line[] = [];
+  const log = (l: Line): void => {
+    lines.push(l);
+    process.stderr.write(`${l.case} ${l.driver}${l.concurrency ? ` c=${l.concurrency}` : ''}: ${Math.round(l.rowsPerSec)} rows/s, ${l.cpuUsPerRow.toFixed(1)} µs CPU/row, ${Math.round(l.peakRssMb)} MB peak RSS (load avg ${l.loadBefore?.toFixed(1)})\n`);
+  };
+  for (let i = 0; i < runs; i++) {
+    for (const concurrency of [128, 512]) {
+      for (const driver of ['cqlwire', 'cassandra-driver']) {
+        await client.execute('TRUNCATE bench.bulk_load', [], { timeoutMs: 120_000 });
+        log({ ...(await once(['--case', 'load', '--driver', driver, '--rows', String(loadRows), '--concurrency', String(concurrency)])), concurrency });
+      }
+    }
+    for (const driver of ['cqlwire-scan', 'cqlwire-select', 'cassandra-driver-ranges']) log(await once(['--case', 'scan', '--driver', driver]));
+  }
+  const scanChecksums = new Set(lines.filter((l) => l.case === 'scan').map((l) => `${l.rows}/${l.checksum}`));
+  if (scanChecksums.size > 1) process.stderr.write(`WARNING: the scans disagree: ${[...scanChecksums].join(', ')}\n`);
+  const median = (xs: Line[]): Line => [...xs].sort((p, q) => p.rowsPerSec - q.rowsPerSec)[Math.floor(xs.length / 2)]!;
+  const keys = [...new Set(lines.map((l) => `${l.case}|${l.driver}|${l.concurrency ?? ''}`))];
+  const rowsOut = keys.map((k) => median(lines.filter((l) => `${l.case}|${l.driver}|${l.concurrency ?? ''}` === k)));
+  const md = [
+    `Load ${loadRows.toLocaleString('en-US')} rows, scan ${scanRows.toLocaleString('en-US')} rows; ${runs} run(s) per case, median by rows/s; load average before each run in the last column.`,
+    '',
+    '| case | driver | concurrency | rows/s | CPU µs/row | peak RSS MB | load avg |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rowsOut.map((l) => `| ${l.case} | ${l.driver} ${l.version} | ${l.concurrency ?? ''} | ${Math.round(l.rowsPerSec).toLocaleString('en-US')} | ${l.cpuUsPerRow.toFixed(1)} | ${Math.round(l.peakRssMb)} | ${l.loadBefore?.toFixed(1)} |`),
+  ].join('\n');
+  writeFileSync(join(ROOT, 'bench/results/bulk.json'), JSON.stringify({ date: new Date().toISOString(), loadRows, scanRows, runs, lines }, null, 2) + '\n');
+  writeFileSync(join(ROOT, 'bench/results/bulk.md'), md + '\n');
+  process.stdout.write(md + '\n');
+}
+
+await main();
