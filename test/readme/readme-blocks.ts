@@ -15,6 +15,7 @@ export const README_PATH = fileURLToPath(new URL('../../README.md', import.meta.
 const SRC_INDEX = fileURLToPath(new URL('../../src/index.js', import.meta.url));
 const PROTOCOL_INDEX = fileURLToPath(new URL('../../protocol/index.js', import.meta.url));
 const TESTING_INDEX = fileURLToPath(new URL('../../src/testing/index.js', import.meta.url));
+const MAPPER_INDEX = fileURLToPath(new URL('../../src/mapper/index.js', import.meta.url));
 const OTEL_INDEX = fileURLToPath(new URL('../../src/otel/index.js', import.meta.url));
 
 /** The ```ts blocks (default), or the ```js blocks (plain JavaScript examples). */
@@ -47,6 +48,7 @@ export function asModule(block: ReadmeBlock, fromDir: string): string {
   let code = block.code
     .replace(/from 'cqlwire\/protocol'/g, `from '${PROTOCOL_INDEX}'`)
     .replace(/from 'cqlwire\/testing'/g, `from '${TESTING_INDEX}'`)
+    .replace(/from 'cqlwire\/mapper'/g, `from '${MAPPER_INDEX}'`)
     .replace(/from 'cqlwire\/otel'/g, `from '${OTEL_INDEX}'`)
     .replace(/from 'cqlwire'/g, `from '${SRC_INDEX}'`);
   void rel;
