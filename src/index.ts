@@ -135,6 +135,8 @@ export type {
 export type { LatencySnapshot, MetricsSnapshot, RequestMetricsSnapshot } from './observability/metrics.js';
 export { LATENCY_BUCKETS_MS } from './observability/metrics.js';
 export { prometheusText } from './observability/prometheus.js';
+export { normalizeCql, slowQueryChannelName, SlowQueryReporter, StatementStatistics } from './observability/statements.js';
+export type { SlowQueryOptions, SlowQueryReport, StatementStatisticsOptions, StatementStats } from './observability/statements.js';
 export type { PrometheusInput, PrometheusOptions } from './observability/prometheus.js';
 export { logChannelName } from './observability/log.js';
 export type { LogLevel, LogRecord, Logger } from './observability/log.js';

@@ -133,6 +133,8 @@ export interface OperationContext {
   readonly pageSize: number | undefined;
   /** Whether the statement was declared idempotent (`db.cassandra.idempotence`). */
   readonly idempotent: boolean;
+  /** The execution profile the request names, if it names one. */
+  readonly profile: string | undefined;
   /** Attempts made so far, every execution counted (set at the end). */
   attempts: number;
   /** Speculative executions started (`db.cassandra.speculative_execution_count`, set at the end). */

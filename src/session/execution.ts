@@ -130,6 +130,7 @@ export class RequestExecutor {
       consistency: consistencyName(settings.consistency),
       pageSize: (kind === 'query' || kind === 'execute') && settings.fetchSize > 0 ? settings.fetchSize : undefined,
       idempotent: options.idempotent === true || kind === 'prepare',
+      profile: typeof options.profile === 'string' ? options.profile : undefined,
       attempts: 0,
       speculativeExecutions: 0,
     };
