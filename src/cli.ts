@@ -3,6 +3,8 @@
 const [command, ...args] = process.argv.slice(2);
 const commands: Record<string, () => Promise<(argv: readonly string[]) => Promise<{ code: number; out: readonly string[]; err: readonly string[] }>>> = {
   generate: async () => (await import('./mapper/generate-cli.js')).runGenerate,
+  export: async () => (await import('./bulk/cli.js')).runExport,
+  import: async () => (await import('./bulk/cli.js')).runImport,
 };
 const load = command !== undefined && Object.hasOwn(commands, command) ? commands[command] : undefined;
 if (load === undefined) {
