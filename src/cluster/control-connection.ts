@@ -6,6 +6,7 @@
 import { Consistency, EventType, Opcode, decodeRows, type Response, type ServerEvent, type SchemaChange } from '../../protocol/index.js';
 import type { Connection } from '../connection/connection.js';
 import { ConnectError, CqlwireError } from '../errors/driver-errors.js';
+import { log } from '../observability/log.js';
 import type { HostPool } from './host-pool.js';
 import type { HostRegistry } from './registry.js';
 import type { Metadata } from './metadata.js';
@@ -86,7 +87,8 @@ export class ControlConnection {
     const agreed = await this.waitForSchemaAgreement();
     try {
       await this.refreshSchema(change.keyspace);
-    } catch {
+    } catch (err) {
+      log('debug', 'schema.refresh', `schema refresh after a change to ${change.keyspace} failed; scheduled again`, undefined, err);
       this.scheduleSchemaRefresh(change.keyspace);
     }
     return agreed;
@@ -98,8 +100,9 @@ export class ControlConnection {
     for (;;) {
       try {
         if (await this.schemaAgrees(Math.max(100, deadline - performance.now()))) return true;
-      } catch {
+      } catch (err) {
         // The control connection may be moving; try again until the deadline.
+        log('debug', 'schema.agreement', 'schema agreement check failed; retrying until the deadline', undefined, err);
       }
       if (this.closed || performance.now() + AGREEMENT_POLL_MS > deadline) return false;
       await sleep(AGREEMENT_POLL_MS);
@@ -122,8 +125,9 @@ export class ControlConnection {
           const rows = await this.queryOn(conn, "SELECT schema_version FROM system.local WHERE key = 'local'", timeoutMs);
           const v = rows[0]?.['schema_version'];
           if (v !== null && v !== undefined) versions.add(String(v));
-        } catch {
+        } catch (err) {
           // unreachable now: not part of the agreement
+          log('debug', 'schema.agreement', `${h.id} did not answer the schema version query; left out of the agreement`, h.id, err);
         }
       }),
     );
@@ -258,7 +262,7 @@ export class ControlConnection {
     this.topologyTimer = setTimeout(() => {
       this.topologyTimer = null;
       this.refreshNodes()
-        .catch(() => undefined)
+        .catch((err: unknown) => log('warn', 'topology.refresh', 'topology refresh failed; the node list may be stale until the next event', undefined, err))
         .then(() => {
           for (const [id, left] of this.awaitedNodes) {
             if (this.hooks.hosts.get(id) !== undefined || left <= 1) this.awaitedNodes.delete(id);

@@ -1,6 +1,7 @@
 import type { Host, ReconnectionPolicy } from '../policies/index.js';
 import { Connection, type ConnectionOptions } from '../connection/connection.js';
 import { channels } from '../observability/diagnostics.js';
+import { log } from '../observability/log.js';
 import { ConnectionClosedError } from '../errors/driver-errors.js';
 import { RequestMetrics } from '../observability/metrics.js';
 
@@ -89,7 +90,7 @@ export class HostPool implements Host {
     }
     if (best !== undefined) {
       // Grow the pool in the background while the chosen connection is loaded.
-      if (conns.length < this.pool.connectionsPerHost && this.opening === null && bestLoad > 0) void this.openOne().catch(() => undefined);
+      if (conns.length < this.pool.connectionsPerHost && this.opening === null && bestLoad > 0) void this.openOne().catch((err: unknown) => log('debug', 'pool.grow', `opening another connection to ${this.id} failed`, this.id, err));
       return best;
     }
     return this.openOne();

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors/driver-errors.js';
+import { log } from '../observability/log.js';
 import type { Host, HostRegistry as PolicyHostRegistry } from '../policies/index.js';
 import { HostPool, type HostPoolOptions } from './host-pool.js';
 import type { Metadata } from './metadata.js';
@@ -87,7 +88,7 @@ export class HostRegistry implements PolicyHostRegistry {
     init(host);
     this.put(host);
     // A node that is down gets marked down, and retried by its reconnection schedule.
-    if (!this.closed && this.wanted(host)) void host.warmUp().catch(() => undefined);
+    if (!this.closed && this.wanted(host)) void host.warmUp().catch((err: unknown) => log('info', 'host.connect', `cannot connect to ${host.id} yet (its reconnection schedule retries)`, host.id, err));
     return host;
   }
 
@@ -96,7 +97,7 @@ export class HostRegistry implements PolicyHostRegistry {
     if (this.contactPoints.includes(host) && this.byId.size <= 1) return;
     this.byId.delete(host.id);
     this.list = undefined;
-    void host.close().catch(() => undefined);
+    void host.close().catch((err: unknown) => log('debug', 'host.close', `closing the pool of removed node ${host.id} failed`, host.id, err));
   }
 
   /** Why each host that is down went down (for a request that found no host to try). */
