@@ -11,8 +11,9 @@
 export { completeDeferredFrame, verifyUncompressedDeferred } from './decoder.js';
 export type { DeferredSegment } from './frame.js';
 
-// The paging state from a Rows body's first bytes, before the rows are decoded elsewhere.
-export { peekRowsPagingState } from './messages/response/result.js';
+// The metadata (paging state included) of a Rows body from its first bytes, before the rows
+// are decoded elsewhere.
+export { peekRowsHeader } from './messages/response/result.js';
 
 // The row-at-a-time reader behind the driver's streaming results, and the cell table an
 // offload worker computes so that the reader builds rows without walking the cells again.

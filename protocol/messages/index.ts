@@ -62,7 +62,7 @@ export type { AuthenticateResponse } from './response/authenticate.js';
 export type { SupportedResponse } from './response/supported.js';
 export {
   readPreparedMetadata,
-  peekRowsPagingState,
+  peekRowsHeader,
   readRowsMetadata,
   writePreparedMetadata,
   writeRowsMetadata,

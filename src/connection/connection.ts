@@ -22,7 +22,7 @@ import {
   type Response,
   type ResponseEnvelope,
 } from '../../protocol/index.js';
-import { completeDeferredFrame, peekRowsPagingState } from '../../protocol/internal.js';
+import { completeDeferredFrame, peekRowsHeader } from '../../protocol/internal.js';
 import type { AuthProvider } from './auth.js';
 import { channels } from '../observability/diagnostics.js';
 import { log } from '../observability/log.js';
@@ -36,7 +36,7 @@ import {
   UnexpectedResponseError,
 } from '../errors/driver-errors.js';
 import { allocateFrame } from '../buffers/body-pool.js';
-import type { OffloadPool } from '../offload/pool.js';
+import { OffloadedRowsResult, type OffloadPool } from '../offload/pool.js';
 import { toServerError } from '../errors/server-errors.js';
 import { StreamIdPool } from './stream-ids.js';
 
@@ -102,12 +102,6 @@ export interface SendOptions {
   readonly tracing?: boolean;
   /** Custom payload (QUERY/PREPARE/EXECUTE/BATCH). */
   readonly customPayload?: Readonly<Record<string, Uint8Array | null>>;
-  /**
-   * @internal Called with the paging state of a Rows answer as soon as its frame has arrived,
-   * when it goes to an offload worker: the next page can be asked for while the worker decodes
-   * this one. Not called for answers decoded inline (they resolve at once).
-   */
-  readonly onPagingState?: (state: Buffer) => void;
 }
 
 /** A response with its envelope and where it came from. */
@@ -614,22 +608,11 @@ export class Connection {
     if (offload != null && stream >= 0 && offload.accepts(frame)) {
       const p = this.pending[stream];
       if (p !== undefined && !p.done) {
-        // The answer is here: the stream id is free again at once; the request resolves when
-        // the worker is done, while other streams go on inline.
+        // The answer is here: the stream id is free again at once; the worker decodes it while
+        // other streams go on inline.
         this.pending[stream] = undefined;
         this.ids.release(stream);
         this.finish(p);
-        const onPagingState = p.options?.onPagingState;
-        if (onPagingState !== undefined && frame.deferred !== undefined) {
-          const state = peekRowsPagingState(frame.flags, frame.deferred.head);
-          if (state) {
-            try {
-              onPagingState(state);
-            } catch {
-              // The caller's hook; this frame and the connection go on regardless.
-            }
-          }
-        }
         this.offloadFrame(offload, p, frame);
         this.pumpWaiting();
         return;
@@ -686,7 +669,15 @@ export class Connection {
 
   private offloadFrame(offload: OffloadPool, p: PendingRequest, frame: Frame): void {
     const host = this.hostId;
-    offload.decode(frame, this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE).then(
+    // Read before the frame is handed over. A page with more after it is answered at once, its
+    // paging state with it: the next page can be asked for while the worker decodes this one.
+    const header = frame.deferred === undefined ? undefined : peekRowsHeader(frame.version, frame.flags, frame.deferred.head);
+    const decoded = offload.decode(frame, this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+    if (header?.metadata.pagingState !== undefined) {
+      p.resolve(new HostResponse({ message: { opcode: Opcode.RESULT, result: new OffloadedRowsResult(header, decoded) } }, host));
+      return;
+    }
+    decoded.then(
       (env) => {
         if (env.message.opcode === Opcode.ERROR) p.reject(toServerError(env.message, host));
         else p.resolve(new HostResponse(env, host));

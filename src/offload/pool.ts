@@ -17,9 +17,9 @@ import {
   FrameFlag,
   Opcode,
   ProtocolError,
+  ProtocolErrorCode,
   decodeResponse,
   type Frame,
-  type ProtocolErrorCode,
   type ResponseEnvelope,
   type RowsMetadata,
   type RowsResult,
@@ -104,6 +104,45 @@ export class WorkerRows implements RowsResult {
     const recycle = this.recycle;
     this.recycle = null;
     recycle?.();
+  }
+}
+
+/**
+ * A Rows result whose frame went to an offload worker, as a connection answers it at once: its
+ * metadata (paging state included) and row count read from the frame's first segment, so that
+ * the page after it can be asked for while the worker decodes; its rows when the worker is done
+ * ({@link rows}).
+ */
+export class OffloadedRowsResult implements RowsResult {
+  /** Always `'rows'`. */
+  readonly kind = 'rows';
+  /** @inheritDoc */
+  readonly metadata: RowsMetadata;
+  /** @inheritDoc */
+  readonly rowCount: number;
+  /** The rows, located by the worker; rejects with its error (WorkerFailedError, ProtocolError). */
+  readonly rows: Promise<WorkerRows>;
+
+  /**
+   * @param header what the frame's first segment says (see `peekRowsHeader`).
+   * @param decoded the pool's answer for the frame.
+   */
+  constructor(header: Pick<RowsResult, 'metadata' | 'rowCount'>, decoded: Promise<ResponseEnvelope>) {
+    this.metadata = header.metadata;
+    this.rowCount = header.rowCount;
+    this.rows = decoded.then((env) => {
+      const m = env.message;
+      if (m.opcode === Opcode.RESULT && m.result instanceof WorkerRows) return m.result;
+      throw new ProtocolError(ProtocolErrorCode.MALFORMED, 'the offloaded frame did not decode to the Rows result its first segment announced');
+    });
+    // Whoever builds the page reads the outcome; an answer nobody builds a page of (a speculative
+    // execution that lost) must not leave an unhandled rejection.
+    this.rows.catch(() => undefined);
+  }
+
+  /** Not here: the worker has the body. Read the rows from {@link rows}. */
+  get rowsContent(): Buffer {
+    throw new Error('the rows of an offloaded result are read from its `rows` promise');
   }
 }
 

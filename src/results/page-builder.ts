@@ -1,8 +1,9 @@
 import { Opcode, sameDataType, type ColumnSpec, type RowsResult } from '../../protocol/index.js';
 import type { ConnectionResponse } from '../connection/connection.js';
 import { UnexpectedResponseError } from '../errors/driver-errors.js';
+import { OffloadedRowsResult } from '../offload/pool.js';
 import { ResultPage, type ColumnInfo, type ExecutionInfo } from './page.js';
-import { decodeResultRows, pendingRows } from './page-rows.js';
+import { arrivingRows, decodeResultRows, pendingRows } from './page-rows.js';
 
 // RESULT messages into pages. Building a page changes nothing: what a result asks of the
 // session (a new keyspace, a prepared statement's new result columns) is returned to it.
@@ -59,7 +60,9 @@ export function nextPagingState(answer: AnsweredRequest): Buffer | null {
  * The page of an answered request.
  * @param prepared the statement that ran, if it ran prepared: its cached columns (and their
  *   compiled decoder) are used when the server sends the same ones again.
- * @param undecoded leave the rows undecoded until read (row iteration of a stream).
+ * @param undecoded for a stream: leave the rows undecoded until read, and build the page of an
+ *   answer whose rows an offload worker still decodes at once (`ResultPage.rowsReady`); else
+ *   that page is a promise until the rows are built.
  */
 export function buildPage<R>(answer: AnsweredRequest, prepared: PreparedResultMetadata | undefined, fetchNext: FetchNextPage<R> | null, undecoded: boolean): BuiltPage<R> {
   const response = answer.response;
@@ -96,14 +99,17 @@ export function buildPage<R>(answer: AnsweredRequest, prepared: PreparedResultMe
   }
   const cols = columns ?? NO_COLUMNS;
   const next = rows.metadata.pagingState ?? null;
+  const bodyUnshared = response.customPayload === undefined;
+  // Answered when its frame went to an offload worker: the rows follow when it is done.
+  const later = rows instanceof OffloadedRowsResult ? rows.rows : undefined;
   if (undecoded && rows.rowCount > 0) {
-    // The column count is checked now (a mismatch fails this request); each row's cells are
-    // checked and decoded when the consumer reaches it, and a malformed one fails the
-    // iteration there with a ProtocolError.
-    const pending = pendingRows<R>(rows, cols, response.customPayload === undefined);
+    // The column count is checked now, or when a worker's rows arrive (a mismatch fails this
+    // page); each row's cells are checked and decoded when the consumer reaches it, and a
+    // malformed one fails the iteration there with a ProtocolError.
+    const pending = later === undefined ? pendingRows<R>(rows, cols, bodyUnshared) : arrivingRows<R>(later, rows.rowCount, cols, bodyUnshared);
     return { page: ResultPage.undecoded<R>(pending, cols, next, info, fetchNext), effects };
   }
-  const decoded = decodeResultRows(rows, cols);
+  const decoded = later === undefined ? decodeResultRows(rows, cols) : later.then((r) => decodeResultRows(r, cols));
   // A page decoded by an offload worker is built in slices that yield to the event loop.
   const page = Array.isArray(decoded) ? new ResultPage<R>(decoded as R[], cols, next, info, fetchNext) : decoded.then((d) => new ResultPage<R>(d as R[], cols, next, info, fetchNext));
   return { page, effects };

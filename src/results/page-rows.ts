@@ -1,6 +1,7 @@
 // The rows of a page: decoded here from the frame's body, or built from the cell table an
-// offload worker located (WorkerRows), in slices or one at a time; and once read, what holds
-// their bytes goes back (to the worker, or to the body pool).
+// offload worker located (WorkerRows), in slices or one at a time, possibly once the worker is
+// done (OffloadedRowsResult); and once read, what holds their bytes goes back (to the worker,
+// or to the body pool).
 import { bodyPool } from '../buffers/body-pool.js';
 import { decodeRows, type ColumnSpec, type Row, type RowsResult } from '../../protocol/index.js';
 import { RowReader } from '../../protocol/internal.js';
@@ -60,8 +61,35 @@ export function pendingRows<R>(result: RowsResult, columns: readonly ColumnSpec[
     count: reader.count,
     next: () => reader.next() as R,
     all: () => decodeResultRows(result, columns, Infinity) as R[],
+    allInSlices: () => decodeResultRows(result, columns) as R[] | Promise<R[]>,
     release: () => releaseRows(result, bodyUnshared),
   };
+}
+
+/**
+ * Like {@link pendingRows}, for rows an offload worker is still decoding: `count` rows, readable
+ * once `ready` resolves (it rejects with the worker's error).
+ */
+export function arrivingRows<R>(rows: Promise<WorkerRows>, count: number, columns: readonly ColumnSpec[], bodyUnshared: boolean): PendingRows<R> {
+  let read: PendingRows<R> | undefined;
+  const ready = rows.then((r) => {
+    read = pendingRows<R>(r, columns, bodyUnshared);
+  });
+  // A page dropped before it was read (a stream left early) leaves its failure to nobody.
+  ready.catch(() => undefined);
+  const arrived = (): PendingRows<R> => read ?? notArrived();
+  return {
+    count,
+    ready,
+    next: () => arrived().next(),
+    all: () => arrived().all(),
+    allInSlices: () => arrived().allInSlices!(),
+    release: () => read?.release?.(),
+  };
+}
+
+function notArrived(): never {
+  throw new Error('the rows of this page are still being decoded by an offload worker');
 }
 
 /** The rows of `result` are consumed: what holds their bytes goes back; `result` is not read again. */

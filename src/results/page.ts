@@ -78,6 +78,31 @@ export class ResultPage<R = Row> implements Iterable<R> {
   }
 
   /**
+   * @internal Settles when the rows of `page` can be read; rejects with the error of the offload
+   * worker that decodes them. Undefined unless the page came before its rows (an offloaded page).
+   */
+  static rowsReady<R>(page: ResultPage<R>): Promise<void> | undefined {
+    return page.pending?.ready;
+  }
+
+  /**
+   * @internal Decodes every row of a page not decoded yet — in slices that yield to the event
+   * loop where the rows allow it — so that `rows` is a plain read (a page handed out whole).
+   */
+  static decodeAll<R>(page: ResultPage<R>): void | Promise<void> {
+    const pending = page.pending;
+    if (page.decodedRows !== null || pending === null) return;
+    const rows = pending.allInSlices?.() ?? pending.all();
+    if (!(rows instanceof Promise)) return page.setDecoded(rows);
+    return rows.then((r) => page.setDecoded(r));
+  }
+
+  private setDecoded(rows: R[]): void {
+    this.decodedRows = rows;
+    this.pending = null;
+  }
+
+  /**
    * @internal Reads the rows of a page not decoded yet, one per call, without keeping them;
    * null when the rows are already decoded (then iterate `rows`). Once per page.
    */
@@ -102,10 +127,8 @@ export class ResultPage<R = Row> implements Iterable<R> {
   /** Rows of this page. */
   get rows(): R[] {
     if (this.decodedRows !== null) return this.decodedRows;
-    const pending = this.pending!;
-    const rows = pending.all();
-    this.decodedRows = rows;
-    this.pending = null;
+    const rows = this.pending!.all();
+    this.setDecoded(rows);
     return rows;
   }
 
@@ -163,10 +186,17 @@ export class ResultPage<R = Row> implements Iterable<R> {
 export interface PendingRows<R> {
   /** Rows in the page. */
   readonly count: number;
+  /**
+   * Set when the rows are not here yet (an offload worker decodes them): neither method may be
+   * called before it resolves; it rejects with the worker's error.
+   */
+  readonly ready?: Promise<void>;
   /** The next row in order. */
   next(): R;
   /** Every row (decoded independently of {@link PendingRows.next}). */
   all(): R[];
+  /** Every row, like {@link PendingRows.all}, built in slices that yield to the event loop when that is worth it. */
+  allInSlices?(): R[] | Promise<R[]>;
   /** The rows are consumed: free what holds them (after this, neither method may be called). */
   release?(): void;
 }

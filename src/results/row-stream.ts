@@ -39,8 +39,9 @@ const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediat
 /**
  * Every row of a query, fetched page by page as the consumer reads. Backpressure: the next
  * page is requested when the consumer starts on the current one, and no further until the
- * consumer reaches it, so at most one page is buffered ahead. `break` or the AbortSignal
- * stop it cleanly.
+ * consumer reaches it, so at most one page is buffered ahead (two while an offload worker
+ * decodes a page: the one after it is asked for meanwhile). `break` or the AbortSignal stop it
+ * cleanly.
  */
 export class RowStream<R = Row> implements AsyncIterable<R> {
   private started = false;
@@ -48,13 +49,13 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
   private rowsSeen = 0;
 
   /**
-   * @param fetchPage fetches one page; with `undecoded`, the page may leave its rows undecoded
-   *   until read (see `ResultPage.rowReader`); `onPagingState`, if the fetcher supports it, is
-   *   called with the page's paging state before the page itself is ready (an offloaded page
-   *   still being decoded by a worker).
+   * @param fetchPage fetches one page, which may leave its rows undecoded until read (see
+   *   `ResultPage.rowReader`) and, when an offload worker decodes them, come before they can be
+   *   read (`ResultPage.rowsReady`): the page after it is then asked for at once, from its
+   *   paging state.
    */
   constructor(
-    private readonly fetchPage: (pagingState: Buffer | undefined, undecoded: boolean, onPagingState?: (state: Buffer) => void) => Promise<ResultPage<R>>,
+    private readonly fetchPage: (pagingState: Buffer | undefined) => Promise<ResultPage<R>>,
     private readonly control: StreamControl = {},
     initialPagingState?: Buffer,
   ) {
@@ -75,10 +76,11 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
 
   /** Iterate the stream page by page instead of row by row. */
   eachPage(): AsyncGenerator<ResultPage<R>, void, undefined> {
-    return this.pageIterator(false);
+    return this.pageIterator(true);
   }
 
-  private async *pageIterator(undecoded: boolean): AsyncGenerator<ResultPage<R>, void, undefined> {
+  /** @param decodeAll hand out pages with every row decoded (page iteration). */
+  private async *pageIterator(decodeAll: boolean): AsyncGenerator<ResultPage<R>, void, undefined> {
     if (this.started) throw new InvalidArgumentError('a RowStream can be iterated only once; call client.stream() again');
     this.started = true;
     const { maxPages, onPage, signal } = this.control;
@@ -86,8 +88,8 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
       if (signal?.aborted) throw new AbortedError(signal.reason);
     };
     checkAbort();
-    // The page after the one being fetched, asked for as soon as that one's paging state is
-    // known (see fetchPage's onPagingState): its request then overlaps the worker's decoding.
+    // The page after the one being fetched, asked for as soon as that one comes while a worker
+    // still decodes its rows: its request then overlaps the decoding.
     const ahead: { early: { state: Buffer; page: Promise<ResultPage<R>> | null } | null; closed: boolean } = { early: null, closed: false };
     let pagesRequested = 0;
     const askEarly = (next: Buffer): void => {
@@ -102,11 +104,19 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
     // page already received is still handed out before the error surfaces.
     const fetch = (state: Buffer | undefined): Promise<ResultPage<R>> => {
       pagesRequested++;
+      let page: Promise<ResultPage<R>>;
       try {
-        return this.fetchPage(state, undecoded, askEarly);
+        page = this.fetchPage(state);
       } catch (err) {
         return Promise.reject(err);
       }
+      page.then(
+        (p) => {
+          if (p.pagingState !== null && ResultPage.rowsReady(p) !== undefined) askEarly(p.pagingState);
+        },
+        () => undefined,
+      );
+      return page;
     };
     let pending: Promise<ResultPage<R>> | null = fetch(this.initialPagingState);
     // A prefetch nobody awaits must not become an unhandled rejection.
@@ -116,6 +126,10 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
         let page: ResultPage<R>;
         try {
           page = await pending;
+          // An offloaded page comes before its rows: wait for the worker.
+          const ready = ResultPage.rowsReady(page);
+          if (ready !== undefined) await ready;
+          if (decodeAll) await ResultPage.decodeAll(page);
         } catch (err) {
           // Here the async stack still leads to the consumer's `for await`: keep it in the error.
           throw withCallerStack(err);
@@ -160,7 +174,7 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
     const yields = yieldAfterMs !== Infinity;
     let sliceEnd = yields ? performance.now() + yieldAfterMs : Infinity;
     let sinceCheck = 0;
-    for await (const page of this.pageIterator(true)) {
+    for await (const page of this.pageIterator(false)) {
       const read = ResultPage.rowReader(page);
       const count = read === null ? page.rows.length : page.rowCount;
       const rows = read === null ? page.rows : null;

@@ -215,7 +215,7 @@ export class Client {
       validateQuery(query);
       validateParams(params);
       validateExecuteOptions(options);
-      return await this.executePage<R>(query, params ?? undefined, options, options.pagingState, false, undefined);
+      return await this.executePage<R>(query, params ?? undefined, options, options.pagingState, false);
     } catch (err) {
       throw withCallerStack(err);
     }
@@ -243,10 +243,10 @@ export class Client {
     }
     const control = invalid === undefined ? { maxPages: options.maxPages, onPage: options.onPage, signal: options.signal, yieldAfterMs: options.yieldAfterMs } : {};
     return new RowStream<R>(
-      (pagingState, undecoded, onPagingState) => {
+      (pagingState) => {
         if (invalid !== undefined) throw invalid;
         this.ensureOpen();
-        return this.executePage<R>(query, params ?? undefined, options, pagingState, undecoded, onPagingState);
+        return this.executePage<R>(query, params ?? undefined, options, pagingState, true);
       },
       control,
       invalid === undefined ? options.pagingState : undefined,
@@ -426,8 +426,8 @@ export class Client {
 
   /**
    * One page of a statement: bound, routed and handed to the execution core.
-   * @param undecoded leave the rows undecoded until read (row iteration of a stream).
-   * @param onPagingState told an offloaded page's paging state before its rows are ready.
+   * @param undecoded for a stream: the rows stay undecoded until read, and an offloaded page may
+   *   come before its worker decoded them (the stream waits for them, see `ResultPage`).
    */
   private async executePage<R>(
     query: string | PreparedStatement,
@@ -435,7 +435,6 @@ export class Client {
     options: ExecuteOptions,
     pagingState: Buffer | undefined,
     undecoded: boolean,
-    onPagingState: ((state: Buffer) => void) | undefined,
   ): Promise<ResultPage<R>> {
     const settings = this.profiles.resolve(options);
     const ps = typeof query !== 'string' ? query : options.prepare ? await this.prepare(query, options) : undefined;
@@ -464,7 +463,7 @@ export class Client {
         };
         return { opcode: Opcode.EXECUTE, queryId: ps.id, resultMetadataId: v5 ? ps.resultMetadataId : undefined, params };
       };
-      request = { kind: 'execute', text: ps.query, build, settings, options, routing: this.routingOf(ps, params, options), prepared: [ps], onPagingState };
+      request = { kind: 'execute', text: ps.query, build, settings, options, routing: this.routingOf(ps, params, options), prepared: [ps] };
     } else {
       const text = query as string;
       const message = {
@@ -473,10 +472,10 @@ export class Client {
         params: { consistency: settings.consistency, values: encodeSimpleValues(params, options.hints), pageSize, pagingState, serialConsistency, defaultTimestamp, keyspace, nowInSeconds },
       } as const;
       const routing = options.routingKey === undefined ? undefined : explicitRouting(options, this.currentKeyspace);
-      request = { kind: 'query', text, build: (_version, consistency) => (consistency === message.params.consistency ? message : { ...message, params: { ...message.params, consistency } }), settings, options, routing, prepared: NO_STATEMENTS, onPagingState };
+      request = { kind: 'query', text, build: (_version, consistency) => (consistency === message.params.consistency ? message : { ...message, params: { ...message.params, consistency } }), settings, options, routing, prepared: NO_STATEMENTS };
     }
     const answer = await this.executor.execute(request);
-    const fetchNext = nextPagingState(answer) === null ? null : (state: Buffer): Promise<ResultPage<R>> => this.executePage<R>(query, params, options, state, false, undefined);
+    const fetchNext = nextPagingState(answer) === null ? null : (state: Buffer): Promise<ResultPage<R>> => this.executePage<R>(query, params, options, state, false);
     return this.pageOf<R>(answer, ps, fetchNext, undecoded);
   }
 

@@ -35,8 +35,6 @@ export interface ExecutionRequest {
   readonly routing: RoutingInfo | undefined;
   /** Prepared statements the request runs, re-prepared on a node that answers UNPREPARED. */
   readonly prepared: readonly PreparedStatement[];
-  /** Told the paging state of an offloaded page before its rows are ready (streams prefetch). */
-  readonly onPagingState?: (state: Buffer) => void;
 }
 
 /** What the execution core needs of the session: narrow, so it never sees the client. */
@@ -391,8 +389,7 @@ function endAttempt(ac: AttemptContext | undefined, decision: AttemptDecision | 
 /** The connection's options for a request: shared per profile unless the request sets its own. */
 function sendOptionsOf(request: ExecutionRequest): SendOptions {
   const options = request.options;
-  const onPagingState = request.onPagingState;
-  if (options.signal === undefined && options.trace === undefined && options.customPayload === undefined && options.executeAs === undefined && onPagingState === undefined) {
+  if (options.signal === undefined && options.trace === undefined && options.customPayload === undefined && options.executeAs === undefined) {
     return request.settings.sendOptions;
   }
   return {
@@ -400,7 +397,6 @@ function sendOptionsOf(request: ExecutionRequest): SendOptions {
     signal: options.signal,
     tracing: options.trace,
     customPayload: withExecuteAs(options.customPayload, options.executeAs),
-    onPagingState,
   };
 }
 

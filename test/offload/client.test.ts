@@ -1,6 +1,8 @@
 // Offload through the Client against a fake server: a stream's pages decoded by a worker give
 // the same rows as inline decoding; once the stream has read a page, its buffers go back to the
-// worker (which writes later bodies into them), while pages returned by execute() stay intact.
+// worker (which writes later bodies into them), while pages returned by execute() stay intact;
+// a stream asks for the next page while the worker still decodes the previous one.
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { describe, expect, test } from 'vitest';
 import { DataTypes } from '../../protocol/index.js';
 import { Client } from '../../src/session/client.js';
@@ -71,6 +73,41 @@ describe.each([4, 5] as const)('offload through the Client, v%i with LZ4', (vers
     for await (const row of inline.stream('SELECT * FROM big', undefined, { fetchSize: 100 })) inlineRows.push(row);
     expect(inlineRows).toEqual(expected);
   });
+});
+
+test('v5: a stream asks for the next page while the worker still decodes the previous one; pages handed out whole too', async () => {
+  await using server = await FakeServer.start({ versions: [5], compression: ['lz4'] });
+  server.when('SELECT * FROM big', pagedReply(columns, rows));
+  await using client = await Client.connect({ contactPoints: [server.contactPoint], protocolVersion: 5, compression: 'lz4', heartbeatIntervalMs: 0, offload: { workers: 1, minBytes: 16 * 1024 } });
+  const pool = poolOf(client);
+  await expect
+    .poll(async () => {
+      await client.execute('SELECT * FROM big', undefined, { fetchSize: 100 });
+      return pool.completed;
+    }, { timeout: 30_000, interval: 50 })
+    .toBeGreaterThan(0);
+  // Jobs the worker had not answered yet when each request of a stream started. The request
+  // for page 2 starts on the turn page 1's frame arrived, so the worker cannot have answered.
+  const unanswered: number[] = [];
+  const onStart = (): void => {
+    unanswered.push(pool.pending);
+  };
+  diagnosticsChannel.subscribe('cqlwire:request:start', onStart);
+  try {
+    const seen: unknown[] = [];
+    for await (const row of client.stream('SELECT * FROM big', undefined, { fetchSize: 100 })) seen.push(row);
+    expect(seen).toEqual(expected);
+    expect(unanswered.length).toBe(10);
+    expect(unanswered.slice(0, 2)).toEqual([0, 1]);
+    unanswered.length = 0;
+    const pages: unknown[][] = [];
+    for await (const page of client.stream('SELECT * FROM big', undefined, { fetchSize: 100 }).eachPage()) pages.push(page.rows);
+    expect(pages.flat()).toEqual(expected);
+    expect(pages.length).toBe(10);
+    expect(unanswered.slice(0, 2)).toEqual([0, 1]);
+  } finally {
+    diagnosticsChannel.unsubscribe('cqlwire:request:start', onStart);
+  }
 });
 
 test('by default there is no worker: large pages are decoded inline; workers: 1 starts one at connect', async () => {

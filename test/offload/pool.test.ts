@@ -21,9 +21,9 @@ import {
 } from '../../protocol/index.js';
 import { Connection } from '../../src/connection/connection.js';
 import { DriverErrorCode, WorkerFailedError } from '../../src/errors/driver-errors.js';
-import { OffloadPool, WorkerRows, type OffloadPoolOptions } from '../../src/offload/pool.js';
+import { OffloadPool, OffloadedRowsResult, WorkerRows, type OffloadPoolOptions } from '../../src/offload/pool.js';
 import { decodeResultRows } from '../../src/results/page-rows.js';
-import { FakeServer, rowsReply } from '../../src/testing/index.js';
+import { FakeServer, pagedReply, rowsReply } from '../../src/testing/index.js';
 import type { OffloadFault } from '../../src/offload/messages.js';
 import { incompressibleText } from './text.js';
 
@@ -243,6 +243,46 @@ describe('Connection with offload (fake server)', () => {
     expect(await rowsOf(small)).toEqual([{ id: 1, payload: 'one' }]);
     expect(await rowsOf(big)).toEqual(await rowsOf(await inline.send(query('SELECT big'))));
     expect(offloaded.inFlight).toBe(0);
+  });
+
+  test('v5: a page with more after it is answered before the worker is done, with its paging state; its rows follow', async () => {
+    await using server = await FakeServer.start({ versions: [5] });
+    server.when('SELECT big', pagedReply(columns, bigRows));
+    const p = start({ minBytes: 16 * 1024 });
+    await using conn = await Connection.open({ host: server.address, port: server.port, offload: p, heartbeatIntervalMs: 0 });
+    // ~200 KB pages: two segments each, so the worker checks and decodes them.
+    const page = (pagingState?: Buffer) => ({ opcode: Opcode.QUERY, query: 'SELECT big', params: { consistency: 1, pageSize: 200, pagingState } }) as const;
+    const expected = bigRows.map(([id, payload]) => ({ id, payload }));
+    const first = (await conn.send(page())).message;
+    // Answered while the worker still has the frame: nothing has come back from it yet.
+    expect(p.completed).toBe(0);
+    if (first.opcode !== Opcode.RESULT || !(first.result instanceof OffloadedRowsResult)) throw new Error('expected an offloaded Rows result');
+    expect(first.result.rowCount).toBe(200);
+    expect(first.result.metadata.columns?.map((c) => c.name)).toEqual(['id', 'payload']);
+    const state = first.result.metadata.pagingState!;
+    expect(state).toBeInstanceOf(Buffer);
+    const rows = await first.result.rows;
+    expect(p.completed).toBe(1);
+    expect(await decodeResultRows(rows, rows.metadata.columns!)).toEqual(expected.slice(0, 200));
+    // The last page has nothing after it: answered once the worker is done.
+    const last = (await conn.send(page(state))).message;
+    if (last.opcode !== Opcode.RESULT || !(last.result instanceof WorkerRows)) throw new Error('expected Rows decoded by the worker');
+    expect(await decodeResultRows(last.result, last.result.metadata.columns!)).toEqual(expected.slice(200));
+  });
+
+  test("a worker crash after such an early answer rejects that answer's rows with WorkerFailedError; the connection goes on", async () => {
+    await using server = await FakeServer.start({ versions: [5] });
+    server.when('SELECT big', pagedReply(columns, bigRows));
+    const p = start({ minBytes: 16 * 1024, faultInjection: (job) => (job.seq === 1 ? 'throw' : undefined) });
+    await using conn = await Connection.open({ host: server.address, port: server.port, offload: p, heartbeatIntervalMs: 0 });
+    const q = { opcode: Opcode.QUERY, query: 'SELECT big', params: { consistency: 1, pageSize: 200 } } as const;
+    const first = (await conn.send(q)).message;
+    if (first.opcode !== Opcode.RESULT || !(first.result instanceof OffloadedRowsResult)) throw new Error('expected an offloaded Rows result');
+    await expect(first.result.rows).rejects.toBeInstanceOf(WorkerFailedError);
+    expect(conn.isOpen).toBe(true);
+    const again = (await conn.send(q)).message;
+    if (again.opcode !== Opcode.RESULT || !(again.result instanceof OffloadedRowsResult)) throw new Error('expected an offloaded Rows result');
+    expect((await again.result.rows).rowCount).toBe(200);
   });
 
   test('a worker crash fails that request with WorkerFailedError; the connection and later requests go on', async () => {

@@ -22,7 +22,7 @@ const INTERNAL_ALLOW_LIST = [
   'RowReader',
   'cellTable',
   'completeDeferredFrame',
-  'peekRowsPagingState',
+  'peekRowsHeader',
   'verifyUncompressedDeferred',
 ];
 

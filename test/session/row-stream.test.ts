@@ -49,26 +49,31 @@ describe('RowStream', () => {
     await it.return?.(undefined);
   });
 
-  describe('pages whose paging state is known before they are decoded (offloaded pages)', () => {
+  describe('pages that come before their rows are decoded (offloaded pages)', () => {
     /**
-     * Like `source`, but a page reports its paging state when its frame "arrives" (`arrive`)
-     * and resolves only when "decoded" (`release`): a page a worker is still decoding.
+     * Like `source`, but a page comes when its frame "arrives" (`arrive`), with its paging state
+     * and its rows still being decoded, readable once "decoded" (`release`; `fail` rejects
+     * them): a page a worker is still decoding.
      */
     function slowSource(pages: number, size: number) {
       const calls: string[] = [];
       const arrive: (() => void)[] = [];
       const release: (() => void)[] = [];
-      const fetch = (s: Buffer | undefined, _undecoded: boolean, onPagingState?: (state: Buffer) => void): Promise<ResultPage<{ i: number }>> => {
+      const fail: ((err: Error) => void)[] = [];
+      const fetch = (s: Buffer | undefined): Promise<ResultPage<{ i: number }>> => {
         calls.push(s?.toString() ?? 'first');
         const n = s === undefined ? 0 : Number(s.toString());
         const next = n + 1 < pages ? Buffer.from(String(n + 1)) : null;
         const rows = Array.from({ length: size }, (_, j) => ({ i: n * size + j }));
-        arrive[n] = () => {
-          if (next !== null) onPagingState?.(next);
-        };
-        return new Promise((resolve) => (release[n] = () => resolve(new ResultPage(rows, [], next, info))));
+        const ready = new Promise<void>((resolve, reject) => {
+          release[n] = resolve;
+          fail[n] = reject;
+        });
+        let at = 0;
+        const pending = { count: size, ready, next: () => rows[at++]!, all: () => rows.slice() };
+        return new Promise((resolve) => (arrive[n] = () => resolve(ResultPage.undecoded(pending, [], next, info, null))));
       };
-      return { fetch, calls, arrive, release };
+      return { fetch, calls, arrive, release, fail };
     }
     const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
 
@@ -81,6 +86,7 @@ describe('RowStream', () => {
       await tick();
       expect(calls).toStrictEqual(['first']);
       arrive[0]!();
+      await tick();
       // Page 1 not decoded yet, page 2 already requested from its paging state.
       expect(calls).toStrictEqual(['first', '1']);
       release[0]!();
@@ -88,15 +94,18 @@ describe('RowStream', () => {
       expect(seen).toStrictEqual([0, 1]);
       expect(calls).toStrictEqual(['first', '1']); // not asked again
       arrive[1]!();
+      await tick();
       expect(calls).toStrictEqual(['first', '1', '2']);
-      // A report while the early slot is taken (page 3 not yet handed out) asks nothing more.
+      // A page that comes while the early slot is taken (page 3 not yet handed out) asks nothing more.
       arrive[2]!();
+      await tick();
       expect(calls).toStrictEqual(['first', '1', '2']);
       release[1]!();
       await tick();
       release[2]!();
       await tick();
       expect(calls).toStrictEqual(['first', '1', '2', '3']);
+      arrive[3]!();
       release[3]!();
       await done;
       expect(seen).toStrictEqual([0, 1, 2, 3, 4, 5, 6, 7]);
@@ -132,6 +141,40 @@ describe('RowStream', () => {
       await tick();
       expect(calls).toStrictEqual(['first', '1']);
     });
+
+    it('eachPage asks early too, and hands out each page with its rows decoded', async () => {
+      const { fetch, calls, arrive, release } = slowSource(2, 2);
+      const pages: number[][] = [];
+      const done = (async () => {
+        for await (const page of new RowStream(fetch).eachPage()) pages.push(page.rows.map((r) => r.i));
+      })();
+      await tick();
+      arrive[0]!();
+      await tick();
+      expect(calls).toStrictEqual(['first', '1']);
+      expect(pages).toStrictEqual([]);
+      release[0]!();
+      arrive[1]!();
+      release[1]!();
+      await done;
+      expect(pages).toStrictEqual([[0, 1], [2, 3]]);
+    });
+
+    it("a page whose rows fail to decode fails the iteration there, after the previous page's rows", async () => {
+      const { fetch, arrive, release, fail } = slowSource(3, 2);
+      const seen: number[] = [];
+      const done = (async () => {
+        for await (const row of new RowStream(fetch)) seen.push(row.i);
+      })().catch((e: unknown) => e);
+      await tick();
+      arrive[0]!();
+      await tick();
+      arrive[1]!();
+      release[0]!();
+      fail[1]!(new ClientClosedError());
+      expect(await done).toBeInstanceOf(ClientClosedError);
+      expect(seen).toStrictEqual([0, 1]);
+    });
   });
 
   it('can be iterated once; a second iteration is an InvalidArgumentError', async () => {
@@ -159,16 +202,15 @@ describe('RowStream', () => {
 
 describe('RowStream row iteration', () => {
   /** Pages of `size` rows whose rows are decoded only when read; counts the rows decoded. */
-  function undecodedSource(pages: number, size: number): { fetch: (s: Buffer | undefined, undecoded: boolean) => Promise<ResultPage<{ i: number }>>; decoded: () => number } {
+  function undecodedSource(pages: number, size: number): { fetch: (s: Buffer | undefined) => Promise<ResultPage<{ i: number }>>; decoded: () => number } {
     let decoded = 0;
-    const fetch = (s: Buffer | undefined, undecoded: boolean): Promise<ResultPage<{ i: number }>> => {
+    const fetch = (s: Buffer | undefined): Promise<ResultPage<{ i: number }>> => {
       const n = s === undefined ? 0 : Number(s.toString());
       const next = n + 1 < pages ? Buffer.from(String(n + 1)) : null;
       const make = (j: number): { i: number } => {
         decoded++;
         return { i: n * size + j };
       };
-      if (!undecoded) return Promise.resolve(new ResultPage(Array.from({ length: size }, (_, j) => make(j)), [], next, info));
       let at = 0;
       const pending = { count: size, next: () => make(at++), all: () => Array.from({ length: size }, (_, j) => make(j)) };
       return Promise.resolve(ResultPage.undecoded(pending, [], next, info, null));

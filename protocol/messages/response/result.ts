@@ -1,11 +1,11 @@
 // Spec §4.2.5 RESULT: <kind [int]> then Void, Rows, Set_keyspace, Prepared or Schema_change.
-import type { Reader, Writer } from '../../buffer.js';
+import { Reader, type Writer } from '../../buffer.js';
 import type { ProtocolVersion } from '../../constants.js';
 import { FrameFlag, Opcode, ResultKind, RowsFlag } from '../../constants.js';
 import { ProtocolError, ProtocolErrorCode, malformed, truncated } from '../../errors.js';
 import type { DataType } from '../../types/datatype.js';
 import { readTypeOption, writeTypeOption } from '../../types/option.js';
-import { copyBytes, encodeError, readCount, requireV5 } from '../util.js';
+import { checkVersion, copyBytes, encodeError, readCount, requireV5 } from '../util.js';
 import { readSchemaChange, writeSchemaChange, type SchemaChange } from './event.js';
 
 /** Keyspace and table of a column. */
@@ -304,22 +304,24 @@ export function writeResult(w: Writer, res: ResultResponse, version: ProtocolVer
 }
 
 /**
- * The paging state of a RESULT Rows body from its first bytes alone (e.g. the first segment of
- * a frame still to be decoded elsewhere), so the next page can be asked for before this one is
- * decoded. `null`: the result has no more pages. `undefined`: cannot tell from these bytes (not
- * Rows, too short, or a frame with tracing, custom payload or warnings before the result).
+ * The metadata (paging state included) and row count of a RESULT Rows body, from its first bytes
+ * alone — e.g. the first segment of a frame whose rows are decoded elsewhere — so that the next
+ * page can be asked for, and the page described, before its rows are decoded. `undefined`
+ * when these bytes cannot tell: not Rows, cut short, or a body that starts with tracing id,
+ * warnings or custom payload (frame flags).
  *
- * @param frameFlags the frame's flags; `body` the start of its (decompressed) body.
+ * @param version the frame's protocol version; `frameFlags` its flags; `body` the start of its
+ *   (decompressed) body.
  */
-export function peekRowsPagingState(frameFlags: number, body: Uint8Array): Buffer | null | undefined {
+export function peekRowsHeader(version: number, frameFlags: number, body: Buffer): Pick<RowsResult, 'metadata' | 'rowCount'> | undefined {
   if ((frameFlags & (FrameFlag.TRACING | FrameFlag.CUSTOM_PAYLOAD | FrameFlag.WARNING)) !== 0) return undefined;
-  if (body.length < 12) return undefined;
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  if (view.getInt32(0) !== ResultKind.ROWS) return undefined;
-  if ((view.getInt32(4) & RowsFlag.HAS_MORE_PAGES) === 0) return null;
-  if (body.length < 16) return undefined;
-  const length = view.getInt32(12);
-  if (length < 0) return null;
-  if (body.length < 16 + length) return undefined;
-  return Buffer.from(body.subarray(16, 16 + length));
+  const r = new Reader(body);
+  try {
+    if (r.int() !== ResultKind.ROWS) return undefined;
+    const metadata = readRowsMetadata(r, checkVersion(version));
+    return { metadata, rowCount: readCount(r, 'row count') };
+  } catch {
+    // Cut short (or malformed): whoever decodes the whole body reports what is wrong.
+    return undefined;
+  }
 }
