@@ -64,6 +64,7 @@ export class ConcurrentRun implements PromiseLike<ConcurrentResult> {
     return this.state();
   }
 
+  /** As Promise.then: the run's result, or its rejection. */
   then<T1 = ConcurrentResult, T2 = never>(
     onFulfilled?: ((value: ConcurrentResult) => T1 | PromiseLike<T1>) | null,
     onRejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,

@@ -107,6 +107,7 @@ export class AdaptiveThrottle implements RequestThrottle {
     return Math.max(this.min, Math.floor(this.current));
   }
 
+  /** A permit now if the limit, the rate and an empty queue allow; else a place in the queue. */
   acquire(signal?: AbortSignal): Promise<void> | undefined {
     if (signal?.aborted) return Promise.reject(new AbortedError());
     if (this.queued === 0 && this.inFlight < this.limit && this.takeToken()) {
@@ -133,12 +134,14 @@ export class AdaptiveThrottle implements RequestThrottle {
     });
   }
 
+  /** Return a permit; a success adds 1/limit to the limit (one permit per `limit` successes). */
   release(ok: boolean): void {
     this.inFlight--;
     if (ok && this.adaptive && this.current < this.max) this.current = Math.min(this.max, this.current + 1 / this.current);
     this.drain();
   }
 
+  /** OVERLOADED or a timeout: multiply the limit by `backoffFactor`, at most once per interval. */
   onAttemptError(error: Error): void {
     if (!this.adaptive || !isOverload(error)) return;
     const now = performance.now();
@@ -148,6 +151,7 @@ export class AdaptiveThrottle implements RequestThrottle {
     this.current = Math.max(this.min, this.current * this.factor);
   }
 
+  /** The state, for `metrics().throttle`. */
   snapshot(): ThrottleSnapshot {
     return { limit: this.limit, inFlight: this.inFlight, queued: this.queued, maxQueuedSeen: this.maxQueuedSeen, backoffs: this.backoffs, rejected: this.rejected };
   }
