@@ -84,6 +84,11 @@ export class WorkerRows implements RowsResult {
   /** @inheritDoc */
   readonly rowsContent: Buffer;
 
+  /**
+   * @param result the rows result decoded from the body the worker sent back.
+   * @param recycle hands body and cell table back to the worker; null while a custom payload may
+   *   still view the body.
+   */
   constructor(
     result: RowsResult,
     /** Two int32 per cell in row-major order: start in `rowsContent`, length (-1 for null). */

@@ -22,6 +22,19 @@ const expected = rows.map(([i, payload, data]) => ({ i, payload, data }));
 
 const poolOf = (client: Client): OffloadPool => (client as unknown as { offload: OffloadPool }).offload;
 
+/**
+ * The worker starts with the first large frame, which is decoded inline meanwhile: read until
+ * it has answered a frame.
+ */
+async function warmUp(client: Client): Promise<void> {
+  await expect
+    .poll(async () => {
+      await client.execute('SELECT * FROM big', undefined, { fetchSize: 100 });
+      return poolOf(client).completed;
+    }, { timeout: 30_000, interval: 50 })
+    .toBeGreaterThan(0);
+}
+
 describe.each([4, 5] as const)('offload through the Client, v%i with LZ4', (version) => {
   test('stream rows equal the inline ones; each consumed page is recycled; execute() pages stay readable', async () => {
     await using server = await FakeServer.start({ versions: [version], compression: ['lz4'] });
@@ -35,14 +48,8 @@ describe.each([4, 5] as const)('offload through the Client, v%i with LZ4', (vers
       offload: { workers: 1, minBytes: 16 * 1024 },
     });
     const pool = poolOf(client);
-    // The worker starts with the first large frame, which is decoded inline meanwhile; read
-    // until it has answered a frame, then count from there.
-    await expect
-      .poll(async () => {
-        await client.execute('SELECT * FROM big', undefined, { fetchSize: 100 });
-        return pool.completed;
-      }, { timeout: 30_000, interval: 50 })
-      .toBeGreaterThan(0);
+    // Counted once the worker has answered a frame.
+    await warmUp(client);
     const completed0 = pool.completed;
 
     // Held across the streams below: recycling must never touch a page execute() returned.
@@ -80,12 +87,7 @@ test('v5: a stream asks for the next page while the worker still decodes the pre
   server.when('SELECT * FROM big', pagedReply(columns, rows));
   await using client = await Client.connect({ contactPoints: [server.contactPoint], protocolVersion: 5, compression: 'lz4', heartbeatIntervalMs: 0, offload: { workers: 1, minBytes: 16 * 1024 } });
   const pool = poolOf(client);
-  await expect
-    .poll(async () => {
-      await client.execute('SELECT * FROM big', undefined, { fetchSize: 100 });
-      return pool.completed;
-    }, { timeout: 30_000, interval: 50 })
-    .toBeGreaterThan(0);
+  await warmUp(client);
   // Jobs the worker had not answered yet when each request of a stream started. The request
   // for page 2 starts on the turn page 1's frame arrived, so the worker cannot have answered.
   const unanswered: number[] = [];
