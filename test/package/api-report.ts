@@ -49,6 +49,8 @@ export function apiReport(): string {
     const pre = `  ${isStatic ? 'static ' : ''}`;
     const readonly = ts.canHaveModifiers(m) && (ts.getModifiers(m) ?? []).some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword) ? 'readonly ' : '';
     if (ts.isConstructorDeclaration(m)) return `${pre}constructor${signatureText(m)}`;
+    // An overloaded method's implementation signature is not part of the published .d.ts.
+    if (ts.isMethodDeclaration(m) && m.body !== undefined && ts.isClassLike(m.parent) && m.parent.members.some((o: ts.ClassElement) => o !== m && ts.isMethodDeclaration(o) && o.body === undefined && o.name.getText() === name)) return undefined;
     if (ts.isMethodDeclaration(m) || ts.isMethodSignature(m)) return `${pre}${name}${m.questionToken ? '?' : ''}${signatureText(m)}`;
     if (ts.isGetAccessorDeclaration(m)) return `${pre}get ${name}(): ${checker.typeToString(checker.getReturnTypeOfSignature(checker.getSignatureFromDeclaration(m)!), m, flags)}`;
     if (ts.isSetAccessorDeclaration(m)) return `${pre}set ${name}${signatureText(m)}`;
