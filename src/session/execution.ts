@@ -93,12 +93,20 @@ export class RequestExecutor {
 
   /** Run `request` until a host answers it or the plan and retries run out. */
   execute(request: ExecutionRequest): Promise<AnsweredRequest> {
+    // Tracing: one context per operation, made only when someone listens (no cost otherwise);
+    // the operation covers the throttle's wait too.
+    if (!tracing.operation.hasSubscribers && !tracing.attempt.hasSubscribers) return this.throttled(request, undefined);
+    const op = this.operationOf(request);
+    return tracing.operation.hasSubscribers ? traceOperation(op, () => this.throttled(request, op)) : this.throttled(request, op);
+  }
+
+  private throttled(request: ExecutionRequest, op: OperationContext | undefined): Promise<AnsweredRequest> {
     const throttle = this.context.throttle;
-    if (throttle === undefined) return this.executeNow(request);
+    if (throttle === undefined) return this.run(request, op);
     // The permit covers the whole request (retries and speculative executions included).
     const permit = throttle.acquire(request.options.signal);
     const run = (): Promise<AnsweredRequest> =>
-      this.executeNow(request).then(
+      this.run(request, op).then(
         (answer) => {
           throttle.release(true);
           return answer;
@@ -109,13 +117,6 @@ export class RequestExecutor {
         },
       );
     return permit === undefined ? run() : permit.then(run);
-  }
-
-  private executeNow(request: ExecutionRequest): Promise<AnsweredRequest> {
-    // Tracing: one context per operation, made only when someone listens (no cost otherwise).
-    if (!tracing.operation.hasSubscribers && !tracing.attempt.hasSubscribers) return this.run(request, undefined);
-    const op = this.operationOf(request);
-    return tracing.operation.hasSubscribers ? traceOperation(op, () => this.run(request, op)) : this.run(request, op);
   }
 
   private operationOf(request: ExecutionRequest): OperationContext {

@@ -148,6 +148,22 @@ describe('tracing channels', () => {
     expect(JSON.stringify(events.map((e) => e[3]))).not.toContain('secret-value');
   });
 
+  it("the operation covers the throttle's wait: a caller the full queue refuses gets an operation with no attempt", async () => {
+    const server = await startServer();
+    const c = await connect([server], { throttle: { maxConcurrent: 1, maxQueued: 0 } });
+    server.addRule({ query: 'SELECT held', action: { kind: 'delay', ms: 100 } });
+    const events = record();
+    const held = c.execute('SELECT held');
+    const refused = await rejectionOf(c.execute('SELECT refused'));
+    await held;
+    const refusedOp = events.find(([ch, ev, , s]) => ch === 'operation' && ev === 'start' && s['query'] === 'SELECT refused')![2] as OperationContext;
+    const mine = events.filter(([, , ctx]) => ctx === refusedOp || (ctx as AttemptContext).operation === refusedOp);
+    expect(sequence(mine)).toEqual(expect.arrayContaining(['operation:start', 'operation:error']));
+    expect(sequence(mine)).not.toContain('attempt:start');
+    expect(refusedOp.error).toBe(refused);
+    expect(refusedOp.attempts).toBe(0);
+  });
+
   it('a speculative execution: an attempt with execution 1 under the same operation', async () => {
     const servers = await FakeServer.startCluster(2);
     for (const s of servers) defer(() => s.close());
