@@ -63,7 +63,7 @@ export const q = {
   /** Counter `column = column + n` (a negative n decrements). */
   incr: (n: bigint | number): UpdateOperation<bigint> => new UpdateOperation('increment', n),
   /** Counter `column = column - n`. */
-  decr: (n: bigint | number): UpdateOperation<bigint> => new UpdateOperation('increment', typeof n === 'bigint' ? -n : -n),
+  decr: (n: bigint | number): UpdateOperation<bigint> => new UpdateOperation('increment', -n),
   /** List or set `column = column + values`. */
   append: <L extends readonly unknown[]>(values: L): UpdateOperation<ElementOf<L>[]> => new UpdateOperation('append', values),
   /** List `column = values + column`. */

@@ -1,6 +1,7 @@
 // The object mapper: CRUD, conditional writes, finds with clustering conditions, paging and
 // batches over a TableSchema. Every statement is built from quoted identifiers and `?` markers
 // only (values are always bound), cached by its shape, and run prepared through the client.
+import { InvalidArgumentError } from '../errors/driver-errors.js';
 import type { Client } from '../session/client.js';
 import { quoteIdentifier } from '../session/cql-type.js';
 import type { ExecuteOptions } from '../session/options.js';
@@ -253,7 +254,7 @@ export class ModelMapper<R extends object, PK extends keyof R & string, CK exten
     if (where !== null) {
       for (const p of ownKeys(where)) {
         const column = this.column(p);
-        if (column.kind !== 'partition_key' && column.kind !== 'clustering') throw new TypeError(`${p} is not a key column of ${this.schema.table}`);
+        if (column.kind !== 'partition_key' && column.kind !== 'clustering') throw new InvalidArgumentError(`${p} is not a key column of ${this.schema.table}`);
         const value = own(where, p);
         if (value === undefined) continue;
         const conds = value instanceof Condition ? value.parts : [{ op: '=' as const, value }];
@@ -279,6 +280,9 @@ export class ModelMapper<R extends object, PK extends keyof R & string, CK exten
   }
 
   private insertStatement(row: Insertable<R, PK | CK>, options: InsertOptions): Statement {
+    for (const k of [...this.schema.partitionKey, ...this.schema.clusteringKey]) {
+      if (own(row, k) === undefined) throw new InvalidArgumentError(`${this.schema.table}: key property ${k} is missing`);
+    }
     const props = ownKeys(row).filter((p) => own(row, p) !== undefined);
     const params = props.map((p) => own(row, p));
     const using = this.using(options, params);
@@ -293,7 +297,7 @@ export class ModelMapper<R extends object, PK extends keyof R & string, CK exten
   private updateStatement(row: Updatable<R, PK | CK>, options: UpdateOptions<R>): Statement {
     const keyProps: readonly string[] = [...this.schema.partitionKey, ...this.schema.clusteringKey];
     const sets = ownKeys(row).filter((p) => !keyProps.includes(p) && own(row, p) !== undefined);
-    if (sets.length === 0) throw new TypeError(`update of ${this.schema.table} sets no column`);
+    if (sets.length === 0) throw new InvalidArgumentError(`update of ${this.schema.table} sets no column`);
     const params: unknown[] = [];
     const using = this.using(options, params);
     const setParts = sets.map((p) => {
@@ -363,7 +367,7 @@ export class ModelMapper<R extends object, PK extends keyof R & string, CK exten
     return props
       .map((p) => {
         const v = own(values, p);
-        if (v === undefined) throw new TypeError(`${this.schema.table}: key property ${p} is missing`);
+        if (v === undefined) throw new InvalidArgumentError(`${this.schema.table}: key property ${p} is missing`);
         params.push(v);
         return `${quoteIdentifier(this.column(p).name)} = ?`;
       })
@@ -376,7 +380,7 @@ export class ModelMapper<R extends object, PK extends keyof R & string, CK exten
 
   private column(prop: string): ColumnSchema {
     const columns: Readonly<Record<string, ColumnSchema>> = this.schema.columns;
-    if (!Object.hasOwn(columns, prop)) throw new TypeError(`${prop} is not a property of ${this.schema.keyspace}.${this.schema.table}`);
+    if (!Object.hasOwn(columns, prop)) throw new InvalidArgumentError(`${prop} is not a property of ${this.schema.keyspace}.${this.schema.table}`);
     return columns[prop]!;
   }
 
