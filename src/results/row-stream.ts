@@ -94,7 +94,7 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
     let pagesRequested = 0;
     const askEarly = (next: Buffer): void => {
       if (ahead.early !== null || ahead.closed || (maxPages !== undefined && pagesRequested >= maxPages)) return;
-      // Taken before fetching: a fetcher that reports the paging state at once must not chain.
+      // Taken before fetching: the page asked for, should it come early too, asks for no other.
       const early: { state: Buffer; page: Promise<ResultPage<R>> | null } = { state: next, page: null };
       ahead.early = early;
       early.page = fetch(next);
@@ -143,7 +143,7 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
         onPage?.({ page: this.pagesSeen, rowsInPage, rowsSoFar: this.rowsSeen, hasMorePages: more });
         if (more) {
           // Prefetch exactly one page while the consumer works on this one (unless it was asked
-          // for already, from this page's paging state read before its decoding).
+          // for already, when this page came before a worker had decoded its rows).
           const asked = ahead.early;
           ahead.early = null;
           if (asked !== null && asked.page !== null && asked.state.equals(page.pagingState!)) {
