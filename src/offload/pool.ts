@@ -37,6 +37,13 @@ export interface OffloadOptions {
    * 128 KiB decoded): one that fits a segment is already verified and inflated on arrival.
    */
   readonly minBytes?: number;
+  /**
+   * Where the worker module is, for a bundled app: a `file:` URL or a path of cqlwire's worker
+   * (`cqlwire/dist/src/offload/worker.js`) bundled as an entry point of its own. Default: the
+   * worker beside this module, found as `new URL('./worker.js', import.meta.url)`, a form
+   * webpack and Vite follow; esbuild does not, so name it there.
+   */
+  readonly workerUrl?: string | URL;
 }
 
 /** What a fault-injection hook sees of a job. */
@@ -172,7 +179,7 @@ class Slot {
 // running from the sources (tsx, vitest). A .ts worker needs tsx in its own thread: Node 20 does
 // not apply `--import tsx` (module.register hooks) to workers, so a small CommonJS bootstrap
 // installs tsx's require hook and requires the worker (tsx compiles it to CommonJS).
-const workerPath = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+const workerPath = fileURLToPath(extname(fileURLToPath(import.meta.url)) === '.ts' ? new URL('./worker.ts', import.meta.url) : new URL('./worker.js', import.meta.url));
 
 // Workers start with no Node flags of their own. Passing the process's flags on would fail for
 // V8 and process-wide ones (`--max-old-space-size`, `--trace-gc`: ERR_WORKER_INVALID_EXEC_ARGV)
@@ -221,7 +228,8 @@ export class OffloadPool {
     this.minBytes = Math.max(0, options.minBytes ?? DEFAULT_OFFLOAD_MIN_BYTES);
     this.hangTimeoutMs = options.hangTimeoutMs ?? 30_000;
     this.fault = options.faultInjection;
-    this.workerPath = options.workerPath ?? workerPath;
+    const url = options.workerUrl;
+    this.workerPath = options.workerPath ?? (url === undefined ? workerPath : url instanceof URL || url.startsWith('file:') ? fileURLToPath(url) : url);
     for (let i = 0; i < workers; i++) this.slots.push(this.spawn());
   }
 

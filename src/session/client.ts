@@ -59,7 +59,7 @@ export class Client {
     this.prepared = new PreparedCache(options.preparedCacheSize ?? 1000);
     // No workers unless asked for: inline is faster on a busy machine (bench/offload/README.md).
     const workers = options.offload?.workers ?? 0;
-    this.offload = workers > 0 ? new OffloadPool({ workers, minBytes: options.offload?.minBytes }) : null;
+    this.offload = workers > 0 ? new OffloadPool({ workers, minBytes: options.offload?.minBytes, workerUrl: options.offload?.workerUrl }) : null;
     this.profiles = new Profiles(options);
     this.prepareOnAllHosts = options.prepareOnAllHosts !== false;
     const t = options.throttle;

@@ -182,6 +182,8 @@ export function validateClientOptions(options: ClientOptions): void {
     if (options.offload.minBytes !== undefined && !(typeof options.offload.minBytes === 'number' && Number.isFinite(options.offload.minBytes) && options.offload.minBytes >= 0)) {
       fail('offload.minBytes', 'a number >= 0', options.offload.minBytes);
     }
+    const url: unknown = options.offload.workerUrl;
+    if (url !== undefined && !(url instanceof URL) && !(typeof url === 'string' && url !== '')) fail('offload.workerUrl', 'a file: URL or a path', url);
   }
   str('localDataCenter', options.localDataCenter);
   withMethod('addressTranslator', options.addressTranslator, 'translate');

@@ -2,19 +2,13 @@
 // the bundle is run from a directory without node_modules. esbuild does not follow
 // `new URL('./worker.js', import.meta.url)`, so the app names the worker's place itself
 // (`offload.workerUrl`) and the worker module is bundled as a second entry point next to it.
-//
-// PENDING: `offload.workerUrl` is not in src/offload/pool.ts yet (the offload stage is being
-// rebuilt); this suite is skipped until pool.ts has it, and is meant to pass as it stands then.
-// What pool.ts needs: `OffloadOptions.workerUrl?: string | URL` (a file URL or path of the
-// worker module), used by `new Worker(...)` instead of the default; and the default written as
-// the literal `new URL('./worker.js', import.meta.url)` (webpack and Vite follow that form).
+
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { projectWithPackage, ROOT } from './installed-package.js';
-const workerUrlSupported = readFileSync(join(ROOT, 'src/offload/pool.ts'), 'utf8').includes('workerUrl');
 
 const APP = `
 import { Client } from 'cqlwire';
@@ -56,7 +50,7 @@ try {
 }
 `;
 
-describe.skipIf(!workerUrlSupported)('esbuild bundle with offload workers', () => {
+describe('esbuild bundle with offload workers', () => {
   let work: string;
 
   beforeAll(() => {
