@@ -634,7 +634,7 @@ async function main(): Promise<number> {
   if (summaries.some((s) => s.errors > 0)) console.log('\nnote: some runs had failed requests; see errors above.');
   for (const r of revs) if (r.buildWarning !== null) console.log(`\nnote: ${r.role} built with tsc errors:\n${r.buildWarning}`);
 
-  const file = args.json ?? join(ROOT, `bench/results/ab-${suite}.json`);
+  const file = args.json ?? join(ROOT, `bench/results/ab/${suite}.json`);
   mkdirSync(dirname(file), { recursive: true });
   const json = {
     machine,
