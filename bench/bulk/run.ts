@@ -1,12 +1,12 @@
 // The bulk suite, short form: loading rows with cqlwire's executeConcurrent vs cassandra-driver's
 // (concurrency 128 and 512), and a full table scan with cqlwire's scan vs one paged SELECT vs
 // cassandra-driver's eachRow per token range. One process per run (bench/bulk/bulk-run.ts),
-// runs interleaved, the median by rows/s; writes bench/results/bulk.json and bulk.md.
+// runs interleaved, the median by rows/s; writes bench/results/bulk/bulk.json and bulk.md.
 //
 //   node --import tsx bench/bulk/run.ts [--load-rows 200000] [--scan-rows 500000] [--runs 1] [--host H --port P]
 //
 // async-cassandra's pattern needs the Python virtualenv (bench/python/setup.sh); it is left out
-// of this suite for now (see bench/results/bulk.md).
+// of this suite for now (see bench/results/bulk/bulk.md).
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -95,8 +95,8 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...rowsOut.map((l) => `| ${l.case} | ${l.driver} ${l.version} | ${l.concurrency ?? ''} | ${Math.round(l.rowsPerSec).toLocaleString('en-US')} | ${l.cpuUsPerRow.toFixed(1)} | ${Math.round(l.peakRssMb)} | ${l.loadBefore?.toFixed(1)} |`),
   ].join('\n');
-  writeFileSync(join(ROOT, 'bench/results/bulk.json'), JSON.stringify({ date: new Date().toISOString(), loadRows, scanRows, runs, lines }, null, 2) + '\n');
-  writeFileSync(join(ROOT, 'bench/results/bulk.md'), md + '\n');
+  writeFileSync(join(ROOT, 'bench/results/bulk/bulk.json'), JSON.stringify({ date: new Date().toISOString(), loadRows, scanRows, runs, lines }, null, 2) + '\n');
+  writeFileSync(join(ROOT, 'bench/results/bulk/bulk.md'), md + '\n');
   process.stdout.write(md + '\n');
 }
 
