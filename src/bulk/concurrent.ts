@@ -3,7 +3,7 @@
 // of a million rows (a file read line by line) never sits in memory.
 import { InvalidArgumentError } from '../errors/driver-errors.js';
 import type { ResultPage, Row } from '../results/page.js';
-import type { Client } from '../session/client.js';
+import type { BulkSession } from './session.js';
 import type { BatchStatement, ConcurrentOptions, ConcurrentProgress, ExecuteOptions, Params } from '../session/options.js';
 import { PreparedStatement } from '../session/prepared.js';
 import { validateConcurrentOptions, validateParams, validateQuery } from '../session/validation.js';
@@ -85,7 +85,7 @@ type Input = Iterable<unknown> | AsyncIterable<unknown>;
  * this layer beyond its facade's one-line methods.
  */
 export function executeConcurrent(
-  client: Client,
+  client: BulkSession,
   a: string | PreparedStatement | Iterable<BatchStatement> | AsyncIterable<BatchStatement>,
   b?: Iterable<Params> | AsyncIterable<Params> | ConcurrentOptions,
   c?: ConcurrentOptions,
@@ -119,7 +119,7 @@ interface Counters {
 }
 
 async function run(
-  client: Client,
+  client: BulkSession,
   statement: string | PreparedStatement | undefined,
   values: Input,
   options: ConcurrentOptions,

@@ -6,7 +6,7 @@ import { InvalidArgumentError, NoHostAvailableError } from '../errors/driver-err
 import { TokenRange } from '../cluster/token-ranges.js';
 import type { Host } from '../policies/index.js';
 import type { ResultPage, Row } from '../results/page.js';
-import type { Client } from '../session/client.js';
+import type { BulkSession } from './session.js';
 import type { ExecuteOptions, ScanCheckpoint, ScanOptions, ScanSplitState } from '../session/options.js';
 import type { PreparedStatement } from '../session/prepared.js';
 import { validateScanOptions } from '../session/validation.js';
@@ -51,7 +51,7 @@ interface QueuedPage {
 }
 
 /** `client.scan`: the client is a parameter so the session never imports this layer. */
-export function scanTable<R>(client: Client, keyspace: string, table: string, options: ScanOptions): TableScan<R> {
+export function scanTable<R>(client: BulkSession, keyspace: string, table: string, options: ScanOptions): TableScan<R> {
   return new Scan<R>(client, keyspace, table, options);
 }
 
@@ -63,7 +63,7 @@ class Scan<R> implements TableScan<R> {
   private started = false;
 
   constructor(
-    private readonly client: Client,
+    private readonly client: BulkSession,
     private readonly keyspace: string,
     private readonly table: string,
     private readonly options: ScanOptions,

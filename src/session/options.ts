@@ -18,7 +18,9 @@ import {
   type SpeculativeExecutionPolicy,
 } from '../policies/index.js';
 import type { StreamControl } from '../results/row-stream.js';
-import type { PreparedStatement } from './prepared.js';
+import type { Params, PreparedStatement } from './prepared.js';
+
+export type { Params } from './prepared.js';
 import type { DeclaredTable } from './schema-check.js';
 import type { MonotonicTimestampGenerator, TimestampGenerator } from './timestamps.js';
 
@@ -218,8 +220,6 @@ export interface BatchOptions extends Omit<ExecuteOptions, 'fetchSize' | 'paging
   readonly type?: 'logged' | 'unlogged' | 'counter';
 }
 
-/** Bound parameters: positional array or an object keyed by marker name. */
-export type Params = readonly unknown[] | Readonly<Record<string, unknown>>;
 
 /** The settings a request runs with: client defaults, then its profile, then its own options. */
 export interface ResolvedOptions {

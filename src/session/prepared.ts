@@ -1,7 +1,9 @@
 import { compileEncoder, type ColumnSpec, type RowsMetadata, type ValueEncoder } from '../../protocol/index.js';
 import type { ColumnInfo } from '../results/page.js';
-import type { Params } from './options.js';
 import type { DeclaredTable } from './schema-check.js';
+
+/** Bound parameters: positional array or an object keyed by marker name. */
+export type Params = readonly unknown[] | Readonly<Record<string, unknown>>;
 
 /**
  * A statement prepared on the server. Reuse it: its encoders are compiled once, and
