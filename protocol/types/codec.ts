@@ -37,6 +37,12 @@ export interface DecodeOptions {
    * a JS `bigint`, e.g. `(low, high) => Long.fromBits(low, high)` with the npm `long` package.
    */
   readonly int64FromBits?: (low: number, high: number) => unknown;
+  /**
+   * How to return `timestamp` values: `'date'` (default) a JS `Date`, which holds
+   * |ms| <= 8.64e15 (year 275760) and is an Invalid Date beyond; `'bigint'` the exact
+   * milliseconds since the epoch as a `bigint`, over the whole signed 64-bit range.
+   */
+  readonly timestampAs?: 'date' | 'bigint';
 }
 
 // --- errors (never include the value: it may be a secret) ---------------------------------
@@ -101,9 +107,13 @@ function bigintFromBits(make: (low: number, high: number) => unknown): ValueDeco
   return (buf, s, e) => (e - s === 8 ? make(buf.readInt32BE(s + 4), buf.readInt32BE(s)) : empty(s, e, 'bigint', 8));
 }
 
-// Exact for |ms| < 2^53; anything larger is outside JS Date's range and yields an Invalid Date.
+// A JS Date holds |ms| <= 8.64e15 (ECMA-262 time values): beyond that, well inside the 64-bit
+// range a timestamp can be written with, this yields an Invalid Date. timestampAs: 'bigint'
+// (decodeTimestampMillis) reads every value exactly.
 const decodeTimestamp: ValueDecoder = (buf, s, e) =>
   e - s === 8 ? new Date(buf.readInt32BE(s) * MS_PER_2_32 + buf.readUInt32BE(s + 4)) : empty(s, e, 'timestamp', 8);
+
+const decodeTimestampMillis: ValueDecoder = (buf, s, e) => (e - s === 8 ? buf.readBigInt64BE(s) : empty(s, e, 'timestamp', 8));
 
 const decodeDate: ValueDecoder = (buf, s, e) =>
   e - s === 4 ? new LocalDate(buf.readUInt32BE(s) - DATE_EPOCH_OFFSET) : empty(s, e, 'date', 4);
@@ -371,7 +381,7 @@ function buildDecoder(t: DataType, opts: DecodeOptions | undefined, depth: numbe
     case 'counter':
       return opts?.int64FromBits ? bigintFromBits(opts.int64FromBits) : decodeBigint;
     case 'timestamp':
-      return decodeTimestamp;
+      return opts?.timestampAs === 'bigint' ? decodeTimestampMillis : decodeTimestamp;
     case 'date':
       return decodeDate;
     case 'time':
@@ -440,7 +450,8 @@ const decodersByOptions = new WeakMap<DecodeOptions, CodecCache<ValueDecoder>>()
 
 function decoderFor(t: DataType, opts: DecodeOptions | undefined, depth: number): ValueDecoder {
   let cache = defaultDecoders;
-  if (opts !== undefined && opts.int64FromBits !== undefined) {
+  // Options that change no decoder share the default cache.
+  if (opts !== undefined && (opts.int64FromBits !== undefined || opts.timestampAs === 'bigint')) {
     let c = decodersByOptions.get(opts);
     if (c === undefined) {
       c = new CodecCache<ValueDecoder>();

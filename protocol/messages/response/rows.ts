@@ -50,8 +50,9 @@ export function compileRowDecoder(columns: readonly ColumnSpec[], opts?: DecodeO
 }
 
 // Results of the same statement share their column array when metadata comes from a cache:
-// remember the compiled decoders for it (only for the default options).
+// remember the compiled decoders for it, per options object (a client keeps one for its life).
 const defaultDecoders = new WeakMap<readonly ColumnSpec[], RowDecoder>();
+const decodersByOptions = new WeakMap<DecodeOptions, WeakMap<readonly ColumnSpec[], RowDecoder>>();
 
 function resolveDecoder(
   result: RowsResult,
@@ -69,16 +70,21 @@ function resolveDecoder(
         'rows result has no metadata (Skip_metadata): pass the cached result columns',
       );
     }
-    if (opts === undefined) {
-      let cached = defaultDecoders.get(specs);
-      if (cached === undefined) {
-        cached = new RowDecoder(specs);
-        defaultDecoders.set(specs, cached);
+    let cache = defaultDecoders;
+    if (opts !== undefined) {
+      let c = decodersByOptions.get(opts);
+      if (c === undefined) {
+        c = new WeakMap();
+        decodersByOptions.set(opts, c);
       }
-      decoder = cached;
-    } else {
-      decoder = new RowDecoder(specs, opts);
+      cache = c;
     }
+    let cached = cache.get(specs);
+    if (cached === undefined) {
+      cached = new RowDecoder(specs, opts);
+      cache.set(specs, cached);
+    }
+    decoder = cached;
   }
   if (decoder.names.length !== result.metadata.columnCount) {
     throw malformed(`rows have ${result.metadata.columnCount} columns, decoder has ${decoder.names.length}`);
