@@ -39,6 +39,7 @@ export {
   formatCqlType,
   parseCqlType,
   parseMarshalType,
+  quoteIdentifier,
   readTypeOption,
   toMarshalType,
   writeTypeOption,

@@ -72,7 +72,7 @@ export type {
   ThrottleSnapshot,
 } from './policies/index.js';
 // --- connection
-export { DRIVER_NAME, DRIVER_VERSION } from './connection/connection.js';
+export { DRIVER_NAME, DRIVER_VERSION } from './connection/handshake.js';
 export { PlainTextAuthProvider } from './connection/auth.js';
 export type { AuthProvider, Authenticator } from './connection/auth.js';
 export type { OffloadOptions } from './offload/pool.js';

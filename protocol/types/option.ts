@@ -627,8 +627,17 @@ export function parseCqlType(text: string, resolveUdt?: UdtResolver): DataType {
   return t;
 }
 
+/** A name as CQL shows it: plain lower-case names bare (readable), others quoted. */
 function quoteIdent(name: string): string {
-  return /^[a-z][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+  return /^[a-z][a-z0-9_]*$/.test(name) ? name : quoteIdentifier(name);
+}
+
+/**
+ * A CQL identifier, always quoted (exact case, `"` doubled), so any name is safe in a statement,
+ * reserved words (`"select"`) included.
+ */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
 }
 
 /**

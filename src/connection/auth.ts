@@ -1,3 +1,5 @@
+import { AuthError } from '../errors/driver-errors.js';
+
 /**
  * SASL authentication (spec §4.2.3 AUTHENTICATE / AUTH_CHALLENGE / AUTH_SUCCESS).
  * Implement {@link AuthProvider} for custom mechanisms; {@link PlainTextAuthProvider} covers
@@ -45,4 +47,40 @@ export class PlainTextAuthProvider implements AuthProvider {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return 'PlainTextAuthProvider {}';
   }
+}
+
+/** The server's answer to one AUTH_RESPONSE, as {@link authenticate} needs it. */
+export type AuthReply = { readonly opcode: 'success' | 'challenge'; readonly token: Uint8Array | null };
+
+/**
+ * Run one SASL exchange with `provider` (spec §4.2.3): `respond` sends an AUTH_RESPONSE and
+ * returns the server's AUTH_SUCCESS or AUTH_CHALLENGE.
+ * @internal
+ */
+export async function authenticate(
+  hostId: string,
+  provider: AuthProvider | undefined,
+  authenticatorName: string,
+  respond: (token: Uint8Array | null) => Promise<AuthReply>,
+): Promise<void> {
+  if (!provider) throw new AuthError(`${hostId} requires authentication (${authenticatorName}) but no authProvider is configured`);
+  // The provider is user code: whatever it throws reaches the caller as an AuthError (cause kept).
+  const step = async <T>(what: string, fn: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new AuthError(`authentication provider failed in ${what} for ${hostId}`, err);
+    }
+  };
+  const auth = await step('newAuthenticator', () => provider.newAuthenticator(hostId, authenticatorName));
+  let token = await step('initialResponse', () => auth.initialResponse());
+  for (let round = 0; round < 100; round++) {
+    const reply = await respond(token);
+    if (reply.opcode === 'success') {
+      await step('onSuccess', () => auth.onSuccess?.(reply.token));
+      return;
+    }
+    token = await step('evaluateChallenge', () => auth.evaluateChallenge(reply.token));
+  }
+  throw new AuthError('authentication did not finish after 100 rounds');
 }

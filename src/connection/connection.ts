@@ -1,5 +1,5 @@
-import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as net from 'node:net';
+import type * as tls from 'node:tls';
 import {
   CqlwireError,
   FrameDecoder,
@@ -13,6 +13,7 @@ import {
   DEFAULT_MAX_FRAME_SIZE,
   FrameFlag,
   encodeSegments,
+  quoteIdentifier,
   writeCompressedV4Frame,
   writeRequestFrame,
   type Compressor,
@@ -23,30 +24,23 @@ import {
   type ResponseEnvelope,
 } from '../../protocol/index.js';
 import { completeDeferredFrame, peekRowsHeader } from '../../protocol/internal.js';
-import type { AuthProvider } from './auth.js';
+import { authenticate, type AuthProvider, type AuthReply } from './auth.js';
 import { channels } from '../observability/diagnostics.js';
 import { log } from '../observability/log.js';
-import {
-  AbortedError,
-  AuthError,
-  ConnectError,
-  ConnectionClosedError,
-  QueueFullError,
-  RequestTimeoutError,
-  UnexpectedResponseError,
-} from '../errors/driver-errors.js';
+import { AbortedError, ConnectError, ConnectionClosedError, QueueFullError, RequestTimeoutError, UnexpectedResponseError } from '../errors/driver-errors.js';
 import { allocateFrame } from '../buffers/body-pool.js';
 import { OffloadedRowsResult, type OffloadPool } from '../offload/pool.js';
 import { toServerError } from '../errors/server-errors.js';
 import { StreamIdPool } from './stream-ids.js';
+import { DeadlineQueue } from './deadlines.js';
+import { Heartbeat } from './heartbeat.js';
+import { HostResponse, PendingRequest, WaitQueue, type ConnectionResponse, type SendOptions } from './pending.js';
+import { openSocket } from './socket.js';
+import { isVersionRejection, startupOptions } from './handshake.js';
 
-/** Driver name and version sent in STARTUP. */
-export const DRIVER_NAME = 'cqlwire';
-/** Driver version sent in STARTUP. */
-export const DRIVER_VERSION = '0.1.0';
+export type { ConnectionResponse, SendOptions } from './pending.js';
 
 const MAX_STREAMS = 32768;
-const TIMEOUT_TICK_MS = 20;
 
 /** How one connection is opened and behaves. */
 export interface ConnectionOptions {
@@ -92,57 +86,6 @@ export interface ConnectionOptions {
   readonly offload?: OffloadPool | null;
 }
 
-/** Per-request options at the connection level. */
-export interface SendOptions {
-  /** Milliseconds; 0 disables; undefined uses the connection default. */
-  readonly timeoutMs?: number;
-  /** Cancel the request. */
-  readonly signal?: AbortSignal;
-  /** Ask the server to trace this request. */
-  readonly tracing?: boolean;
-  /** Custom payload (QUERY/PREPARE/EXECUTE/BATCH). */
-  readonly customPayload?: Readonly<Record<string, Uint8Array | null>>;
-}
-
-/** A response with its envelope and where it came from. */
-export interface ConnectionResponse extends ResponseEnvelope {
-  /** `address:port` of the connection that answered. */
-  readonly host: string;
-}
-
-/** A response with its host, in one fixed shape (object spreads here cost more than the decode). */
-class HostResponse implements ConnectionResponse {
-  readonly message: ResponseEnvelope['message'];
-  readonly tracingId: string | undefined;
-  readonly warnings: readonly string[] | undefined;
-  readonly customPayload: ResponseEnvelope['customPayload'];
-  constructor(
-    env: ResponseEnvelope,
-    readonly host: string,
-  ) {
-    this.message = env.message;
-    this.tracingId = env.tracingId;
-    this.warnings = env.warnings;
-    this.customPayload = env.customPayload;
-  }
-}
-
-class PendingRequest {
-  stream = -1;
-  /** Waiting in the queue for a stream id. */
-  queued = false;
-  deadline = 0;
-  done = false;
-  onAbort: (() => void) | null = null;
-  constructor(
-    readonly request: Request,
-    readonly options: SendOptions | undefined,
-    readonly resolve: (r: ConnectionResponse) => void,
-    readonly reject: (e: Error) => void,
-    readonly timeoutMs: number,
-  ) {}
-}
-
 type State = 'connecting' | 'ready' | 'closing' | 'closed';
 
 /**
@@ -164,9 +107,7 @@ export class Connection {
   private closeError: Error | undefined;
   private readonly ids: StreamIdPool;
   private readonly pending: (PendingRequest | undefined)[];
-  private readonly waiting: PendingRequest[] = [];
-  private liveQueued = 0;
-  private waitingHead = 0;
+  private readonly waiting = new WaitQueue();
   private readonly maxQueued: number;
   private readonly maxOrphaned: number;
   private readonly defaultTimeoutMs: number;
@@ -178,14 +119,13 @@ export class Connection {
   private out = new Writer(16 * 1024);
   private flushScheduled = false;
   private readonly flushFn = (): void => this.flush();
-  private timeoutQueue: PendingRequest[] = [];
-  private timeoutHead = 0;
-  private timeoutTimer: NodeJS.Timeout | null = null;
-  private mixedTimeouts = false;
-  private lastTimeoutMs = -1;
-  private heartbeatTimer: NodeJS.Timeout | null = null;
-  private lastReadAt = 0;
-  private heartbeatInFlight = false;
+  /** Socket reads so far: timeouts expire only once the socket has been read (see DeadlineQueue). */
+  private reads = 0;
+  private readonly deadlines = new DeadlineQueue(
+    (p) => this.giveUp(p, new RequestTimeoutError(this.hostId, p.timeoutMs)),
+    () => this.reads,
+  );
+  private heartbeat: Heartbeat | null = null;
   private drainWaiters: (() => void)[] = [];
   /** Settles when the socket emitted 'close' (its handle is released); `socket.closed` turns true earlier. */
   private socketGone: Promise<void> = Promise.resolve();
@@ -265,8 +205,7 @@ export class Connection {
 
   /** Requests waiting for a stream id. */
   get queued(): number {
-    // Not `waiting.length - waitingHead`: entries given up on (timeout, abort) stay in the array until pumped.
-    return this.liveQueued;
+    return this.waiting.live;
   }
 
   /** True until the connection starts closing. */
@@ -297,12 +236,7 @@ export class Connection {
       }
       if (timeoutMs > 0) {
         p.deadline = performance.now() + timeoutMs;
-        if (this.lastTimeoutMs !== timeoutMs) {
-          if (this.lastTimeoutMs !== -1) this.mixedTimeouts = true;
-          this.lastTimeoutMs = timeoutMs;
-        }
-        this.timeoutQueue.push(p);
-        if (this.timeoutTimer === null) this.startTimeoutTimer();
+        this.deadlines.add(p, timeoutMs);
       }
       const stream = this.ids.acquire();
       if (stream < 0) {
@@ -311,8 +245,6 @@ export class Connection {
           reject(new QueueFullError(this.hostId, this.maxQueued));
           return;
         }
-        p.queued = true;
-        this.liveQueued++;
         this.waiting.push(p);
         return;
       }
@@ -339,10 +271,8 @@ export class Connection {
     const wasReady = this.state === 'ready' || this.state === 'closing';
     this.state = 'closed';
     this.closeError = error;
-    if (this.timeoutTimer) clearInterval(this.timeoutTimer);
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    this.timeoutTimer = null;
-    this.heartbeatTimer = null;
+    this.deadlines.clear();
+    this.heartbeat?.stop();
     const closed = (): ConnectionClosedError => new ConnectionClosedError(this.hostId, reason, error);
     for (let i = 0; i < this.pending.length; i++) {
       const p = this.pending[i];
@@ -355,18 +285,11 @@ export class Connection {
         }
       }
     }
-    for (let i = this.waitingHead; i < this.waiting.length; i++) {
-      const p = this.waiting[i]!;
-      if (!p.done) {
-        this.finish(p);
-        p.reject(closed());
-      }
+    for (const p of this.waiting.drain()) {
+      this.finish(p);
+      p.reject(closed());
     }
     this.ids.orphaned = 0;
-    this.waiting.length = 0;
-    this.waitingHead = 0;
-    this.liveQueued = 0;
-    this.timeoutQueue = [];
     this.socket?.destroy();
     for (const w of this.drainWaiters.splice(0)) w();
     if (wasReady) {
@@ -392,19 +315,8 @@ export class Connection {
       throw new UnexpectedResponseError(`expected SUPPORTED, got opcode ${supported.message.opcode}`);
     }
     this.supported = supported.message.options;
-    const startup: Record<string, string> = {
-      CQL_VERSION: '3.0.0',
-      DRIVER_NAME,
-      DRIVER_VERSION,
-    };
     const compressor = this.options.compressor ?? null;
-    if (compressor) {
-      const offered = this.supported['COMPRESSION'] ?? [];
-      if (!offered.includes(compressor.name)) {
-        throw new ConnectError(this.hostId, `server does not support ${compressor.name} compression`);
-      }
-      startup['COMPRESSION'] = compressor.name;
-    }
+    const startup = startupOptions(this.hostId, this.supported, compressor);
     // v4: the server may already compress its answer to STARTUP.
     if (this.version === 4 && compressor) (this.decoder as FrameDecoder).setCompressor(compressor);
     const reply = await this.send({ opcode: Opcode.STARTUP, options: startup }, { timeoutMs: this.connectTimeout() });
@@ -412,13 +324,12 @@ export class Connection {
     this.compressor = compressor;
     if (this.version === 5) this.switchToSegments();
     if (reply.message.opcode === Opcode.AUTHENTICATE) {
-      await this.authenticate(reply.message.authenticator);
+      await authenticate(this.hostId, this.options.authProvider, reply.message.authenticator, (token) => this.authResponse(token));
     } else if (reply.message.opcode !== Opcode.READY) {
       throw new UnexpectedResponseError(`expected READY or AUTHENTICATE, got opcode ${reply.message.opcode}`);
     }
     if (this.keyspace !== undefined) await this.useKeyspace(this.keyspace);
     this.state = 'ready';
-    this.lastReadAt = performance.now();
     this.startHeartbeat();
     if (channels.connectionOpen.hasSubscribers) {
       channels.connectionOpen.publish({ host: this.hostId, protocolVersion: this.version });
@@ -429,41 +340,8 @@ export class Connection {
     return this.options.connectTimeoutMs ?? 5000;
   }
 
-  private connectSocket(): Promise<void> {
-    const host = this.options.host;
-    const port = this.options.port ?? 9042;
-    return new Promise<void>((resolve, reject) => {
-      let socket: net.Socket;
-      const tlsOption = this.options.tls;
-      const onError = (err: Error): void => {
-        cleanup();
-        socket.destroy();
-        reject(new ConnectError(this.hostId, err.message, err));
-      };
-      const timer = setTimeout(() => onError(new Error(`timed out after ${this.connectTimeout()} ms`)), this.connectTimeout());
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        socket.removeListener('error', onError);
-      };
-      const onConnect = (): void => {
-        cleanup();
-        this.attach(socket);
-        resolve();
-      };
-      if (this.options.socketFactory) {
-        socket = this.options.socketFactory(host, port);
-        socket.once('connect', onConnect);
-      } else if (tlsOption) {
-        const opts: tls.ConnectionOptions = { host, port, ...(tlsOption === true ? {} : tlsOption) };
-        if (opts.servername === undefined && net.isIP(host) === 0) opts.servername = host;
-        socket = tls.connect(opts);
-        socket.once('secureConnect', onConnect);
-      } else {
-        socket = net.connect({ host, port });
-        socket.once('connect', onConnect);
-      }
-      socket.once('error', onError);
-    });
+  private async connectSocket(): Promise<void> {
+    this.attach(await openSocket(this.options, this.hostId, this.connectTimeout()));
   }
 
   private attach(socket: net.Socket): void {
@@ -491,30 +369,13 @@ export class Connection {
     for (const chunk of previous.takeBuffered()) this.decoder.push(chunk);
   }
 
-  private async authenticate(authenticatorName: string): Promise<void> {
-    const provider = this.options.authProvider;
-    if (!provider) throw new AuthError(`${this.hostId} requires authentication (${authenticatorName}) but no authProvider is configured`);
-    // The provider is user code: whatever it throws reaches the caller as an AuthError (cause kept).
-    const step = async <T>(what: string, fn: () => T | Promise<T>): Promise<T> => {
-      try {
-        return await fn();
-      } catch (err) {
-        throw new AuthError(`authentication provider failed in ${what} for ${this.hostId}`, err);
-      }
-    };
-    const auth = await step('newAuthenticator', () => provider.newAuthenticator(this.hostId, authenticatorName));
-    let token = await step('initialResponse', () => auth.initialResponse());
-    for (let round = 0; round < 100; round++) {
-      const reply = await this.send({ opcode: Opcode.AUTH_RESPONSE, token: token === null ? null : Buffer.from(token) }, { timeoutMs: this.connectTimeout() });
-      const m = reply.message;
-      if (m.opcode === Opcode.AUTH_SUCCESS) {
-        await step('onSuccess', () => auth.onSuccess?.(m.token));
-        return;
-      }
-      if (m.opcode !== Opcode.AUTH_CHALLENGE) throw new UnexpectedResponseError(`unexpected opcode ${m.opcode} during authentication`);
-      token = await step('evaluateChallenge', () => auth.evaluateChallenge(m.token));
-    }
-    throw new AuthError('authentication did not finish after 100 rounds');
+  /** One AUTH_RESPONSE of the SASL exchange (see `authenticate`). */
+  private async authResponse(token: Uint8Array | null): Promise<AuthReply> {
+    const reply = await this.send({ opcode: Opcode.AUTH_RESPONSE, token: token === null ? null : Buffer.from(token) }, { timeoutMs: this.connectTimeout() });
+    const m = reply.message;
+    if (m.opcode === Opcode.AUTH_SUCCESS) return { opcode: 'success', token: m.token };
+    if (m.opcode === Opcode.AUTH_CHALLENGE) return { opcode: 'challenge', token: m.token };
+    throw new UnexpectedResponseError(`unexpected opcode ${m.opcode} during authentication`);
   }
 
   /** Switch this connection to `keyspace` (`USE`). */
@@ -550,9 +411,6 @@ export class Connection {
       this.flushScheduled = true;
       // Every request issued in this tick's microtasks joins one socket write.
       process.nextTick(this.flushFn);
-    }
-    if (channels.requestStart.hasSubscribers) {
-      // The session publishes request-level events; nothing per frame here.
     }
   }
 
@@ -591,7 +449,8 @@ export class Connection {
   // ---------------------------------------------------------------- read path
 
   private onData(chunk: Buffer): void {
-    this.lastReadAt = performance.now();
+    this.reads++;
+    this.heartbeat?.touch(performance.now());
     try {
       this.decoder.push(chunk);
       let frame: Frame | null;
@@ -689,22 +548,10 @@ export class Connection {
   }
 
   private pumpWaiting(): void {
-    while (this.waitingHead < this.waiting.length) {
-      const next = this.waiting[this.waitingHead]!;
-      if (next.done) {
-        this.waiting[this.waitingHead++] = undefined as unknown as PendingRequest;
-        continue;
-      }
+    while (this.waiting.live > 0) {
       const stream = this.ids.acquire();
       if (stream < 0) break;
-      this.waiting[this.waitingHead++] = undefined as unknown as PendingRequest;
-      next.queued = false;
-      this.liveQueued--;
-      this.dispatch(next, stream);
-    }
-    if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
-      this.waiting.splice(0, this.waitingHead);
-      this.waitingHead = 0;
+      this.dispatch(this.waiting.shift(), stream);
     }
     if (this.state === 'closing' && this.inFlight - this.ids.orphaned === 0 && this.queued === 0) {
       for (const w of this.drainWaiters.splice(0)) w();
@@ -730,89 +577,19 @@ export class Connection {
       // Too many ids owed an answer that may never come: drain the rest and let the pool replace us.
       void this.close();
     }
-    if (p.queued) {
-      p.queued = false;
-      this.liveQueued--;
-    }
+    this.waiting.forget(p);
     p.reject(error);
     if (this.state === 'closing') this.pumpWaiting();
   }
 
-  private startTimeoutTimer(): void {
-    this.timeoutTimer = setInterval(() => this.sweepTimeouts(), TIMEOUT_TICK_MS);
-    this.timeoutTimer.unref();
-  }
-
-  private sweepTimeouts(): void {
-    const now = performance.now();
-    const q = this.timeoutQueue;
-    if (!this.mixedTimeouts) {
-      // One timeout for all: deadlines grow in send order, so only the head needs looking at.
-      let h = this.timeoutHead;
-      while (h < q.length) {
-        const p = q[h]!;
-        if (!p.done) {
-          if (p.deadline > now) break;
-          this.giveUp(p, new RequestTimeoutError(this.hostId, p.timeoutMs));
-        }
-        h++;
-      }
-      this.timeoutHead = h;
-      if (h > 4096 || h === q.length) {
-        q.splice(0, h);
-        this.timeoutHead = 0;
-      }
-    } else {
-      let write = 0;
-      for (let i = this.timeoutHead; i < q.length; i++) {
-        const p = q[i]!;
-        if (p.done) continue;
-        if (p.deadline <= now) {
-          this.giveUp(p, new RequestTimeoutError(this.hostId, p.timeoutMs));
-          continue;
-        }
-        q[write++] = p;
-      }
-      q.length = write;
-      this.timeoutHead = 0;
-    }
-    if (q.length === 0 && this.timeoutTimer !== null) {
-      clearInterval(this.timeoutTimer);
-      this.timeoutTimer = null;
-      this.mixedTimeouts = false;
-      this.lastTimeoutMs = -1;
-    }
-  }
-
   private startHeartbeat(): void {
     const interval = this.options.heartbeatIntervalMs ?? 30_000;
-    if (interval <= 0) return;
-    this.heartbeatTimer = setInterval(() => {
-      if (this.state !== 'ready' || this.heartbeatInFlight) return;
-      if (performance.now() - this.lastReadAt < interval) return;
-      this.heartbeatInFlight = true;
-      this.send({ opcode: Opcode.OPTIONS }, { timeoutMs: Math.max(1000, Math.min(interval, this.defaultTimeoutMs || interval)) }).then(
-        () => {
-          this.heartbeatInFlight = false;
-        },
-        (err: unknown) => {
-          this.heartbeatInFlight = false;
-          this.destroy(new ConnectionClosedError(this.hostId, 'heartbeat failed', err), 'heartbeat failed');
-        },
-      );
-    }, Math.max(50, Math.floor(interval / 2)));
-    this.heartbeatTimer.unref();
+    const timeoutMs = Math.max(1000, Math.min(interval, this.defaultTimeoutMs || interval));
+    this.heartbeat = new Heartbeat(
+      interval,
+      () => (this.state === 'ready' ? this.send({ opcode: Opcode.OPTIONS }, { timeoutMs }) : Promise.resolve()),
+      (err) => this.destroy(new ConnectionClosedError(this.hostId, 'heartbeat failed', err), 'heartbeat failed'),
+    );
   }
 }
 
-function isVersionRejection(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  if (code === 'ERR_SERVER_PROTOCOL') return /version/i.test(err.message);
-  return false;
-}
-
-/** Double-quote a CQL identifier when it is not a plain lower-case name. */
-export function quoteIdentifier(name: string): string {
-  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}

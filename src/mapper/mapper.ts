@@ -3,7 +3,7 @@
 // only (values are always bound), cached by its shape, and run prepared through the client.
 import { InvalidArgumentError } from '../errors/driver-errors.js';
 import type { Client } from '../session/client.js';
-import { quoteIdentifier } from '../session/cql-type.js';
+import { quoteIdentifier } from '../../protocol/index.js';
 import type { ExecuteOptions } from '../session/options.js';
 import type { ResultPage, Row } from '../results/page.js';
 import { Condition, UpdateOperation } from './conditions.js';

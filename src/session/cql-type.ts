@@ -1,4 +1,4 @@
-import type { DataType } from '../../protocol/index.js';
+import { quoteIdentifier, type DataType } from '../../protocol/index.js';
 
 // CQL type strings as system_schema writes them (`frozen<map<text, frozen<list<int>>>>`,
 // `"MixedCase"`, `vector<float, 3>`, `'org.apache...CustomType'`), parsed into a small tree the
@@ -123,11 +123,6 @@ export function canonicalCqlType(t: CqlTypeNode): string {
     case 'vector':
       return `vector<${canonicalCqlType(t.element)},${t.dimension}>`;
   }
-}
-
-/** A CQL identifier, always quoted (exact case; `"` doubled), so any stored name is safe. */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** The canonical spelling of a type the server described in metadata (see {@link canonicalCqlType}). */

@@ -1,0 +1,113 @@
+import type { Request, ResponseEnvelope } from '../../protocol/index.js';
+
+/** Per-request options at the connection level. */
+export interface SendOptions {
+  /** Milliseconds; 0 disables; undefined uses the connection default. */
+  readonly timeoutMs?: number;
+  /** Cancel the request. */
+  readonly signal?: AbortSignal;
+  /** Ask the server to trace this request. */
+  readonly tracing?: boolean;
+  /** Custom payload (QUERY/PREPARE/EXECUTE/BATCH). */
+  readonly customPayload?: Readonly<Record<string, Uint8Array | null>>;
+}
+
+/** A response with its envelope and where it came from. */
+export interface ConnectionResponse extends ResponseEnvelope {
+  /** `address:port` of the connection that answered. */
+  readonly host: string;
+}
+
+/** A response with its host, in one fixed shape (object spreads here cost more than the decode). */
+export class HostResponse implements ConnectionResponse {
+  readonly message: ResponseEnvelope['message'];
+  readonly tracingId: string | undefined;
+  readonly warnings: readonly string[] | undefined;
+  readonly customPayload: ResponseEnvelope['customPayload'];
+  constructor(
+    env: ResponseEnvelope,
+    readonly host: string,
+  ) {
+    this.message = env.message;
+    this.tracingId = env.tracingId;
+    this.warnings = env.warnings;
+    this.customPayload = env.customPayload;
+  }
+}
+
+/** One request from `send` until it is answered, fails, times out or is aborted. */
+export class PendingRequest {
+  /** Stream id once dispatched, else -1. */
+  stream = -1;
+  /** Waiting in the queue for a stream id. */
+  queued = false;
+  /** `performance.now()` past which the request times out; 0 for none. */
+  deadline = 0;
+  /** Settled (answered, failed, timed out or aborted): late events for it are ignored. */
+  done = false;
+  onAbort: (() => void) | null = null;
+  constructor(
+    readonly request: Request,
+    readonly options: SendOptions | undefined,
+    readonly resolve: (r: ConnectionResponse) => void,
+    readonly reject: (e: Error) => void,
+    readonly timeoutMs: number,
+  ) {}
+}
+
+/**
+ * Requests waiting for a stream id, first in first out. Entries given up on (timeout, abort)
+ * stay in the array until they reach the head, so giving up is O(1): `live` counts the others.
+ */
+export class WaitQueue {
+  private items: (PendingRequest | undefined)[] = [];
+  private head = 0;
+  /** Requests waiting and not given up on. */
+  live = 0;
+
+  push(p: PendingRequest): void {
+    p.queued = true;
+    this.live++;
+    this.items.push(p);
+  }
+
+  /** Take the next request not given up on; call only while `live > 0`. */
+  shift(): PendingRequest {
+    for (;;) {
+      const p = this.items[this.head]!;
+      this.items[this.head++] = undefined;
+      if (p.done) continue;
+      p.queued = false;
+      this.live--;
+      this.compact();
+      return p;
+    }
+  }
+
+  /** `p` was given up on while waiting. */
+  forget(p: PendingRequest): void {
+    if (!p.queued) return;
+    p.queued = false;
+    this.live--;
+  }
+
+  /** Empty the queue, handing back the requests still waiting. */
+  drain(): PendingRequest[] {
+    const out: PendingRequest[] = [];
+    for (let i = this.head; i < this.items.length; i++) {
+      const p = this.items[i]!;
+      if (!p.done) out.push(p);
+    }
+    this.items = [];
+    this.head = 0;
+    this.live = 0;
+    return out;
+  }
+
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
