@@ -114,8 +114,9 @@ export class ClientClosedError extends DriverError {
 
 /** An invalid argument or option. */
 export class InvalidArgumentError extends DriverError {
-  constructor(message: string) {
-    super(DriverErrorCode.INVALID_ARGUMENT, message);
+  /** @param cause why, when it comes from elsewhere (e.g. an optional peer that failed to load). */
+  constructor(message: string, cause?: unknown) {
+    super(DriverErrorCode.INVALID_ARGUMENT, message, cause === undefined ? undefined : { cause });
   }
 }
 

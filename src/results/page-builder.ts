@@ -1,4 +1,4 @@
-import { Opcode, sameDataType, type ColumnSpec, type RowsResult } from '../../protocol/index.js';
+import { Opcode, sameDataType, type ColumnSpec, type DecodeOptions, type RowsResult } from '../../protocol/index.js';
 import type { ConnectionResponse } from '../connection/connection.js';
 import { UnexpectedResponseError } from '../errors/driver-errors.js';
 import { OffloadedRowsResult } from '../offload/pool.js';
@@ -18,6 +18,8 @@ export interface AnsweredRequest {
   readonly version: 4 | 5;
   /** False when a schema change's wait for agreement ran out before every node agreed. */
   readonly schemaInAgreement: boolean;
+  /** How the rows' values are read (the client's `int64`, `timestampAs`); undefined: defaults. */
+  readonly decode?: DecodeOptions | undefined;
 }
 
 /** What a prepared statement's result metadata is, for the page builder. */
@@ -100,16 +102,17 @@ export function buildPage<R>(answer: AnsweredRequest, prepared: PreparedResultMe
   const cols = columns ?? NO_COLUMNS;
   const next = rows.metadata.pagingState ?? null;
   const bodyUnshared = response.customPayload === undefined;
+  const decode = answer.decode;
   // Answered when its frame went to an offload worker: the rows follow when it is done.
   const later = rows instanceof OffloadedRowsResult ? rows.rows : undefined;
   if (undecoded && rows.rowCount > 0) {
     // The column count is checked now, or when a worker's rows arrive (a mismatch fails this
     // page); each row's cells are checked and decoded when the consumer reaches it, and a
     // malformed one fails the iteration there with a ProtocolError.
-    const pending = later === undefined ? pendingRows<R>(rows, cols, bodyUnshared) : arrivingRows<R>(later, rows.rowCount, cols, bodyUnshared);
+    const pending = later === undefined ? pendingRows<R>(rows, cols, bodyUnshared, decode) : arrivingRows<R>(later, rows.rowCount, cols, bodyUnshared, decode);
     return { page: ResultPage.undecoded<R>(pending, cols, next, info, fetchNext), effects };
   }
-  const decoded = later === undefined ? decodeResultRows(rows, cols) : later.then((r) => decodeResultRows(r, cols));
+  const decoded = later === undefined ? decodeResultRows(rows, cols, undefined, decode) : later.then((r) => decodeResultRows(r, cols, undefined, decode));
   // A page decoded by an offload worker is built in slices that yield to the event loop.
   const page = Array.isArray(decoded) ? new ResultPage<R>(decoded as R[], cols, next, info, fetchNext) : decoded.then((d) => new ResultPage<R>(d as R[], cols, next, info, fetchNext));
   return { page, effects };

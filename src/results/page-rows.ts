@@ -3,7 +3,7 @@
 // done (OffloadedRowsResult); and once read, what holds their bytes goes back (to the worker,
 // or to the body pool).
 import { bodyPool } from '../buffers/body-pool.js';
-import { decodeRows, type ColumnSpec, type Row, type RowsResult } from '../../protocol/index.js';
+import { decodeRows, type ColumnSpec, type DecodeOptions, type Row, type RowsResult } from '../../protocol/index.js';
 import { RowReader } from '../../protocol/internal.js';
 import { WorkerRows } from '../offload/pool.js';
 import type { PendingRows } from './page.js';
@@ -19,10 +19,12 @@ const SLICE_MS = 2;
  * large page does not hold the loop.
  *
  * @param sliceMs main-thread time per slice (default 2 ms); `Infinity` builds every row at once.
+ * @param decode how values are read (the client's `int64`, `timestampAs`): applied here, on the
+ *   main thread, also to rows a worker located, so it may hold functions.
  */
-export function decodeResultRows(result: RowsResult, columns: readonly ColumnSpec[], sliceMs = SLICE_MS): Row[] | Promise<Row[]> {
-  if (!(result instanceof WorkerRows)) return decodeRows(result, columns);
-  const reader = new RowReader(result, columns, undefined, result.cells);
+export function decodeResultRows(result: RowsResult, columns: readonly ColumnSpec[], sliceMs = SLICE_MS, decode?: DecodeOptions): Row[] | Promise<Row[]> {
+  if (!(result instanceof WorkerRows)) return decodeRows(result, columns, decode);
+  const reader = new RowReader(result, columns, decode, result.cells);
   const rowCount = reader.count;
   const rows: Row[] = new Array<Row>(rowCount);
   /** Builds rows from `from` on for about `sliceMs`; returns the index reached. */
@@ -55,13 +57,13 @@ export function decodeResultRows(result: RowsResult, columns: readonly ColumnSpe
  * @param bodyUnshared nothing but the rows views the frame's body (no custom payload): once the
  *   rows are released, a pooled body can be reused.
  */
-export function pendingRows<R>(result: RowsResult, columns: readonly ColumnSpec[], bodyUnshared: boolean): PendingRows<R> {
-  const reader = new RowReader(result, columns, undefined, result instanceof WorkerRows ? result.cells : undefined);
+export function pendingRows<R>(result: RowsResult, columns: readonly ColumnSpec[], bodyUnshared: boolean, decode?: DecodeOptions): PendingRows<R> {
+  const reader = new RowReader(result, columns, decode, result instanceof WorkerRows ? result.cells : undefined);
   return {
     count: reader.count,
     next: () => reader.next() as R,
-    all: () => decodeResultRows(result, columns, Infinity) as R[],
-    allInSlices: () => decodeResultRows(result, columns) as R[] | Promise<R[]>,
+    all: () => decodeResultRows(result, columns, Infinity, decode) as R[],
+    allInSlices: () => decodeResultRows(result, columns, undefined, decode) as R[] | Promise<R[]>,
     release: () => releaseRows(result, bodyUnshared),
   };
 }
@@ -70,10 +72,10 @@ export function pendingRows<R>(result: RowsResult, columns: readonly ColumnSpec[
  * Like {@link pendingRows}, for rows an offload worker is still decoding: `count` rows, readable
  * once `ready` resolves (it rejects with the worker's error).
  */
-export function arrivingRows<R>(rows: Promise<WorkerRows>, count: number, columns: readonly ColumnSpec[], bodyUnshared: boolean): PendingRows<R> {
+export function arrivingRows<R>(rows: Promise<WorkerRows>, count: number, columns: readonly ColumnSpec[], bodyUnshared: boolean, decode?: DecodeOptions): PendingRows<R> {
   let read: PendingRows<R> | undefined;
   const ready = rows.then((r) => {
-    read = pendingRows<R>(r, columns, bodyUnshared);
+    read = pendingRows<R>(r, columns, bodyUnshared, decode);
   });
   // A page dropped before it was read (a stream left early) leaves its failure to nobody.
   ready.catch(() => undefined);

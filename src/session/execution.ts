@@ -1,4 +1,4 @@
-import { Opcode, type Consistency, type Request, type SchemaChange } from '../../protocol/index.js';
+import { Opcode, type Consistency, type DecodeOptions, type Request, type SchemaChange } from '../../protocol/index.js';
 import type { HostPool } from '../cluster/host-pool.js';
 import type { HostRegistry } from '../cluster/registry.js';
 import type { Connection, ConnectionResponse, SendOptions } from '../connection/connection.js';
@@ -61,6 +61,7 @@ class AttemptedResponse implements AnsweredRequest {
     readonly attempts: ExecutionInfo['attempts'],
     readonly version: 4 | 5,
     readonly schemaInAgreement: boolean,
+    readonly decode: DecodeOptions | undefined,
   ) {}
 }
 
@@ -283,7 +284,7 @@ export class RequestExecutor {
         // DDL: resolve once every node has the new schema and the metadata shows it.
         let agreed = true;
         if (m.opcode === Opcode.RESULT && m.result.kind === 'schemaChange' && this.context.afterSchemaChange) agreed = await this.context.afterSchemaChange(m.result);
-        return new AttemptedResponse(response, tried, conn.version, agreed);
+        return new AttemptedResponse(response, tried, conn.version, agreed, settings.decode);
       } catch (err) {
         const e = asError(err);
         (attempts ??= []).push({ host: host.id, error: e });
@@ -327,7 +328,7 @@ export class RequestExecutor {
           host.metrics.ignored++;
           endAttempt(ac, 'ignore');
           if (channels.requestEnd.hasSubscribers) channels.requestEnd.publish({ requestId, host: host.id, durationMs: performance.now() - started });
-          return new AttemptedResponse(new IgnoredResponse(host.id), attempts, conn.version, true);
+          return new AttemptedResponse(new IgnoredResponse(host.id), attempts, conn.version, true, settings.decode);
         }
         if (decision.action !== 'retry' || (options.host !== undefined && !decision.sameHost)) {
           endAttempt(ac, 'rethrow');

@@ -1,5 +1,5 @@
 import type * as tls from 'node:tls';
-import { Consistency, type DataType } from '../../protocol/index.js';
+import { Consistency, type DataType, type DecodeOptions } from '../../protocol/index.js';
 import type { AuthProvider } from '../connection/auth.js';
 import type { ConnectionOptions, SendOptions } from '../connection/connection.js';
 import { InvalidArgumentError } from '../errors/driver-errors.js';
@@ -21,6 +21,7 @@ import type { StreamControl } from '../results/row-stream.js';
 import type { Params, PreparedStatement } from './prepared.js';
 
 export type { Params } from './prepared.js';
+import { decodeOptionsOf } from './decode-options.js';
 import type { DeclaredTable } from './schema-check.js';
 import type { MonotonicTimestampGenerator, TimestampGenerator } from './timestamps.js';
 
@@ -100,8 +101,22 @@ export interface ClientOptions {
   readonly maxFrameSize?: number;
   /** Open each connection's socket yourself (proxies, tunnels, tests); TLS options are then not applied. */
   readonly socketFactory?: ConnectionOptions['socketFactory'];
-  /** Return 64-bit integers as this instead of bigint (e.g. `Long.fromBits` from npm `long`). */
-  readonly int64?: 'bigint';
+  /**
+   * What CQL `bigint` and `counter` values read as, in rows and inside lists, sets, maps,
+   * tuples, UDTs and vectors: `'bigint'` (default) a JS `bigint`; `'long'` a `Long` of the
+   * optional peer dependency `long`, loaded at connect (InvalidArgumentError naming `int64`
+   * when it is not installed); or a function that builds the value from its low and high
+   * signed 32-bit halves. Works with `offload` too: workers only locate the cells, values are
+   * built on the main thread. Writing accepts bigint, safe-integer number and `Long` either way.
+   */
+  readonly int64?: 'bigint' | 'long' | ((low: number, high: number) => unknown);
+  /**
+   * What CQL `timestamp` values read as: `'date'` (default) a JS `Date`, which ends at
+   * ±8.64e15 ms (year 275760; values beyond read as an Invalid Date); `'bigint'` the exact
+   * milliseconds since the epoch as a `bigint`, over the full 64-bit range a timestamp can be
+   * written with (a `bigint` of ms is accepted when writing either way).
+   */
+  readonly timestampAs?: 'date' | 'bigint';
   /**
    * Decompress and decode large result pages in `workers` worker threads, so the event loop
    * stays responsive: RESULT frames of at least `minBytes` on the wire (default 128 KiB) go to a worker,
@@ -232,6 +247,8 @@ export interface ResolvedOptions {
   readonly retryPolicy: RetryPolicy;
   readonly loadBalancingPolicy: LoadBalancingPolicy;
   readonly speculativeExecutionPolicy: SpeculativeExecutionPolicy;
+  /** How values are read (`int64`, `timestampAs`); client-wide, one object for the client's life. */
+  readonly decode: DecodeOptions | undefined;
 }
 
 const DEFAULT_PROFILE = 'default';
@@ -258,6 +275,7 @@ export class Profiles {
       retryPolicy: options.retryPolicy ?? new DefaultRetryPolicy(),
       loadBalancingPolicy: options.loadBalancingPolicy ?? new DefaultLoadBalancingPolicy({ localDataCenter: options.localDataCenter }),
       speculativeExecutionPolicy: options.speculativeExecutionPolicy ?? new NoSpeculativeExecutionPolicy(),
+      decode: decodeOptionsOf(options.int64, options.timestampAs),
     };
     this.defaults = layer(base, options.profiles?.[DEFAULT_PROFILE]);
     this.byName.set(DEFAULT_PROFILE, this.defaults);
@@ -308,6 +326,7 @@ function layer(settings: ResolvedOptions, over: ExecutionProfile | undefined): R
     retryPolicy: over.retryPolicy ?? settings.retryPolicy,
     loadBalancingPolicy: over.loadBalancingPolicy ?? settings.loadBalancingPolicy,
     speculativeExecutionPolicy: over.speculativeExecutionPolicy ?? settings.speculativeExecutionPolicy,
+    decode: settings.decode,
   };
 }
 

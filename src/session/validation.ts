@@ -175,7 +175,10 @@ export function validateClientOptions(options: ClientOptions): void {
   int('preparedCacheSize', options.preparedCacheSize, 1, MAX_INT32);
   int('maxFrameSize', options.maxFrameSize, 9, MAX_INT32);
   fn('socketFactory', options.socketFactory);
-  if (options.int64 !== undefined && options.int64 !== 'bigint') fail('int64', "'bigint'", options.int64);
+  if (options.int64 !== undefined && options.int64 !== 'bigint' && options.int64 !== 'long' && typeof options.int64 !== 'function') {
+    fail('int64', "'bigint', 'long' or a function (low, high) => value", options.int64);
+  }
+  if (options.timestampAs !== undefined && options.timestampAs !== 'date' && options.timestampAs !== 'bigint') fail('timestampAs', "'date' or 'bigint'", options.timestampAs);
   if (options.offload !== undefined) {
     if (!isPlainObject(options.offload)) fail('offload', 'an object { workers, minBytes? }', options.offload);
     int('offload.workers', options.offload.workers, 0, 64);
