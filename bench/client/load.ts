@@ -3,10 +3,12 @@
 //
 //   node --import tsx bench/client/load.ts --driver cqlwire|cassandra-driver --host 127.0.0.1 --port P
 //     --op select|insert --concurrency C --seconds S [--warmup-seconds W] [--protocol 4|5] [--compression none|lz4]
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { CassandraDriverModule } from '../lib/cassandra-driver-types.js';
+import { OWN_PIDS_ENV, sampleLoad, sampleToJson, type LoadSampleJson } from '../lib/machine-load.js';
 
 export interface LoadResult {
   driver: string;
@@ -25,12 +27,24 @@ export interface LoadResult {
   cpuUsPerOp: number;
   rssMb: number;
   eventLoopP99Ms: number;
+  /** CPUs the process was allowed to run on, read back from /proc (null where there is none). */
+  cpusAllowed: string | null;
+  /** Driver settings changed from their defaults for this run (e.g. cassandra-driver's per-connection limit), or null. */
+  tuned: string | null;
+  /**
+   * /proc readings at the start and end of the measured part (not the start-up or warm-up), with
+   * this process and the pids in $CQLWIRE_BENCH_OWN_PIDS as ours: the harness turns them into
+   * the other load during exactly the measured seconds. Null where /proc cannot be read.
+   */
+  loadSamples: [LoadSampleJson, LoadSampleJson] | null;
 }
 
 /** A driver as the load loop sees it: one awaited request. */
 interface Target {
   version: string;
   protocolVersion: number;
+  /** Settings changed from the driver's defaults, or null. */
+  tuned: string | null;
   run(key: number): Promise<unknown>;
   close(): Promise<void>;
 }
@@ -54,6 +68,8 @@ const { values: a } = parseArgs({
 });
 
 const VALUE = Buffer.alloc(100, 0x61);
+/** cassandra-driver 4.x's `pooling.maxRequestsPerConnection` for protocol v3+. */
+const CD_DEFAULT_MAX_REQUESTS = 2048;
 const selectCql = `SELECT key, value FROM ${a.keyspace}.${a.table} WHERE key = ?`;
 const insertCql = `INSERT INTO ${a.keyspace}.${a.table} (key, value) VALUES (?, ?)`;
 
@@ -70,20 +86,24 @@ async function cqlwireTarget(): Promise<Target> {
   });
   const ps = await client.prepare(a.op === 'select' ? selectCql : insertCql);
   const run = a.op === 'select' ? (k: number) => client.execute(ps, [k]) : (k: number) => client.execute(ps, [k, VALUE]);
-  return { version: DRIVER_VERSION, protocolVersion: client.protocolVersion ?? 0, run, close: () => client.close() };
+  return { version: DRIVER_VERSION, protocolVersion: client.protocolVersion ?? 0, tuned: null, run, close: () => client.close() };
 }
 
 async function cassandraDriverTarget(): Promise<Target> {
   const require = createRequire(new URL('../package.json', import.meta.url));
   // bench/node_modules/cassandra-driver (installed by the bench setup, not a dependency of cqlwire)
   const cassandra = require('cassandra-driver') as CassandraDriverModule;
+  // Its default of 2048 requests per connection (protocol v3+) rejects the rest with
+  // BusyConnectionError; above that, raise it to the protocol's 32768 stream ids so the run
+  // measures the driver's cost rather than its refusals.
+  const raise = Number(a.concurrency) > CD_DEFAULT_MAX_REQUESTS;
   const client = new cassandra.Client({
     contactPoints: [`${a.host}:${a.port}`],
     localDataCenter: 'datacenter1',
     isMetadataSyncEnabled: false,
     protocolOptions: { port: Number(a.port), ...(a.protocol ? { maxVersion: Number(a.protocol) } : {}) },
     socketOptions: { readTimeout: 30_000 },
-    pooling: { heartBeatInterval: 0 },
+    pooling: { heartBeatInterval: 0, ...(raise ? { maxRequestsPerConnection: 32768 } : {}) },
   });
   await client.connect();
   const cql = a.op === 'select' ? selectCql : insertCql;
@@ -91,7 +111,24 @@ async function cassandraDriverTarget(): Promise<Target> {
   await run(0);
   const version = (require('cassandra-driver/package.json') as { version: string }).version;
   const pv = (client as unknown as { controlConnection?: { protocolVersion?: number } }).controlConnection?.protocolVersion ?? 4;
-  return { version, protocolVersion: pv, run, close: () => client.shutdown() };
+  return { version, protocolVersion: pv, tuned: raise ? `pooling.maxRequestsPerConnection raised from ${CD_DEFAULT_MAX_REQUESTS} to 32768` : null, run, close: () => client.shutdown() };
+}
+
+/** This process's CPU affinity as the kernel has it (shows whether taskset pinning took effect). */
+function cpusAllowed(): string | null {
+  try {
+    return /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function procSample(pids: readonly number[]): LoadSampleJson | null {
+  try {
+    return sampleToJson(sampleLoad(pids));
+  } catch {
+    return null; // no /proc (not Linux)
+  }
 }
 
 function percentile(sorted: Float64Array, q: number): number {
@@ -132,11 +169,14 @@ async function main(): Promise<void> {
   // Sampled every 1 ms; Node's histogram includes the sampling interval, subtracted below.
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  const ownPids = (process.env[OWN_PIDS_ENV] ?? '').split(',').filter((p) => p !== '').map(Number);
+  const sample0 = procSample(ownPids);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const r = a.ops ? await drive(target, concurrency, Infinity, true, Number(a.ops)) : await drive(target, concurrency, Number(a.seconds), true);
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const sample1 = procSample(ownPids);
   loop.disable();
   const sorted = Float64Array.from(r.latencies).sort();
   const result: LoadResult = {
@@ -156,6 +196,9 @@ async function main(): Promise<void> {
     cpuUsPerOp: r.ops > 0 ? (cpu.user + cpu.system) / r.ops : 0,
     rssMb: process.resourceUsage().maxRSS / 1024,
     eventLoopP99Ms: Math.max(0, loop.percentile(99) / 1e6 - 1),
+    cpusAllowed: cpusAllowed(),
+    tuned: target.tuned,
+    loadSamples: sample0 !== null && sample1 !== null ? [sample0, sample1] : null,
   };
   await target.close();
   process.stdout.write(JSON.stringify(result) + '\n');

@@ -8,7 +8,7 @@ export interface CassandraDriverClientOptions {
   isMetadataSyncEnabled?: boolean;
   protocolOptions?: { port?: number; maxVersion?: number };
   socketOptions?: { readTimeout?: number };
-  pooling?: { heartBeatInterval?: number };
+  pooling?: { heartBeatInterval?: number; maxRequestsPerConnection?: number };
 }
 
 /** The client methods the bench calls. */

@@ -1,10 +1,13 @@
 // Runs load processes (bench/client/load.ts for Node drivers, bench/python/load.py for the Python
 // ones), each scenario repeated, and reduces them to result rows (median by ops/s, spread).
-import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { benchPackageVersion } from './drivers.js';
+import { OWN_PIDS_ENV } from './machine-load.js';
+import { cpuList, pinnedCommand } from './pinning.js';
 import type { LoadResult } from '../client/load.js';
 import { resultRow, type ResultRow } from './result.js';
 
@@ -18,26 +21,70 @@ export type LoadDriver = 'cqlwire' | 'cassandra-driver' | 'async-cassandra' | 'p
 export const LOAD_DRIVERS: readonly LoadDriver[] = ['cqlwire', 'cassandra-driver', 'async-cassandra', 'python-driver'];
 
 /** One JSON line of a load process: bench/client/load.ts `LoadResult` (the Python ones have no event-loop figure). */
-export type LoadLine = Omit<LoadResult, 'eventLoopP99Ms'> & { eventLoopP99Ms: number | null };
+export type LoadLine = Omit<LoadResult, 'eventLoopP99Ms' | 'cpusAllowed' | 'tuned' | 'loadSamples'> & {
+  eventLoopP99Ms: number | null;
+  cpusAllowed?: string | null;
+  tuned?: string | null;
+  loadSamples?: LoadResult['loadSamples'];
+};
 
-/** Build the compiled package once so cqlwire runs as users run it (not through tsx). */
-export async function buildCqlwire(log: (l: string) => void): Promise<string> {
-  log('building cqlwire (npm run build) ...');
-  await run('npm', ['run', '-s', 'build'], { cwd: ROOT });
-  return join(ROOT, 'dist/src/index.js');
+/**
+ * Build the compiled package once so cqlwire runs as users run it (not through tsx). With `rev`,
+ * that commit's src/ and protocol/ (git archive) are compiled in a temp dir instead of the working
+ * tree, so a measurement names the exact code it ran and is not upset by edits in progress.
+ */
+export async function buildCqlwire(log: (l: string) => void, rev?: string): Promise<string> {
+  if (rev === undefined) {
+    log('building cqlwire from the working tree (npm run build) ...');
+    await run('npm', ['run', '-s', 'build'], { cwd: ROOT });
+    return join(ROOT, 'dist/src/index.js');
+  }
+  const { stdout: sha } = await run('git', ['rev-parse', '--verify', `${rev}^{commit}`], { cwd: ROOT });
+  const dir = mkdtempSync(join(os.tmpdir(), 'cqlwire-bench-'));
+  process.once('exit', () => {
+    // The node_modules link goes first, so removing the dir can never reach into the real one.
+    if (existsSync(join(dir, 'node_modules'))) unlinkSync(join(dir, 'node_modules'));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  log(`building cqlwire at ${rev} (${sha.trim().slice(0, 10)}) in ${dir} ...`);
+  const tar = spawnSync('git', ['archive', '--format=tar', sha.trim(), 'src', 'protocol', 'tsconfig.json', 'tsconfig.build.json', 'package.json'], { cwd: ROOT, maxBuffer: 1 << 28 });
+  if (tar.status !== 0) throw new Error(`git archive ${rev}: ${tar.stderr.toString().trim()}`);
+  const untar = spawnSync('tar', ['-x', '-C', dir], { input: tar.stdout });
+  if (untar.status !== 0) throw new Error(`tar: ${untar.stderr.toString().trim()}`);
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  await run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', join(dir, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')], { cwd: dir, maxBuffer: 1 << 24 });
+  return join(dir, 'dist/src/index.js');
 }
 
-/** Create the Python virtualenv (bench/python/setup.sh) when it is missing; false if that fails. */
+/** Why the Python drivers could not be installed, once setup.sh has failed in this process. */
+let pythonFailure: string | undefined;
+
+/**
+ * Create the Python virtualenv (bench/python/setup.sh: python-driver, async-cassandra) when it
+ * is missing; false, with the reason printed, if that fails. Tried once per process.
+ */
 export async function ensurePython(log: (l: string) => void): Promise<boolean> {
   if (existsSync(PYTHON)) return true;
-  log('setting up the Python drivers (bash bench/python/setup.sh) ...');
+  if (pythonFailure !== undefined) return false;
+  log('installing the Python comparison drivers into bench/.venv (bash bench/python/setup.sh: pip from PyPI, about a minute) ...');
   try {
-    await run('bash', [join(ROOT, 'bench/python/setup.sh')], { cwd: ROOT, maxBuffer: 1 << 24 });
-    return existsSync(PYTHON);
+    const { stdout, stderr } = await run('bash', [join(ROOT, 'bench/python/setup.sh')], { cwd: ROOT, maxBuffer: 1 << 24, timeout: 15 * 60_000 });
+    for (const line of `${stderr}${stdout}`.trim().split('\n')) if (line !== '') log(`  ${line}`);
+    if (existsSync(PYTHON)) return true;
+    pythonFailure = 'setup.sh finished but bench/.venv/bin/python is missing';
   } catch (err) {
-    log(`python setup failed: ${String(err).slice(0, 300)}`);
-    return false;
+    const e = err as { stderr?: string; stdout?: string; message?: string };
+    const detail = `${e.stderr ?? ''}${e.stdout ?? ''}`.trim().split('\n').filter((l) => l !== '').slice(-4).join(' | ');
+    pythonFailure = detail || (e.message ?? String(err)).slice(0, 300);
   }
+  log(`python-driver and async-cassandra will be skipped: bench/python/setup.sh failed: ${pythonFailure}`);
+  log('  (it needs python3 >= 3.9 with venv and pip access to PyPI; run `bash bench/python/setup.sh` to see the full output)');
+  return false;
+}
+
+/** The reason the Python drivers are missing, for a result row's note. */
+export function pythonMissingNote(): string {
+  return pythonFailure !== undefined ? `not installed: bench/python/setup.sh failed (${pythonFailure.slice(0, 150)})` : 'not installed (bench/python/setup.sh)';
 }
 
 /** Versions of the load drivers that are installed. */
@@ -60,9 +107,19 @@ export async function loadDriverVersions(): Promise<Record<string, string | null
   return out;
 }
 
-/** Start the minimal responder in its own process; resolves with its port and a stop function. */
-export async function startResponder(): Promise<{ port: number; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/client/responder.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+/** A started responder process. */
+export interface Responder {
+  readonly port: number;
+  readonly pid: number;
+  /** Its CPU affinity read back from /proc once it listens (the pinning in effect). */
+  readonly cpus: string | undefined;
+  stop(): void;
+}
+
+/** Start the instant responder (bench/client/responder.ts) in its own process, on `cpu` when given (taskset). */
+export async function startResponder(cpu?: number): Promise<Responder> {
+  const [cmd, argv] = pinnedCommand(cpu, process.execPath, ['--import', 'tsx', join(ROOT, 'bench/client/responder.ts')]);
+  const child = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -72,7 +129,8 @@ export async function startResponder(): Promise<{ port: number; stop: () => void
     });
     child.once('exit', (code) => reject(new Error(`responder exited (${code})`)));
   });
-  return { port, stop: () => child.kill('SIGTERM') };
+  const pid = child.pid!;
+  return { port, pid, cpus: cpuList(pid), stop: () => child.kill('SIGTERM') };
 }
 
 export interface LoadScenario {
@@ -86,15 +144,22 @@ export interface LoadScenario {
   compression?: 'none' | 'lz4';
   /** Path of the compiled cqlwire entry (from {@link buildCqlwire}). */
   cqlwireDist?: string;
+  /** Run the load process on this CPU (taskset). */
+  cpu?: number;
+  /** Our other processes (the responder): their CPU is not other load in the load process's own samples. */
+  ownPids?: readonly number[];
 }
 
 /** One load process; rejects with its stderr when it fails. */
 export async function loadOnce(s: LoadScenario): Promise<LoadLine> {
   const args = ['--host', s.host, '--port', String(s.port), '--op', s.op, '--concurrency', String(s.concurrency), '--seconds', String(s.seconds), '--warmup-seconds', String(s.warmupSeconds), '--compression', s.compression ?? 'none'];
   const python = s.driver === 'async-cassandra' || s.driver === 'python-driver';
-  const cmd = python ? PYTHON : process.execPath;
-  const argv = python ? [join(ROOT, 'bench/python/load.py'), '--driver', s.driver, ...args] : ['--import', 'tsx', join(ROOT, 'bench/client/load.ts'), '--driver', s.driver, ...args];
-  const env = { ...process.env, ...(s.cqlwireDist ? { CQLWIRE_BENCH_DIST: s.cqlwireDist } : {}) };
+  const [cmd, argv] = pinnedCommand(
+    s.cpu,
+    python ? PYTHON : process.execPath,
+    python ? [join(ROOT, 'bench/python/load.py'), '--driver', s.driver, ...args] : ['--import', 'tsx', join(ROOT, 'bench/client/load.ts'), '--driver', s.driver, ...args],
+  );
+  const env = { ...process.env, ...(s.cqlwireDist ? { CQLWIRE_BENCH_DIST: s.cqlwireDist } : {}), ...(s.ownPids ? { [OWN_PIDS_ENV]: s.ownPids.join(',') } : {}) };
   const { stdout } = await run(cmd, argv, { cwd: ROOT, env, timeout: (s.seconds + s.warmupSeconds) * 1000 + 120_000, maxBuffer: 1 << 22 });
   const line = stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(line) as LoadLine;

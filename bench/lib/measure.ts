@@ -97,3 +97,53 @@ export function measure(op: () => unknown, opts: MeasureOptions): Measurement {
     rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20),
   };
 }
+
+/** One timed repeat of {@link timeOnce}. */
+export interface Repeat {
+  readonly opsPerSec: number;
+  /** Process CPU time (user + system) per op, µs. */
+  readonly cpuUsPerOp: number;
+  /** Per-op latency percentiles, ms (null unless asked for). */
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+}
+
+/** Run `op` for `ms` once, as one repeat of {@link measure} does (for runs interleaved across contestants). */
+export function timeOnce(op: () => unknown, ms: number, latency = false): Repeat {
+  const latencies: number[] = [];
+  let n = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = t0 + ms;
+  let now = t0;
+  if (latency) {
+    while (now < end) {
+      blackhole = op();
+      const t = performance.now();
+      latencies.push(t - now);
+      now = t;
+      n++;
+    }
+  } else {
+    // Check the clock every few ops: cheap ops would otherwise measure performance.now().
+    while (now < end) {
+      for (let i = 0; i < 64; i++) blackhole = op();
+      n += 64;
+      now = performance.now();
+    }
+  }
+  const cpu = process.cpuUsage(cpu0);
+  latencies.sort((a, b) => a - b);
+  return {
+    opsPerSec: (n * 1000) / (now - t0),
+    cpuUsPerOp: (cpu.user + cpu.system) / n,
+    p50Ms: latency ? quantile(latencies, 0.5) : null,
+    p99Ms: latency ? quantile(latencies, 0.99) : null,
+  };
+}
+
+/** Run `op` for `ms` without recording anything (JIT warm-up). */
+export function warmUp(op: () => unknown, ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) for (let i = 0; i < 8; i++) blackhole = op();
+}

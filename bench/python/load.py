@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import os
 import sys
 import threading
 import time
@@ -249,10 +250,21 @@ def result(driver_version: str, protocol_version: int, run: Run, elapsed: float,
         "cpuUsPerOp": cpu * 1e6 / ops if ops > 0 else 0.0,
         "rssMb": peak_rss_mb(),
         "eventLoopP99Ms": loop_p99,
+        # CPUs the kernel lets this process use: shows whether the harness's taskset took effect.
+        "cpusAllowed": cpus_allowed(),
+        "tuned": None,
         # Extra (not in LoadResult): the row factory and what ran underneath.
         "rowFactory": A.row_factory,
         "runtime": runtime(),
     }
+
+
+def cpus_allowed():
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return None
+    return ",".join(str(c) for c in cpus)
 
 
 def main() -> None:

@@ -6,6 +6,10 @@
 //  - encode-execute-5: one EXECUTE frame with 5 bound values (int, text, bigint, uuid, timestamp)
 //    from JS values; ops/s. cqlwire: EncodedValues + writeRequestFrame into a reused Writer (as
 //    the connection does). cassandra-driver: ExecuteRequest.write (a new Buffer per frame, as it does).
+// The process is pinned to one CPU (taskset) for the suite; each scenario's contestants are
+// warmed up, then measured in interleaved runs (A1 B1 A2 B2 ...) with the CPU other processes
+// took during each run recorded (a disturbed run is repeated); medians, ranges, and the
+// cqlwire / cassandra-driver ratios run by run.
 import { createRequire } from 'node:module';
 import {
   DataTypes,
@@ -24,9 +28,11 @@ import {
   type Frame,
 } from '../../protocol/index.js';
 import { INSTALL_HINT, benchOptional, benchPackageVersion } from '../lib/drivers.js';
-import { measure, type MeasureOptions } from '../lib/measure.js';
-import { resultRow, type ResultRow } from '../lib/result.js';
-import type { Suite, SuiteContext } from '../lib/suite.js';
+import { timeOnce, warmUp, type Repeat } from '../lib/measure.js';
+import { allowedCpus, pinSelf, planPinning } from '../lib/pinning.js';
+import { resultRow, type RatioRow, type ResultRow, type RunRow } from '../lib/result.js';
+import { loadSummary, pairRatios, runInterleaved, spread } from '../lib/runs.js';
+import type { Suite, SuiteContext, SuiteOutput } from '../lib/suite.js';
 
 const ROWS = 1000;
 const COLUMNS: ColumnSpec[] = [
@@ -136,34 +142,53 @@ function check(driver: string, rows: unknown[]): void {
   if (id !== ROWS - 1) throw new Error(`${driver} decoded a wrong last row id ${String(id)}`);
 }
 
+/** One codec operation of one driver, measured interleaved with the others of its scenario. */
+interface Contestant {
+  readonly driver: string;
+  readonly scenario: string;
+  readonly op: () => unknown;
+  /** Rows per op (decode), for rows/s. */
+  readonly rows: number;
+  /** Bytes per op (decode), for MB/s. */
+  readonly bytes: number;
+  /** Time each op (decode: ~1 ms ops; encode ops are too short for the timer). */
+  readonly latency: boolean;
+}
+
+function plan(ctx: SuiteContext): { warmupMs: number; runs: number; runMs: number } {
+  return { warmupMs: ctx.quick ? 300 : 2000, runs: ctx.runs ?? (ctx.quick ? 3 : 5), runMs: (ctx.seconds ?? (ctx.quick ? 0.4 : 2)) * 1000 };
+}
+
 const suite: Suite = {
   name: 'codec',
-  description: 'protocol codec alone: RESULT Rows decode (1000 rows × 6 columns), EXECUTE encode (5 values)',
+  description: 'protocol codec alone: RESULT Rows decode (1000 rows × 6 columns), EXECUTE encode (5 values); pinned, interleaved',
+  estimate(ctx) {
+    const p = plan(ctx);
+    // 5 contestants (3 decoders, 2 encoders): warm-up each, then the interleaved runs.
+    return { seconds: (5 * (p.warmupMs + p.runs * p.runMs)) / 1000 + 5, note: `5 codec operations × ${p.runs} interleaved runs of ${p.runMs / 1000} s` };
+  },
   async driverVersions() {
     return { 'cassandra-driver': benchPackageVersion('cassandra-driver') };
   },
-  async run(ctx: SuiteContext): Promise<ResultRow[]> {
-    const opts: MeasureOptions = ctx.quick ? { warmupMs: 300, repeatMs: 400, repeats: 3 } : { warmupMs: 2000, repeatMs: 2000, repeats: 5 };
+  async run(ctx: SuiteContext): Promise<SuiteOutput> {
+    const p = plan(ctx);
     const cd = loadCassandraDriver();
     if (cd === undefined) ctx.log(`cassandra-driver not found in bench/node_modules: measuring cqlwire only (${INSTALL_HINT})`);
-    const out: ResultRow[] = [];
-    const base = { suite: 'codec', compression: 'none' } as const;
 
     // --- decode
     const bytes = rowsFrame();
-    const mb = bytes.length / 1e6;
     ctx.log(`decode-rows-1000: frame of ${bytes.length} bytes (${ROWS} rows × ${COLUMNS.length} columns, protocol v4)`);
-    const decoders: [string, string, (b: Buffer) => unknown[]][] = [
-      ['decode-rows-1000', 'cqlwire', cqlwireDecoder(false)],
-      ['decode-rows-1000-arrays', 'cqlwire', cqlwireDecoder(true)],
+    const asObjects = cqlwireDecoder(false);
+    const asArrays = cqlwireDecoder(true);
+    const decode: Contestant[] = [
+      { driver: 'cqlwire', scenario: 'decode-rows-1000', op: () => asObjects(bytes), rows: ROWS, bytes: bytes.length, latency: true },
+      { driver: 'cqlwire', scenario: 'decode-rows-1000-arrays', op: () => asArrays(bytes), rows: ROWS, bytes: bytes.length, latency: true },
     ];
-    if (cd !== undefined) decoders.push(['decode-rows-1000', 'cassandra-driver', cdDecoder(cd)]);
-    for (const [scenario, driver, decode] of decoders) {
-      check(driver, decode(bytes));
-      const m = measure(() => decode(bytes), { ...opts, latency: true });
-      ctx.log(`  ${driver.padEnd(17)} ${scenario.padEnd(24)} ${Math.round(m.opsPerSec * ROWS).toLocaleString('en-US')} rows/s, ${(m.opsPerSec * mb).toFixed(1)} MB/s`);
-      out.push(resultRow({ ...base, scenario, driver, ...m, rowsPerSec: m.opsPerSec * ROWS, mbPerSec: m.opsPerSec * mb }));
+    if (cd !== undefined) {
+      const dec = cdDecoder(cd);
+      decode.push({ driver: 'cassandra-driver', scenario: 'decode-rows-1000', op: () => dec(bytes), rows: ROWS, bytes: bytes.length, latency: true });
     }
+    for (const c of decode) check(c.driver, c.op() as unknown[]);
 
     // --- encode
     const encoders = EXEC_COLUMNS.map((c) => compileEncoder(c.type));
@@ -173,7 +198,7 @@ const suite: Suite = {
       writeRequestFrame(w, 4, 1, { opcode: Opcode.EXECUTE, queryId: QUERY_ID, params: { consistency: 1, values: new EncodedValues(encoders, EXEC_VALUES) } });
       return w.offset;
     };
-    const encoders2: [string, () => unknown][] = [['cqlwire', cqlwireEncode]];
+    const encode: Contestant[] = [{ driver: 'cqlwire', scenario: 'encode-execute-5', op: cqlwireEncode, rows: 0, bytes: 0, latency: false }];
     if (cd !== undefined) {
       const encoder = new cd.Encoder(4, CD_ENCODING);
       const typeCodes = { int: 0x09, text: 0x0d, bigint: 0x02, uuid: 0x0c, timestamp: 0x0b } as const;
@@ -184,14 +209,103 @@ const suite: Suite = {
       const a = Buffer.from(w.buf.subarray(0, cqlwireEncode()));
       const b = cdEncode();
       if (!a.equals(b)) throw new Error(`EXECUTE frames differ:\n cqlwire ${a.toString('hex')}\n driver  ${b.toString('hex')}`);
-      encoders2.push(['cassandra-driver', cdEncode]);
+      encode.push({ driver: 'cassandra-driver', scenario: 'encode-execute-5', op: cdEncode, rows: 0, bytes: 0, latency: false });
     }
-    for (const [driver, encode] of encoders2) {
-      const m = measure(encode, opts);
-      ctx.log(`  ${driver.padEnd(17)} encode-execute-5         ${Math.round(m.opsPerSec).toLocaleString('en-US')} ops/s`);
-      out.push(resultRow({ ...base, scenario: 'encode-execute-5', driver, ...m }));
+
+    // Pinned to one CPU for the whole suite (this process does the work: nothing else to separate
+    // it from), so the scheduler cannot move it and other work on the other CPUs cannot slow it.
+    const pin = planPinning(['codec benchmark (this process)']);
+    const restore = allowedCpus().join(',');
+    let readBack: string | undefined;
+    if (pin.cpus !== null) readBack = pinSelf(String(pin.cpus[0]));
+    ctx.log(`pinning: ${pin.description}${readBack !== undefined ? `; read back: CPUs ${readBack}` : ''}`);
+    const cpus = pin.cpus ?? allowedCpus();
+
+    const results: ResultRow[] = [];
+    const ratios: RatioRow[] = [];
+    const runRows: RunRow[] = [];
+    const key = (c: Contestant): string => (c.scenario === 'decode-rows-1000' || c.scenario === 'encode-execute-5' ? c.driver : `${c.driver} (${c.scenario})`);
+    try {
+      for (const group of [decode, encode]) {
+        for (const c of group) warmUp(c.op, p.warmupMs);
+        const byKey = new Map(group.map((c) => [key(c), c]));
+        const recs = await runInterleaved<Repeat>({
+          scenario: group[0]!.scenario,
+          contestants: [...byKey.keys()],
+          runs: p.runs,
+          once: async (who) => {
+            const c = byKey.get(who)!;
+            return timeOnce(c.op, p.runMs, c.latency);
+          },
+          pids: [],
+          cpus,
+          maxOtherCores: ctx.maxOtherCores,
+          maxAttempts: ctx.maxAttempts,
+          describe: (who, r) => {
+            const c = byKey.get(who)!;
+            return c.rows > 0
+              ? `${Math.round(r.opsPerSec * c.rows).toLocaleString('en-US').padStart(10)} rows/s  cpu ${r.cpuUsPerOp.toFixed(1)} µs/op`
+              : `${Math.round(r.opsPerSec).toLocaleString('en-US').padStart(10)} ops/s  cpu ${r.cpuUsPerOp.toFixed(3)} µs/op`;
+          },
+          log: ctx.log,
+        });
+        for (const [who, c] of byKey) {
+          const mine = recs.filter((r) => r.who === who);
+          const ops = spread(mine.map((r) => r.value.opsPerSec));
+          const cpu = spread(mine.map((r) => r.value.cpuUsPerOp));
+          const p99 = c.latency ? spread(mine.map((r) => r.value.p99Ms!)) : null;
+          results.push(
+            resultRow({
+              suite: 'codec',
+              scenario: c.scenario,
+              driver: c.driver,
+              compression: 'none',
+              opsPerSec: ops.median,
+              opsPerSecMin: ops.min,
+              opsPerSecMax: ops.max,
+              ...(c.rows > 0 ? { rowsPerSec: ops.median * c.rows, mbPerSec: (ops.median * c.bytes) / 1e6 } : {}),
+              cpuUsPerOp: cpu.median,
+              cpuUsPerOpMin: cpu.min,
+              cpuUsPerOpMax: cpu.max,
+              ...(p99 !== null ? { p50Ms: spread(mine.map((r) => r.value.p50Ms!)).median, p99Ms: p99.median, p99MsMin: p99.min, p99MsMax: p99.max } : {}),
+              rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20),
+              repeats: mine.length,
+              ...loadSummary(mine),
+              cpus: readBack ?? cpus.join(','),
+            }),
+          );
+          for (const r of mine) {
+            runRows.push({ scenario: c.scenario, driver: c.driver, run: r.run, attempts: r.attempts, noisy: r.noisy, opsPerSec: Math.round(r.value.opsPerSec), cpuUsPerOp: Math.round(r.value.cpuUsPerOp * 1000) / 1000, p99Ms: r.value.p99Ms, ...r.load });
+          }
+        }
+        if (byKey.has('cqlwire') && byKey.has('cassandra-driver')) {
+          ratios.push({
+            scenario: group[0]!.scenario,
+            a: 'cqlwire',
+            b: 'cassandra-driver',
+            opsPerSec: pairRatios(recs, 'cqlwire', 'cassandra-driver', (v) => v.opsPerSec),
+            cpuUsPerOp: pairRatios(recs, 'cqlwire', 'cassandra-driver', (v) => v.cpuUsPerOp),
+            p99Ms: pairRatios(recs, 'cqlwire', 'cassandra-driver', (v) => v.p99Ms),
+          });
+        }
+      }
+    } finally {
+      if (pin.cpus !== null) pinSelf(restore);
     }
-    return out;
+    return {
+      results,
+      ratios,
+      runs: runRows,
+      setup: {
+        command: ctx.command,
+        pinning: `${pin.description}${readBack !== undefined ? `; read back: CPUs ${readBack}` : ''}`,
+        runs: p.runs,
+        seconds: p.runMs / 1000,
+        maxOtherCores: ctx.maxOtherCores,
+        maxAttempts: ctx.maxAttempts,
+        notes: [`warm-up ${p.warmupMs / 1000} s per operation; all in this one process (CPU µs/op from process.cpuUsage over each run)`],
+      },
+    };
   },
 };
 

@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CASSANDRA_START_SECONDS, ensureCassandra, releaseCassandra } from '../lib/cassandra.js';
 import { ROOT, buildCqlwire } from '../lib/load-runner.js';
 import type { ResultRow } from '../lib/result.js';
 import { medianByRowsPerSec, streamResultRow } from '../lib/stream-row.js';
@@ -36,9 +37,20 @@ export async function streamOnce(args: string[], dist?: string): Promise<StreamL
 const suite: Suite = {
   name: 'offload',
   description: 'streaming large rows with 0/1/2 offload workers, compression none/lz4: throughput, main-thread CPU, event-loop p99',
+  estimate(ctx) {
+    // 18 settings × 5 runs; a 1M × 1 KB run streams ~1 GB (~10 s), a 40k × 50 KB run ~2 GB (~10 s), plus loading.
+    const runs = ctx.quick ? 1 : 5;
+    return { seconds: 2 * 9 * runs * (ctx.quick ? 6 : 15), note: `rough: 18 settings × ${runs} runs; plus ~${CASSANDRA_START_SECONDS} s to start Cassandra if none answers, and loading the tables on the first run` };
+  },
+  async prepare(ctx) {
+    await ensureCassandra(ctx.log);
+  },
+  async cleanup() {
+    await releaseCassandra();
+  },
   driverVersions: async () => ({}),
   async run(ctx: SuiteContext): Promise<ResultRow[]> {
-    const dist = await buildCqlwire(ctx.log);
+    const dist = await buildCqlwire(ctx.log, ctx.rev);
     const rows: ResultRow[] = [];
     const sizes: [number, number][] = ctx.quick ? [[1024, 50_000], [51_200, 2_000]] : [[1024, 1_000_000], [51_200, 40_000]];
     for (const [rowBytes, count] of sizes) {

@@ -2,9 +2,11 @@
 // CQLWIRE_CONTACT_POINTS (first point; default 127.0.0.1:9042), at concurrency 1, 64, 256, 1024.
 // Keyspace `bench` (RF 1), table kv (key int PRIMARY KEY, value blob), keys 0..65535 filled first
 // so every SELECT finds its row. The drivers' runs are interleaved (see measureLoadInterleaved).
+import { existsSync } from 'node:fs';
 import { Client } from '../../src/index.js';
-import { LOAD_DRIVERS, buildCqlwire, ensurePython, loadDriverVersions, measureLoadInterleaved } from '../lib/load-runner.js';
-import type { ResultRow } from '../lib/result.js';
+import { CASSANDRA_START_SECONDS, cassandraAnswers, cassandraTarget, ensureCassandra, releaseCassandra } from '../lib/cassandra.js';
+import { LOAD_DRIVERS, PYTHON, buildCqlwire, ensurePython, loadDriverVersions, measureLoadInterleaved, pythonMissingNote } from '../lib/load-runner.js';
+import { resultRow, type ResultRow } from '../lib/result.js';
 import type { Suite, SuiteContext } from '../lib/suite.js';
 
 const KEYS = 65536;
@@ -32,12 +34,32 @@ async function prepareTable(host: string, port: number, log: (l: string) => void
 const suite: Suite = {
   name: 'real',
   description: 'prepared single-row INSERT and SELECT against the real Cassandra node',
+  estimate(ctx) {
+    const drivers = LOAD_DRIVERS.length;
+    const runs = ctx.quick ? 1 : REPEATS;
+    const seconds = ctx.quick ? 2 + 1 : 5 + 2;
+    // ~2 s per process start (the Python ones take longer to import and connect).
+    const total = 2 * (ctx.quick ? 2 : 4) * drivers * runs * (seconds + 2) + 30;
+    const extra = [
+      ...(existsSync(PYTHON) ? [] : ['~1 min to install the Python drivers (first run)']),
+      `~${CASSANDRA_START_SECONDS} s to start Cassandra if none answers`,
+      '~30 s to fill bench.kv (first run)',
+    ];
+    return { seconds: total, note: `${drivers} drivers × 2 ops × ${ctx.quick ? 2 : 4} concurrencies × ${runs} interleaved runs; plus ${extra.join(', ')}` };
+  },
+  async prepare(ctx) {
+    await ensureCassandra(ctx.log);
+    await ensurePython(ctx.log);
+  },
+  async cleanup() {
+    await releaseCassandra();
+  },
   driverVersions: loadDriverVersions,
   async run(ctx: SuiteContext): Promise<ResultRow[]> {
-    const [host, portText] = (process.env.CQLWIRE_CONTACT_POINTS ?? '127.0.0.1:9042').split(',')[0]!.split(':');
-    const port = Number(portText ?? 9042);
-    await prepareTable(host!, port, ctx.log);
-    const dist = await buildCqlwire(ctx.log);
+    const { host, port } = cassandraTarget();
+    if (!(await cassandraAnswers())) throw new Error(`no Cassandra answers on ${host}:${port}`);
+    await prepareTable(host, port, ctx.log);
+    const dist = await buildCqlwire(ctx.log, ctx.rev);
     const python = await ensurePython(ctx.log);
     const rows: ResultRow[] = [];
     for (const op of ['insert', 'select'] as const) {
@@ -47,11 +69,14 @@ const suite: Suite = {
           ...(await measureLoadInterleaved(
             'real',
             `${op} c${concurrency}`,
-            drivers.map((driver) => ({ driver, host: host!, port, op, concurrency, seconds: ctx.quick ? 2 : 5, warmupSeconds: ctx.quick ? 1 : 2, cqlwireDist: dist })),
+            drivers.map((driver) => ({ driver, host, port, op, concurrency, seconds: ctx.quick ? 2 : 5, warmupSeconds: ctx.quick ? 1 : 2, cqlwireDist: dist })),
             ctx.quick ? 1 : REPEATS,
             ctx.log,
           )),
         );
+        for (const driver of LOAD_DRIVERS.filter((d) => !drivers.includes(d))) {
+          rows.push(resultRow({ suite: 'real', scenario: `${op} c${concurrency}`, driver, concurrency, compression: 'none', note: pythonMissingNote() }));
+        }
       }
     }
     return rows;

@@ -15,7 +15,10 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '../../src/index.js';
-import { PYTHON, ROOT, buildCqlwire, ensurePython, loadDriverVersions } from '../lib/load-runner.js';
+import { existsSync } from 'node:fs';
+import { CASSANDRA_START_SECONDS, cassandraTarget, ensureCassandra, releaseCassandra } from '../lib/cassandra.js';
+import { PYTHON, ROOT, buildCqlwire, ensurePython, loadDriverVersions, pythonMissingNote } from '../lib/load-runner.js';
+import { resultRow } from '../lib/result.js';
 import type { ResultRow } from '../lib/result.js';
 import { medianByRowsPerSec, streamResultRow, type StreamRunLine } from '../lib/stream-row.js';
 import type { Suite, SuiteContext } from '../lib/suite.js';
@@ -66,24 +69,44 @@ export async function loadRows(host: string, port: number, rows: number, log: (l
 const suite: Suite = {
   name: 'stream',
   description: 'one query returning 1M rows, all pages consumed: rows/s, peak RSS, event-loop p99',
+  estimate(ctx) {
+    // 1M rows at ~100–200k rows/s plus process start, 3 runs × 4 drivers; the 100k pass is short.
+    const runs = ctx.quick ? 1 : 3;
+    const seconds = DRIVERS.length * runs * ((ctx.quick ? 2 : 9) + 4);
+    const extra = [
+      ...(existsSync(PYTHON) ? [] : ['~1 min to install the Python drivers (first run)']),
+      `~${CASSANDRA_START_SECONDS} s to start Cassandra if none answers`,
+      `~${ctx.quick ? 10 : 60} s to load bench.stream_rows (first run)`,
+    ];
+    return { seconds, note: `rough; plus ${extra.join(', ')}` };
+  },
+  async prepare(ctx) {
+    await ensureCassandra(ctx.log);
+    await ensurePython(ctx.log);
+  },
+  async cleanup() {
+    await releaseCassandra();
+  },
   driverVersions: loadDriverVersions,
   async run(ctx: SuiteContext): Promise<ResultRow[]> {
-    const [host, portText] = (process.env.CQLWIRE_CONTACT_POINTS ?? '127.0.0.1:9042').split(',')[0]!.split(':');
-    const port = Number(portText ?? 9042);
+    const { host, port } = cassandraTarget();
     const count = ctx.quick ? 100_000 : 1_000_000;
-    await loadRows(host!, port, count, ctx.log);
-    const dist = await buildCqlwire(ctx.log);
+    await loadRows(host, port, count, ctx.log);
+    const dist = await buildCqlwire(ctx.log, ctx.rev);
     const python = await ensurePython(ctx.log);
-    if (!python) ctx.log('  async-cassandra, python-driver: skipped (no bench/.venv; see bench/python/README.md)');
+    if (!python) ctx.log(`  async-cassandra, python-driver: skipped (${pythonMissingNote()})`);
     const out: ResultRow[] = [];
     // The full table, then its first tenth: peak RSS should not grow with the row count.
     for (const rows of [count, count / 10]) {
       let expected: { driver: string; checksum: number } | undefined;
       for (const driver of DRIVERS) {
-        if (!python && isPython(driver)) continue;
+        if (!python && isPython(driver)) {
+          out.push(resultRow({ suite: 'stream', scenario: `stream ${rows} rows`, driver, compression: 'none', note: pythonMissingNote() }));
+          continue;
+        }
         const lines: StreamLine[] = [];
         for (let i = 0; i < (ctx.quick ? 1 : 3); i++) {
-          const line = await streamOnce(driver, host!, port, dist, rows === count ? undefined : rows);
+          const line = await streamOnce(driver, host, port, dist, rows === count ? undefined : rows);
           if (line.rows !== rows) throw new Error(`${driver} streamed ${line.rows} rows, expected ${rows}`);
           expected ??= { driver, checksum: line.checksum };
           if (line.checksum !== expected.checksum) throw new Error(`${driver} read rows with checksum ${line.checksum}, ${expected.driver} ${expected.checksum}`);
