@@ -234,11 +234,16 @@ export function renderBarChart(spec: ChartSpec, width = 960): string {
   y += 30;
   const panelX = (i: number): number => MARGIN + labelW + i * (panelW + PANEL_GAP);
   // The hint (higher/lower is better) follows the heading when both fit, else the unit below.
-  const hintOnTop = spec.panels.map((p) => !p.hint || textWidth(p.title, 13) * 1.1 + textWidth(`  ${p.hint}`, 11) <= panelW);
+  // It is a text element of its own at a computed x, not a tspan after the heading: renderers
+  // collapse or drop the spaces that separated the two (the heading read "throughputhigher is
+  // better"), and a separate element keeps them apart in every renderer and text extraction.
+  const HINT_GAP = 12;
+  const headingW = (p: ChartPanel): number => textWidth(p.title, 13) * 1.1;
+  const hintOnTop = spec.panels.map((p) => !p.hint || headingW(p) + HINT_GAP + textWidth(p.hint, 11) <= panelW);
   spec.panels.forEach((p, i) => {
     const x = panelX(i);
-    out.push(`<text x="${n(x)}" y="${n(y)}" font-size="13" font-weight="bold" fill="${INK}">${escapeXml(p.title)}` +
-      (p.hint && hintOnTop[i] ? `<tspan font-size="11" font-weight="normal" fill="${MUTED}">  ${escapeXml(p.hint)}</tspan>` : '') + '</text>');
+    out.push(`<text x="${n(x)}" y="${n(y)}" font-size="13" font-weight="bold" fill="${INK}">${escapeXml(p.title)}</text>`);
+    if (p.hint && hintOnTop[i]) out.push(`<text class="hint" x="${n(x + headingW(p) + HINT_GAP)}" y="${n(y)}" font-size="11" fill="${MUTED}">(${escapeXml(p.hint)})</text>`);
   });
   y += 10;
   const plotTop = y;
@@ -417,6 +422,8 @@ export function chartSpec(suite: string, rows: readonly ResultRow[], machine: Ma
     case 'client':
     case 'real':
       panels = [ops, cpu('CPU per operation', 'CPU µs/op', 'log')];
+      // Latency where the run recorded it (files from before it was charted have none).
+      if (rows.some((r) => r.p99Ms !== null)) panels.push({ title: 'p99 latency', unit: 'ms', hint: 'lower is better', scale: 'auto', value: (r) => r.p99Ms });
       break;
     case 'codec':
       // Decode (hundreds/s) and encode (hundreds of thousands/s) share the axis: log scale.

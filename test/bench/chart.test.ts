@@ -203,6 +203,26 @@ describe('bench charts', () => {
     expect(legend).toEqual(['cqlwire 9.9.9', 'cassandra-driver 4.10.0', 'py<thon>']);
   });
 
+  test('a panel heading and its hint are separate texts, the hint placed after the heading', () => {
+    const { svg } = render(clientFile, 'client');
+    const texts = all(svg, (e) => e.name === 'text');
+    // Never one text that runs the two together ("throughputhigher is better").
+    expect(texts.map(fullText).some((t) => /throughput\s*\(?higher/.test(t))).toBe(false);
+    const heading = texts.find((e) => fullText(e) === 'throughput')!;
+    const hint = texts.find((e) => fullText(e) === '(higher is better)')!;
+    expect(heading).toBeDefined();
+    expect(hint).toBeDefined();
+    expect(hint.attrs.y).toBe(heading.attrs.y);
+    // At least the heading's width (13 px bold, ≥ 0.5 em per character) to the right of it.
+    expect(Number(hint.attrs.x) - Number(heading.attrs.x)).toBeGreaterThan('throughput'.length * 13 * 0.5);
+  });
+
+  test('a client file with p99 latencies gets a p99 panel', () => {
+    const withP99: ResultFile = { machine, results: clientFile.results.map((r) => (r.opsPerSec !== null ? { ...r, p99Ms: 2 } : r)) };
+    const { svg } = render(withP99, 'client');
+    expect(new Set(bars(svg).map((b) => b.panel))).toEqual(new Set(['throughput', 'CPU per operation', 'p99 latency']));
+  });
+
   test('text is escaped: special characters survive a parse and never appear raw', () => {
     const { src, svg } = render(clientFile, 'client');
     expect(src).toContain('insert &quot;x&quot; &amp; &lt;y&gt;');
