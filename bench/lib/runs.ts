@@ -49,6 +49,8 @@ export interface InterleaveOptions<T> {
   readonly maxOtherCores: number;
   /** Attempts per run at most (1: never repeat). */
   readonly maxAttempts: number;
+  /** Pause before a repeat, times the attempt number (default 2000 ms): lets a passing burst of other work end. */
+  readonly retryPauseMs?: number;
   /**
    * The load during the measured part only, when the run measured it itself (a load process
    * samples /proc around its measured seconds); otherwise the harness's samples around the
@@ -78,7 +80,7 @@ export async function runInterleaved<T>(o: InterleaveOptions<T>): Promise<RunRec
         if (attempts < o.maxAttempts) {
           o.log(`    ${o.scenario} ${who} run ${run}: other processes took ${load.otherCores.toFixed(2)} cores (limit ${o.maxOtherCores}); repeating`);
           // Give whatever else is running a moment to finish before trying again.
-          await new Promise((r) => setTimeout(r, 2000 * attempts));
+          await new Promise((r) => setTimeout(r, (o.retryPauseMs ?? 2000) * attempts));
         }
       }
       const rec: RunRecord<T> = { scenario: o.scenario, who, run, value: best!.value, load: best!.load, attempts, noisy: isNoisy(best!.load, o.maxOtherCores) };
