@@ -7,7 +7,8 @@
  * @packageDocumentation
  */
 // --- session
-export { Client } from './session/client.js';
+export { Client } from './client.js';
+export type { Session } from './session/session.js';
 export type {
   BatchOptions,
   BatchStatement,

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client } from '../session/client.js';
+import { Client } from '../client.js';
 import type { ClientOptions, ConsistencyLevel, ScanCheckpoint } from '../session/options.js';
 import { exportTable, importTable, type BulkFormat } from './export.js';
 

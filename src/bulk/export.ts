@@ -6,9 +6,10 @@
 import type { Readable, Writable } from 'node:stream';
 import { InvalidArgumentError } from '../errors/driver-errors.js';
 import type { Row } from '../results/page.js';
-import type { Client } from '../session/client.js';
+import { executeConcurrent, type ConcurrentResult } from './concurrent.js';
+import { scanTable } from './scan.js';
+import type { BulkSession } from './session.js';
 import type { ConcurrentOptions, ScanCheckpoint, ScanOptions } from '../session/options.js';
-import type { ConcurrentResult } from './concurrent.js';
 
 /** A format of export and import. */
 export type BulkFormat = 'csv' | 'ndjson';
@@ -26,12 +27,12 @@ export interface ExportOptions extends ScanOptions {
 }
 
 /** Write every row of a table to `out`; resolves with the number of rows written. */
-export async function exportTable(client: Client, keyspace: string, table: string, out: Writable, options: ExportOptions): Promise<number> {
+export async function exportTable(client: BulkSession, keyspace: string, table: string, out: Writable, options: ExportOptions): Promise<number> {
   if (options.format !== 'csv' && options.format !== 'ndjson') throw new InvalidArgumentError(`options.format must be 'csv' or 'ndjson', got ${String(options.format)}`);
   const meta = client.metadata.table(keyspace, table);
   if (meta === undefined) throw new InvalidArgumentError(`table ${keyspace}.${table} is not in the metadata`);
   const columns = options.columns ?? [...meta.partitionKey, ...meta.clusteringKey, ...[...meta.columns.values()].filter((c) => c.kind === 'regular' || c.kind === 'static')].map((c) => c.name);
-  const scan = client.scan<Row>(keyspace, table, { ...options, columns });
+  const scan = scanTable<Row>(client, keyspace, table, { ...options, columns });
   const csv = options.format === 'csv';
   let buffered = '';
   let rows = 0;
@@ -84,7 +85,7 @@ export interface ImportOptions extends ConcurrentOptions {
 }
 
 /** Insert every record of `input` into a table with executeConcurrent. */
-export async function importTable(client: Client, keyspace: string, table: string, input: Readable, options: ImportOptions): Promise<ConcurrentResult> {
+export async function importTable(client: BulkSession, keyspace: string, table: string, input: Readable, options: ImportOptions): Promise<ConcurrentResult> {
   if (options.format !== 'csv' && options.format !== 'ndjson') throw new InvalidArgumentError(`options.format must be 'csv' or 'ndjson', got ${String(options.format)}`);
   const meta = client.metadata.table(keyspace, table);
   if (meta === undefined) throw new InvalidArgumentError(`table ${keyspace}.${table} is not in the metadata`);
@@ -111,7 +112,7 @@ export async function importTable(client: Client, keyspace: string, table: strin
   }
   const { format, columns: _columns, ...concurrent } = options;
   void format, _columns;
-  return client.executeConcurrent(cql, params(), { idempotent: true, ...concurrent });
+  return executeConcurrent(client, cql, params(), { idempotent: true, ...concurrent });
 }
 
 /** A value as CSV text: null is the empty field, collections are JSON. */

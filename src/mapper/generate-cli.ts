@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client } from '../session/client.js';
+import { Client } from '../client.js';
 import { generateTypes } from './generate.js';
 
 const USAGE = `usage: cqlwire generate --contact-point HOST[:PORT] --keyspace KS [--table T ...] --out FILE

@@ -3,7 +3,7 @@
 // TableSchema value per table that the mapper and typed statements use at run time. The text
 // depends only on the schema (no dates, hosts or versions), so `--check` can compare it.
 import type { ColumnMetadata, KeyspaceMetadata, TableMetadata, UserTypeMetadata } from '../cluster/metadata.js';
-import type { Client } from '../session/client.js';
+import type { Session } from '../session/session.js';
 import { parseCqlType, type CqlTypeNode } from '../session/cql-type.js';
 
 /** Options of {@link generateTypes}. */
@@ -29,7 +29,7 @@ export interface GenerateOptions {
  * first, so DDL of other clients is seen). Deterministic: the same schema gives the same text.
  * @throws Error when the keyspace or a requested table does not exist.
  */
-export async function generateTypes(client: Client, options: GenerateOptions): Promise<string> {
+export async function generateTypes(client: Session, options: GenerateOptions): Promise<string> {
   // Other clients' DDL reaches this client by event, maybe not yet: wait for agreement, then read.
   await client.waitForSchemaAgreement();
   const ks = client.metadata.keyspace(options.keyspace);

@@ -2,7 +2,7 @@
 // batches over a TableSchema. Every statement is built from quoted identifiers and `?` markers
 // only (values are always bound), cached by its shape, and run prepared through the client.
 import { InvalidArgumentError } from '../errors/driver-errors.js';
-import type { Client } from '../session/client.js';
+import type { Session } from '../session/session.js';
 import { quoteIdentifier } from '../../protocol/index.js';
 import type { ExecuteOptions } from '../session/options.js';
 import type { ResultPage, Row } from '../results/page.js';
@@ -149,7 +149,7 @@ export class Mapper {
   readonly statements = new Map<string, string>();
 
   /** @param client - the connected client every operation runs on. */
-  constructor(readonly client: Client) {}
+  constructor(readonly client: Session) {}
 
   /** A mapper for one table. */
   forTable<R extends object, PK extends keyof R & string, CK extends keyof R & string = never>(schema: TableSchema<R, PK, CK>): ModelMapper<R, PK, CK> {

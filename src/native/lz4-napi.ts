@@ -15,7 +15,7 @@ export function loadLz4Napi(): Compressor | null {
     cached = createLz4NapiCompressor(require('lz4-napi') as Lz4NapiModule);
   } catch (err) {
     cached = null;
-    // Kept for the log line that says which codec is in use (session/client.ts).
+    // Kept for the log line that says which codec is in use (session/session.ts).
     failure = err instanceof Error ? err : new Error(String(err));
   }
   return cached;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DataTypes, ErrorCode, EventType, Opcode, decodeRows, lz4Compressor, type Response } from '../../protocol/index.js';
-import { Client } from '../../src/session/client.js';
+import { Client } from '../../src/client.js';
 import { FakeServer, errorInfo, errorReply, pagedReply, rowsReply } from '../../src/testing/index.js';
 import { ConstantReconnectionPolicy } from '../../src/policies/index.js';
 import { connect, defer, query, rejectionOf, startServer } from './helpers.js';

@@ -2,7 +2,7 @@
 // stalls; an idempotent request is answered by a second execution on the other node after the
 // policy's delay, a non-idempotent one waits for the slow node.
 import { describe, expect, it } from 'vitest';
-import { Client } from '../../src/session/client.js';
+import { Client } from '../../src/client.js';
 import { ConstantSpeculativeExecutionPolicy } from '../../src/policies/index.js';
 import { FakeServer } from '../../src/testing/index.js';
 import { defer } from './helpers.js';

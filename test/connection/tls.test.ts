@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client } from '../../src/session/client.js';
+import { Client } from '../../src/client.js';
 import { ConnectError, ConnectionClosedError, NoHostAvailableError } from '../../src/errors/driver-errors.js';
 import { defer, rejectionOf, startServer } from './helpers.js';
 

@@ -5,7 +5,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { describe, expect, test } from 'vitest';
 import { DataTypes } from '../../protocol/index.js';
-import { Client } from '../../src/session/client.js';
+import { Client } from '../../src/client.js';
 import type { OffloadPool } from '../../src/offload/pool.js';
 import { FakeServer, pagedReply } from '../../src/testing/index.js';
 import { incompressibleText } from './text.js';

@@ -16,10 +16,7 @@ import type { ResultPage, Row } from '../results/page.js';
 import { RowStream } from '../results/row-stream.js';
 import { bindPrepared, encodeSimpleValues, explicitRouting, preparedRouting, toMicros } from './binding.js';
 import { RequestExecutor, type ExecutionRequest } from './execution.js';
-import { DEFAULT_TIMEOUT_MS, Profiles, type BatchOptions, type BatchStatement, type ClientOptions, type ConcurrentOptions, type ExecuteOptions, type Params, type PrepareOptions, type ScanOptions, type StreamOptions } from './options.js';
-// The bulk layer sits above the session; the facade's one-line methods are its only way in.
-import { executeConcurrent, type ConcurrentRun } from '../bulk/concurrent.js';
-import { scanTable, type TableScan } from '../bulk/scan.js';
+import { DEFAULT_TIMEOUT_MS, Profiles, type BatchOptions, type BatchStatement, type ClientOptions, type ExecuteOptions, type Params, type PrepareOptions, type StreamOptions } from './options.js';
 import { PreparedCache, PreparedStatement } from './prepared.js';
 import { MonotonicTimestampGenerator, type TimestampGenerator } from './timestamps.js';
 import { checkDeclared, type DeclaredTable } from './schema-check.js';
@@ -27,12 +24,13 @@ import { readTrace, type QueryTrace, type TraceReadOptions } from './trace.js';
 import { validateBatch, validateClientOptions, validateCqlText, validateExecuteOptions, validateParams, validateQuery, validateStreamOptions } from './validation.js';
 
 /**
- * A client of one Cassandra cluster: connection pools per host, prepared statement cache,
- * retries, paging and metrics. Create with {@link Client.connect}; close with `close()` or
- * `await using`. Every request goes down one path: options resolved once here, then the
- * execution core (plan, attempts, retries), then the host's pool and connection.
+ * The request core of a {@link Client}: connection pools per host, prepared statement cache,
+ * retries, paging and metrics; execute, stream, batch, prepare and the lifecycle. Every request
+ * goes down one path: options resolved once here, then the execution core (plan, attempts,
+ * retries), then the host's pool and connection. `Client` adds the bulk operations, which sit
+ * above the session and use only this class's public methods.
  */
-export class Client {
+export class Session {
   /** Counters and latency of the whole client. */
   private readonly sessionMetrics = new RequestMetrics(true); // the last minute's latency too
   /** Schema and token map, kept current by the control connection. */
@@ -51,7 +49,7 @@ export class Client {
   /** Stops forwarding to `options.logger`, when one was given. */
   private readonly stopLogs: (() => void) | undefined;
 
-  private constructor(options: ClientOptions) {
+  protected constructor(options: ClientOptions) {
     validateClientOptions(options);
     this.stopLogs = options.logger === undefined ? undefined : forwardLogs(options.logger);
     if (options.compression === 'lz4') logCodec();
@@ -120,11 +118,10 @@ export class Client {
   }
 
   /**
-   * Connect to the cluster: opens the pools of the contact points. Resolves once at least one
-   * host is ready; rejects with NoHostAvailableError (each host's cause inside) otherwise.
+   * Open the pools of the contact points of a session just built: resolves with it once at least
+   * one host is ready; rejects with NoHostAvailableError (each host's cause inside) otherwise.
    */
-  static async connect(options: ClientOptions): Promise<Client> {
-    const client = new Client(options);
+  protected static async start<S extends Session>(client: S): Promise<S> {
     const errors = new Map<string, Error>();
     const contacts = client.registry.contacts();
     const results = await Promise.allSettled(
@@ -347,31 +344,6 @@ export class Client {
   /** Read a tracing session from `system_traces` (waits briefly until the server has written it). */
   async getTrace(traceId: string, options: TraceReadOptions = {}): Promise<QueryTrace> {
     return readTrace((query, params, opts) => this.execute(query, params, opts), traceId, options);
-  }
-
-  /**
-   * Run one statement once per entry of `values` (an array, iterable or async iterable, read
-   * as requests complete, so it need not fit in memory) with at most `concurrency` requests in
-   * flight; or, with a list of `{ query, params }`, each statement with its own values.
-   * Prepared by default. Resolves with totals and the failed inputs' positions.
-   */
-  executeConcurrent(query: string | PreparedStatement, values: Iterable<Params> | AsyncIterable<Params>, options?: ConcurrentOptions): ConcurrentRun;
-  executeConcurrent(statements: Iterable<BatchStatement> | AsyncIterable<BatchStatement>, options?: ConcurrentOptions): ConcurrentRun;
-  executeConcurrent(
-    a: string | PreparedStatement | Iterable<BatchStatement> | AsyncIterable<BatchStatement>,
-    b?: Iterable<Params> | AsyncIterable<Params> | ConcurrentOptions,
-    c?: ConcurrentOptions,
-  ): ConcurrentRun {
-    return executeConcurrent(this, a, b, c);
-  }
-
-  /**
-   * Every row of a table, read as token-range splits in parallel (each from one of its
-   * replicas), delivered with backpressure; `checkpoint()` says where the scan is, for
-   * `resumeFrom` after a crash.
-   */
-  scan<R = Row>(keyspace: string, table: string, options: ScanOptions = {}): TableScan<R> {
-    return scanTable<R>(this, keyspace, table, options);
   }
 
   /** Snapshot of the client's and each host's counters and latency percentiles, and the throttle's state. */
