@@ -28,6 +28,14 @@ export type LoadLine = Omit<LoadResult, 'eventLoopP99Ms' | 'cpusAllowed' | 'tune
   loadSamples?: LoadResult['loadSamples'];
 };
 
+/** Which code a build measured: `<sha>` for a rev, or the working tree's HEAD and whether src/ or protocol/ had uncommitted changes. */
+export async function describeBuild(rev?: string): Promise<string> {
+  const { stdout: sha } = await run('git', ['rev-parse', '--verify', `${rev ?? 'HEAD'}^{commit}`], { cwd: ROOT });
+  if (rev !== undefined) return `cqlwire built from ${rev} = ${sha.trim().slice(0, 10)}`;
+  const { stdout: dirty } = await run('git', ['status', '--porcelain', '--', 'src', 'protocol'], { cwd: ROOT });
+  return `cqlwire built from the working tree at ${sha.trim().slice(0, 10)}${dirty.trim() !== '' ? ' with uncommitted changes in src/ or protocol/' : ''}`;
+}
+
 /**
  * Build the compiled package once so cqlwire runs as users run it (not through tsx). With `rev`,
  * that commit's src/ and protocol/ (git archive) are compiled in a temp dir instead of the working

@@ -9,7 +9,7 @@
 // run is measured and a disturbed run repeated; medians and ranges are reported, and the ratios
 // of cqlwire to each other driver are taken run by run (run i against run i, seconds apart).
 // Every driver negotiates its own default protocol version (named in each row).
-import { LOAD_DRIVERS, buildCqlwire, ensurePython, loadDriverVersions, loadOnce, pythonMissingNote, startResponder, type LoadDriver, type LoadLine } from '../lib/load-runner.js';
+import { LOAD_DRIVERS, buildCqlwire, describeBuild, ensurePython, loadDriverVersions, loadOnce, pythonMissingNote, startResponder, type LoadDriver, type LoadLine } from '../lib/load-runner.js';
 import { runLoad, sampleFromJson } from '../lib/machine-load.js';
 import { allowedCpus, planPinning } from '../lib/pinning.js';
 import { resultRow, type RatioRow, type ResultRow, type RunRow } from '../lib/result.js';
@@ -58,6 +58,7 @@ const suite: Suite = {
   driverVersions: loadDriverVersions,
   async run(ctx: SuiteContext): Promise<SuiteOutput> {
     const p = plan(ctx);
+    const built = await describeBuild(ctx.rev);
     const dist = await buildCqlwire(ctx.log, ctx.rev);
     const python = p.drivers.some(isPython) ? await ensurePython(ctx.log) : false;
     const drivers = p.drivers.filter((d) => python || !isPython(d));
@@ -132,6 +133,7 @@ const suite: Suite = {
         maxOtherCores: ctx.maxOtherCores,
         maxAttempts: ctx.maxAttempts,
         notes: [
+          built,
           `warm-up ${p.warmupSeconds} s per run (in the load process, before its measured ${p.seconds} s); CPU µs/op is process.cpuUsage() of the load process over the measured part`,
           'machine load per run: /proc/stat and /proc/loadavg read by the load process at the start and end of its measured part; "other" = busy time of our CPUs minus the load process and the responder (interrupt time shown apart)',
           'responder: bench/client/responder.ts, canned reply frames with the stream id patched (v5: segments, CRC32 by zlib)',

@@ -28,6 +28,7 @@ import {
   type Frame,
 } from '../../protocol/index.js';
 import { INSTALL_HINT, benchOptional, benchPackageVersion } from '../lib/drivers.js';
+import { describeBuild } from '../lib/load-runner.js';
 import { timeOnce, warmUp, type Repeat } from '../lib/measure.js';
 import { allowedCpus, pinSelf, planPinning } from '../lib/pinning.js';
 import { resultRow, type RatioRow, type ResultRow, type RunRow } from '../lib/result.js';
@@ -303,7 +304,7 @@ const suite: Suite = {
         seconds: p.runMs / 1000,
         maxOtherCores: ctx.maxOtherCores,
         maxAttempts: ctx.maxAttempts,
-        notes: [`warm-up ${p.warmupMs / 1000} s per operation; all in this one process (CPU µs/op from process.cpuUsage over each run)`],
+        notes: [(await describeBuild()).replace('cqlwire built from', 'protocol/ (run through tsx) from'), `warm-up ${p.warmupMs / 1000} s per operation; all in this one process (CPU µs/op from process.cpuUsage over each run)`],
       },
     };
   },
