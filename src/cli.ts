@@ -2,9 +2,9 @@
 // The `cqlwire` command: a small dispatcher, one module per subcommand, loaded on demand.
 const [command, ...args] = process.argv.slice(2);
 const commands: Record<string, () => Promise<(argv: readonly string[]) => Promise<{ code: number; out: readonly string[]; err: readonly string[] }>>> = {
-  generate: async () => (await import('./mapper/generate-cli.js')).runGenerate,
-  export: async () => (await import('./bulk/cli.js')).runExport,
-  import: async () => (await import('./bulk/cli.js')).runImport,
+  generate: async () => (await import('./commands/generate.js')).runGenerate,
+  export: async () => (await import('./commands/bulk.js')).runExport,
+  import: async () => (await import('./commands/bulk.js')).runImport,
 };
 const load = command !== undefined && Object.hasOwn(commands, command) ? commands[command] : undefined;
 if (load === undefined) {

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/bulk/cli.js';
+import { main } from '../../../src/commands/bulk.js';
 import { exportTable } from '../../../src/bulk/export.js';
 import type { Client, ScanCheckpoint } from '../../../src/index.js';
 import { contactPoints } from '../../integration/env.js';

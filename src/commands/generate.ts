@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from '../client.js';
-import { generateTypes } from './generate.js';
+import { generateTypes } from '../mapper/generate.js';
 
 const USAGE = `usage: cqlwire generate --contact-point HOST[:PORT] --keyspace KS [--table T ...] --out FILE
                         [--naming preserve|camelCase] [--username U] [--local-dc DC] [--check]

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client } from '../client.js';
 import type { ClientOptions, ConsistencyLevel, ScanCheckpoint } from '../session/options.js';
-import { exportTable, importTable, type BulkFormat } from './export.js';
+import { exportTable, importTable, type BulkFormat } from '../bulk/export.js';
 
 const USAGE = `usage:
   cqlwire export <keyspace.table> [--format ndjson|csv] [--columns a,b] [--where "v = 1" --allow-filtering]
