@@ -34,7 +34,7 @@ import { toServerError } from '../errors/server-errors.js';
 import { StreamIdPool } from './stream-ids.js';
 import { DeadlineQueue } from './deadlines.js';
 import { Heartbeat } from './heartbeat.js';
-import { HostResponse, PendingRequest, WaitQueue, type ConnectionResponse, type SendOptions } from './pending.js';
+import { HostResponse, PendingRequest, WaitQueue, defaultMaxQueued, type ConnectionResponse, type SendOptions } from './pending.js';
 import { openSocket } from './socket.js';
 import { isVersionRejection, startupOptions } from './handshake.js';
 
@@ -64,7 +64,10 @@ export interface ConnectionOptions {
   readonly heartbeatIntervalMs?: number;
   /** Requests in flight at most (stream ids, ≤ 32768). Default 32768. */
   readonly maxRequestsPerConnection?: number;
-  /** Requests waiting for a stream id at most; past it, requests fail with QueueFullError. Default 16384. */
+  /**
+   * Requests waiting for a stream id at most; past it, requests fail with QueueFullError.
+   * Default: what a sixteenth of the heap limit holds at about 4 KB each ({@link defaultMaxQueued}).
+   */
   readonly maxQueuedPerConnection?: number;
   /**
    * Close the connection gracefully (the pool opens another) once this many requests timed out
@@ -135,7 +138,7 @@ export class Connection {
     const maxInFlight = Math.min(MAX_STREAMS, Math.max(1, options.maxRequestsPerConnection ?? MAX_STREAMS));
     this.ids = new StreamIdPool(maxInFlight);
     this.pending = new Array<PendingRequest | undefined>(maxInFlight);
-    this.maxQueued = options.maxQueuedPerConnection ?? 16384;
+    this.maxQueued = options.maxQueuedPerConnection ?? defaultMaxQueued();
     this.maxOrphaned = Math.max(1, options.maxOrphanedRequests ?? 256);
     this.defaultTimeoutMs = options.timeoutMs ?? 12_000;
     // With offload, large compressed v4 bodies leave the decoder compressed: a worker inflates them.

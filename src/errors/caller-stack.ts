@@ -1,3 +1,5 @@
+import { QueueFullError } from './driver-errors.js';
+
 /**
  * Append the caller's async stack to an error raised on the event loop (a socket callback has
  * no user frames). Call it in a `catch` right after an `await`: there V8's async stack traces
@@ -6,7 +8,8 @@
  * @internal
  */
 export function withCallerStack(err: unknown): unknown {
-  if (!(err instanceof Error)) return err;
+  // A QueueFullError is stackless on purpose (raised in bulk under overload: see its class).
+  if (!(err instanceof Error) || err instanceof QueueFullError) return err;
   const holder: { stack?: string } = {};
   Error.captureStackTrace(holder, withCallerStack);
   const lines = (holder.stack ?? '').split('\n').slice(1).join('\n');

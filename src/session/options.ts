@@ -73,7 +73,11 @@ export interface ClientOptions {
   readonly connectionsPerHost?: number;
   /** Requests in flight per connection at most (≤ 32768). */
   readonly maxRequestsPerConnection?: number;
-  /** Requests queued per connection at most when all stream ids are busy. Default 16384. */
+  /**
+   * Requests queued per connection at most when all stream ids are busy; past it, requests fail
+   * at once with QueueFullError (`ERR_QUEUE_FULL`). Default: sized by memory, a sixteenth of the
+   * V8 heap limit at about 4 KB per queued request (65,536 with a 4 GiB heap).
+   */
   readonly maxQueuedPerConnection?: number;
   /** Connect timeout in ms. Default 5000. */
   readonly connectTimeoutMs?: number;
