@@ -64,7 +64,7 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
 
   private readonly initialPagingState: Buffer | undefined;
 
-  /** Pages received so far. */
+  /** Pages handed out so far (an empty page after the first is not handed out, nor counted). */
   get pageCount(): number {
     return this.pagesSeen;
   }
@@ -136,11 +136,18 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
         }
         pending = null;
         checkAbort();
-        this.pagesSeen++;
         const rowsInPage = page.rowCount;
-        this.rowsSeen += rowsInPage;
+        // A page without rows after the first is not handed out: the server ends a result whose
+        // size is a multiple of the fetch size with one (10,000 rows in pages of 2000 came as
+        // 2000 ×5 and 0), and may send some mid-result (filtering). The first page is always
+        // handed out, so an empty result still has its one (empty) page.
+        const skip = rowsInPage === 0 && this.pagesSeen > 0;
+        if (!skip) {
+          this.pagesSeen++;
+          this.rowsSeen += rowsInPage;
+        }
         const more = page.pagingState !== null && (maxPages === undefined || this.pagesSeen < maxPages);
-        onPage?.({ page: this.pagesSeen, rowsInPage, rowsSoFar: this.rowsSeen, hasMorePages: more });
+        if (!skip) onPage?.({ page: this.pagesSeen, rowsInPage, rowsSoFar: this.rowsSeen, hasMorePages: more });
         if (more) {
           // Prefetch exactly one page while the consumer works on this one (unless it was asked
           // for already, when this page came before a worker had decoded its rows).
@@ -152,6 +159,10 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
             pending = fetch(page.pagingState!);
             pending.catch(() => undefined);
           }
+        }
+        if (skip) {
+          ResultPage.releaseRows(page);
+          continue;
         }
         yield page;
         checkAbort();
