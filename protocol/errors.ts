@@ -53,8 +53,14 @@ export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof Protocol
 /** Malformed, truncated or unsupported bytes, or a value that cannot be encoded. */
 export class ProtocolError extends CqlwireError {
   declare readonly code: ProtocolErrorCode;
-  constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown }) {
+  /**
+   * Stream id of the frame the error is about, when its header could be read (e.g. a frame
+   * larger than the maximum): a driver fails that request with this error.
+   */
+  readonly stream: number | undefined;
+  constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown; stream?: number }) {
     super(code, message, options);
+    this.stream = options?.stream;
   }
 }
 

@@ -208,7 +208,8 @@ export function checkFrameHeader(buf: Uint8Array, offset: number, maxFrameSize: 
   }
   const length = ((buf[offset + 5] << 24) | (buf[offset + 6] << 16) | (buf[offset + 7] << 8) | buf[offset + 8]) >>> 0;
   if (length > maxFrameSize) {
-    throw new ProtocolError(ProtocolErrorCode.FRAME_TOO_LARGE, `frame body of ${length} bytes exceeds the maximum of ${maxFrameSize}`);
+    const stream = ((buf[offset + 2] << 24) | (buf[offset + 3] << 16)) >> 16;
+    throw new ProtocolError(ProtocolErrorCode.FRAME_TOO_LARGE, `frame body of ${length} bytes exceeds the maximum of ${maxFrameSize}`, { stream });
   }
   return length;
 }

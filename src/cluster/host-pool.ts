@@ -1,3 +1,4 @@
+import { ProtocolError, ProtocolErrorCode } from '../../protocol/index.js';
 import type { Host, ReconnectionPolicy } from '../policies/index.js';
 import { Connection, type ConnectionOptions } from '../connection/connection.js';
 import { channels } from '../observability/diagnostics.js';
@@ -210,7 +211,10 @@ export class HostPool implements Host {
       this.pool.onConnectionClose?.(this, conn);
       return;
     }
-    if (this.connections.length === 0 && error !== undefined) {
+    if (this.connections.length === 0 && error instanceof ProtocolError && error.code === ProtocolErrorCode.FRAME_TOO_LARGE) {
+      // The node is fine: it answered, and our maxFrameSize refused the answer. The next
+      // request opens a new connection; the node is not marked down.
+    } else if (this.connections.length === 0 && error !== undefined) {
       this.markDown(error);
     } else if (this.connections.length === 0) {
       // The peer closed the socket without an error: try again in the background.

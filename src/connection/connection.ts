@@ -459,7 +459,15 @@ export class Connection {
       let frame: Frame | null;
       while ((frame = this.decoder.next()) !== null) this.onFrame(frame);
     } catch (err) {
-      // Malformed bytes from the server: the stream cannot be resynchronised.
+      // Malformed bytes from the server: the stream cannot be resynchronised. When the error
+      // names the frame's stream (a frame larger than maxFrameSize), its request fails with that
+      // error itself, so its caller learns what happened; the others with ConnectionClosedError.
+      const stream = err instanceof ProtocolError ? err.stream : undefined;
+      const p = stream !== undefined && stream >= 0 ? this.pending[stream] : undefined;
+      if (p !== undefined && !p.done) {
+        this.finish(p);
+        p.reject(err as ProtocolError);
+      }
       this.destroy(err instanceof Error ? err : new Error(String(err)));
     }
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, Opcode, lz4Compressor, type ServerErrorInfo } from '../../protocol/index.js';
+import { ErrorCode, Opcode, ProtocolError, lz4Compressor, type ServerErrorInfo } from '../../protocol/index.js';
+import { Client } from '../../src/index.js';
 import { ConnectionClosedError, RequestTimeoutError } from '../../src/errors/driver-errors.js';
 import {
   AlreadyExistsError,
@@ -14,7 +15,7 @@ import {
   WriteTimeoutError,
 } from '../../src/errors/server-errors.js';
 import { errorInfo, errorReply } from '../../src/testing/index.js';
-import { connect, query, rejectionOf, sleep, startServer } from './helpers.js';
+import { connect, defer, query, rejectionOf, sleep, startServer } from './helpers.js';
 
 describe('faults a real server does not produce on demand', () => {
   it('detects a silent server with the heartbeat: the connection closes and in-flight requests fail', async () => {
@@ -90,9 +91,13 @@ describe('faults a real server does not produce on demand', () => {
     const other = conn.send(query('other'), { timeoutMs: 0 });
     server.addRule({ query: 'other', action: { kind: 'noReply' } });
     const e = await rejectionOf(conn.send(query('huge')));
-    expect(e).toBeInstanceOf(ConnectionClosedError);
-    expect((e.cause as Error & { code: string }).code).toBe('ERR_PROTOCOL_FRAME_TOO_LARGE');
-    expect(await rejectionOf(other)).toBeInstanceOf(ConnectionClosedError);
+    // The request whose answer is too large learns why; the others that shared the connection
+    // see it closed, with that error as the cause.
+    expect(e).toBeInstanceOf(ProtocolError);
+    expect(e.code).toBe('ERR_PROTOCOL_FRAME_TOO_LARGE');
+    const closed = await rejectionOf(other);
+    expect(closed).toBeInstanceOf(ConnectionClosedError);
+    expect((closed.cause as Error & { code: string }).code).toBe('ERR_PROTOCOL_FRAME_TOO_LARGE');
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
   });
 
@@ -101,7 +106,20 @@ describe('faults a real server does not produce on demand', () => {
     server.addRule({ query: 'big', action: { kind: 'hugeLength', length: 1025 } });
     const conn = await connect(server, { maxFrameSize: 1024 });
     const e = await rejectionOf(conn.send(query('big')));
-    expect((e.cause as Error & { code: string }).code).toBe('ERR_PROTOCOL_FRAME_TOO_LARGE');
+    expect(e.code).toBe('ERR_PROTOCOL_FRAME_TOO_LARGE');
+    expect(e.message).toMatch(/1025 bytes exceeds the maximum of 1024/);
+  });
+
+  it.each([4, 5] as const)('client.execute of a query whose answer exceeds maxFrameSize rejects with ERR_PROTOCOL_FRAME_TOO_LARGE (v%i)', async (version) => {
+    const server = await startServer();
+    server.addRule({ query: 'SELECT big FROM t', action: { kind: 'hugeLength', length: 70_000 } });
+    const client = await Client.connect({ contactPoints: [server.address], port: server.port, localDataCenter: 'datacenter1', protocolVersion: version, maxFrameSize: 65_536 });
+    defer(() => client.close());
+    const e = await rejectionOf(client.execute('SELECT big FROM t'));
+    expect(e).toBeInstanceOf(ProtocolError);
+    expect(e.code).toBe('ERR_PROTOCOL_FRAME_TOO_LARGE');
+    // The pool replaces the dropped connection: the client goes on.
+    await expect(client.execute('SELECT small FROM t')).resolves.toBeDefined();
   });
 
   it.each([4, 5] as const)('a malformed response body on v%i fails only its request with a ProtocolError; the stream stays in sync', async (version) => {
