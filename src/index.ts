@@ -133,7 +133,7 @@ export type {
   RequestStartMessage,
   WarningMessage,
 } from './observability/diagnostics.js';
-export type { LatencySnapshot, MetricsSnapshot, RequestMetricsSnapshot } from './observability/metrics.js';
+export type { HostMetricsSnapshot, LatencySnapshot, MetricsSnapshot, RequestMetricsSnapshot } from './observability/metrics.js';
 export { LATENCY_BUCKETS_MS } from './observability/metrics.js';
 export { prometheusText } from './observability/prometheus.js';
 export { normalizeCql, slowQueryChannelName, SlowQueryReporter, StatementStatistics } from './observability/statements.js';

@@ -62,6 +62,13 @@ export class HostPool implements Host {
     return n;
   }
 
+  /** Requests waiting for a stream id over all connections. */
+  get queued(): number {
+    let n = 0;
+    for (const c of this.connections) n += c.queued;
+    return n;
+  }
+
   /** Protocol version its connections negotiated, once one has. */
   get protocolVersion(): 4 | 5 | undefined {
     return this.negotiatedVersion;

@@ -34,7 +34,7 @@ import { toServerError } from '../errors/server-errors.js';
 import { StreamIdPool } from './stream-ids.js';
 import { DeadlineQueue } from './deadlines.js';
 import { Heartbeat } from './heartbeat.js';
-import { HostResponse, PendingRequest, WaitQueue, defaultMaxQueued, type ConnectionResponse, type SendOptions } from './pending.js';
+import { HostResponse, PendingRequest, WaitQueue, defaultMaxQueued, frameBytes, type ConnectionResponse, type SendOptions } from './pending.js';
 import { openSocket } from './socket.js';
 import { isVersionRejection, startupOptions } from './handshake.js';
 
@@ -395,11 +395,15 @@ export class Connection {
     const o = p.options;
     const frameOptions = o && (o.tracing || o.customPayload) ? { tracing: o.tracing, customPayload: o.customPayload } : undefined;
     try {
+      const before = this.out.offset;
+      let written: number;
       if (!this.framed && this.compressor && this.state !== 'connecting') {
-        this.writeCompressedV4(stream, p.request, frameOptions);
+        written = this.writeCompressedV4(stream, p.request, frameOptions);
       } else {
         writeRequestFrame(this.out, this.version, stream, p.request, frameOptions);
+        written = this.out.offset - before;
       }
+      if (o?.sizes !== undefined) o.sizes.bytesOut += written;
     } catch (err) {
       // Encoding failed (bad value): nothing was written for this stream; fail only this request,
       // always with a typed error (an encoder bug or a plain-JS caller can raise anything).
@@ -417,12 +421,15 @@ export class Connection {
     }
   }
 
-  private writeCompressedV4(stream: number, request: Request, frameOptions: { tracing?: boolean; customPayload?: Readonly<Record<string, Uint8Array | null>> } | undefined): void {
+  /** @returns the plain frame's size (what tracing reports, whatever the compression). */
+  private writeCompressedV4(stream: number, request: Request, frameOptions: { tracing?: boolean; customPayload?: Readonly<Record<string, Uint8Array | null>> } | undefined): number {
     // The plain frame is encoded aside, then compressed straight into the write buffer by the
     // codec, which owns the header bytes (flag, length).
     const tmp = new Writer(256);
     writeRequestFrame(tmp, this.version, stream, request, frameOptions);
-    writeCompressedV4Frame(this.out, tmp.finish(), this.compressor!);
+    const plain = tmp.finish();
+    writeCompressedV4Frame(this.out, plain, this.compressor!);
+    return plain.length;
   }
 
   private flush(): void {
@@ -474,6 +481,11 @@ export class Connection {
 
   private onFrame(frame: Frame): void {
     const stream = frame.stream;
+    if (stream >= 0) {
+      // Tracing: the answer's size, counted only for a request still waiting for it.
+      const sizes = this.pending[stream]?.options?.sizes;
+      if (sizes !== undefined && !this.pending[stream]!.done) sizes.bytesIn += frameBytes(frame);
+    }
     const offload = this.options.offload;
     if (offload != null && stream >= 0 && offload.accepts(frame)) {
       const p = this.pending[stream];

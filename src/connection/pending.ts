@@ -1,5 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
-import type { Request, ResponseEnvelope } from '../../protocol/index.js';
+import { FrameFlag, type Frame, type Request, type ResponseEnvelope } from '../../protocol/index.js';
 
 /**
  * Heap one queued request holds, in bytes, rounded up: its record here, the request and its
@@ -27,7 +27,33 @@ export interface SendOptions {
   readonly tracing?: boolean;
   /** Custom payload (QUERY/PREPARE/EXECUTE/BATCH). */
   readonly customPayload?: Readonly<Record<string, Uint8Array | null>>;
+  /** Where the request's frame sizes are added up (tracing): set only when someone listens. */
+  readonly sizes?: FrameSizes;
 }
+
+/** Frame bytes of a request, added to as the connection writes and reads them. */
+export interface FrameSizes {
+  /** Request frame bytes written (header included, before compression). */
+  bytesOut: number;
+  /** Response frame bytes read (header included, after decompression). */
+  bytesIn: number;
+}
+
+/** Size of a received frame, header included, as if uncompressed (a body may still be compressed for a worker). */
+export function frameBytes(frame: Frame): number {
+  const deferred = frame.deferred;
+  if (deferred !== undefined) {
+    let n = deferred.head.length;
+    for (const s of deferred.segments) n += s.uncompressedLength > 0 ? s.uncompressedLength : s.payload.length;
+    return FRAME_HEADER_BYTES + n;
+  }
+  const body = frame.body;
+  // v4 with compression left for a worker: the body starts with its uncompressed length.
+  if (frame.version < 5 && (frame.flags & FrameFlag.COMPRESSION) !== 0 && body.length >= 4) return FRAME_HEADER_BYTES + body.readUInt32BE(0);
+  return FRAME_HEADER_BYTES + body.length;
+}
+
+const FRAME_HEADER_BYTES = 9;
 
 /** A response with its envelope and where it came from. */
 export interface ConnectionResponse extends ResponseEnvelope {

@@ -135,6 +135,20 @@ export interface OperationContext {
   readonly idempotent: boolean;
   /** The execution profile the request names, if it names one. */
   readonly profile: string | undefined;
+  /**
+   * 1-based number of the page within a `client.stream()` (each page is an operation of its
+   * own; `cqlwire.page` on the OpenTelemetry span); undefined for any other call.
+   */
+  readonly page: number | undefined;
+  /**
+   * Entries a subscriber adds on `start` (e.g. W3C `traceparent`) are sent in every attempt's
+   * custom payload; a key the caller's own `customPayload` also has keeps the caller's value.
+   */
+  customPayload?: Record<string, Uint8Array>;
+  /** Request frame bytes written over every attempt (header included, before compression; set at the end). */
+  bytesOut: number;
+  /** Response frame bytes read over every attempt (header included, after decompression; set at the end). */
+  bytesIn: number;
   /** Attempts made so far, every execution counted (set at the end). */
   attempts: number;
   /** Speculative executions started (`db.cassandra.speculative_execution_count`, set at the end). */
@@ -170,6 +184,15 @@ export interface AttemptContext {
   readonly consistency: string;
   /** Page size asked for; undefined when not paged. */
   readonly pageSize: number | undefined;
+  /**
+   * Entries a subscriber adds on `start` go into this attempt's custom payload, over the
+   * operation's ones (the caller's own keys still win).
+   */
+  customPayload?: Record<string, Uint8Array>;
+  /** Bytes of the request frame written (header included, before compression; set once written). */
+  bytesOut: number;
+  /** Bytes of the response frame read (header included, after decompression; 0 when none came). */
+  bytesIn: number;
   /** Server warnings of the answer (set on success). */
   warnings?: readonly string[];
   /** The attempt's error (set on `error`). */

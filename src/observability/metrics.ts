@@ -261,5 +261,15 @@ export interface MetricsSnapshot {
   /** Totals for the client. */
   readonly session: RequestMetricsSnapshot;
   /** Per host, keyed by `address:port`. */
-  readonly hosts: Readonly<Record<string, RequestMetricsSnapshot & { readonly inFlight: number; readonly connections: number }>>;
+  readonly hosts: Readonly<Record<string, HostMetricsSnapshot>>;
+}
+
+/** One host's counters and latency, and its load at the moment of the snapshot. */
+export interface HostMetricsSnapshot extends RequestMetricsSnapshot {
+  /** Requests sent and not yet answered, over the host's connections (stream ids in use). */
+  readonly inFlight: number;
+  /** Requests waiting for a free stream id, over the host's connections (the queue depth). */
+  readonly queued: number;
+  /** Open connections. */
+  readonly connections: number;
 }

@@ -44,6 +44,8 @@ export function prometheusText(snapshot: PrometheusInput, options: PrometheusOpt
   for (const [labels, m] of scopes) for (const [code, n] of Object.entries(m.errors)) out.push(sample(errors, { ...base, ...scopeLabel(labels), code }, n));
   const inFlight = family('in_flight_requests', 'gauge', 'Requests in flight per host.');
   for (const [host, h] of Object.entries(snapshot.hosts)) out.push(sample(inFlight, { ...base, host }, h.inFlight));
+  const queued = family('queued_requests', 'gauge', 'Requests waiting for a stream id per host.');
+  for (const [host, h] of Object.entries(snapshot.hosts)) out.push(sample(queued, { ...base, host }, h.queued));
   const conns = family('connections', 'gauge', 'Open connections per host.');
   for (const [host, h] of Object.entries(snapshot.hosts)) out.push(sample(conns, { ...base, host }, h.connections));
   const latency = family('request_duration_seconds', 'histogram', 'Latency of successful requests (client-wide: the whole request; per host: one attempt).');

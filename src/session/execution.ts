@@ -2,6 +2,7 @@ import { Opcode, type Consistency, type DecodeOptions, type Request, type Schema
 import type { HostPool } from '../cluster/host-pool.js';
 import type { HostRegistry } from '../cluster/registry.js';
 import type { Connection, ConnectionResponse, SendOptions } from '../connection/connection.js';
+import type { FrameSizes } from '../connection/pending.js';
 import { AbortedError, CqlwireError, NoHostAvailableError, QueueFullError } from '../errors/driver-errors.js';
 import { UnpreparedError } from '../errors/server-errors.js';
 import { channels, consistencyName, traceOperation, tracing, type AttemptContext, type AttemptDecision, type OperationContext } from '../observability/diagnostics.js';
@@ -35,6 +36,8 @@ export interface ExecutionRequest {
   readonly routing: RoutingInfo | undefined;
   /** Prepared statements the request runs, re-prepared on a node that answers UNPREPARED. */
   readonly prepared: readonly PreparedStatement[];
+  /** 1-based number of the page within a `stream()`, for diagnostics; undefined otherwise. */
+  readonly page?: number;
 }
 
 /** What the execution core needs of the session: narrow, so it never sees the client. */
@@ -131,8 +134,11 @@ export class RequestExecutor {
       pageSize: (kind === 'query' || kind === 'execute') && settings.fetchSize > 0 ? settings.fetchSize : undefined,
       idempotent: options.idempotent === true || kind === 'prepare',
       profile: typeof options.profile === 'string' ? options.profile : undefined,
+      page: request.page,
       attempts: 0,
       speculativeExecutions: 0,
+      bytesOut: 0,
+      bytesIn: 0,
     };
   }
 
@@ -257,10 +263,13 @@ export class RequestExecutor {
       }
       try {
         let sent: Promise<ConnectionResponse>;
-        if (ac === undefined) sent = conn.send(request.build(conn.version, consistency), sendOptions);
+        if (op === undefined) sent = conn.send(request.build(conn.version, consistency), sendOptions);
+        else if (ac === undefined) sent = conn.send(request.build(conn.version, consistency), tracedSendOptions(sendOptions, op, op.customPayload, undefined));
         else {
           const message = request.build(conn.version, consistency);
-          sent = tracing.attempt.start.runStores(ac, () => conn.send(message, sendOptions));
+          const attempt = ac;
+          // Options read after `start`, where a subscriber may have added payload entries.
+          sent = tracing.attempt.start.runStores(attempt, () => conn.send(message, tracedSendOptions(sendOptions, attempt, op.customPayload, attempt.customPayload)));
           tracing.attempt.end.publish(ac);
         }
         const response = await sent;
@@ -377,13 +386,27 @@ function attemptOf(op: OperationContext, host: HostPool, execution: number, retr
     datacenter: host.datacenter,
     consistency: consistencyName(consistency),
     pageSize: op.pageSize,
+    bytesOut: 0,
+    bytesIn: 0,
   };
+}
+
+/**
+ * A traced attempt's connection options: frame sizes added to `sizes`, and the payload entries
+ * subscribers asked for (W3C trace context) under the caller's own, which win on a shared key.
+ */
+function tracedSendOptions(base: SendOptions, sizes: FrameSizes, opPayload: Record<string, Uint8Array> | undefined, attemptPayload: Record<string, Uint8Array> | undefined): SendOptions {
+  let customPayload = base.customPayload;
+  if (opPayload !== undefined || attemptPayload !== undefined) customPayload = { ...opPayload, ...attemptPayload, ...customPayload };
+  return { timeoutMs: base.timeoutMs, signal: base.signal, tracing: base.tracing, customPayload, sizes };
 }
 
 /** Close an attempt's tracing span: `decision` says what follows a failed one. */
 function endAttempt(ac: AttemptContext | undefined, decision: AttemptDecision | undefined): void {
   if (ac === undefined) return;
   if (decision !== undefined) ac.decision = decision;
+  ac.operation.bytesOut += ac.bytesOut;
+  ac.operation.bytesIn += ac.bytesIn;
   tracing.attempt.asyncStart.publish(ac);
   tracing.attempt.asyncEnd.publish(ac);
 }

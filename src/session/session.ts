@@ -239,11 +239,13 @@ export class Session {
       invalid = err;
     }
     const control = invalid === undefined ? { maxPages: options.maxPages, onPage: options.onPage, signal: options.signal, yieldAfterMs: options.yieldAfterMs } : {};
+    // Pages asked for so far: each page's operation on the tracing channel carries its number.
+    let pages = 0;
     return new RowStream<R>(
       (pagingState) => {
         if (invalid !== undefined) throw invalid;
         this.ensureOpen();
-        return this.executePage<R>(query, params ?? undefined, options, pagingState, true);
+        return this.executePage<R>(query, params ?? undefined, options, pagingState, true, ++pages);
       },
       control,
       invalid === undefined ? options.pagingState : undefined,
@@ -352,7 +354,7 @@ export class Session {
     let opened = 0;
     let closed = 0;
     for (const h of this.registry.all()) {
-      hosts[h.id] = { ...h.metrics.snapshot(), inFlight: h.inFlight, connections: h.connectionCount };
+      hosts[h.id] = { ...h.metrics.snapshot(), inFlight: h.inFlight, queued: h.queued, connections: h.connectionCount };
       opened += h.metrics.connectionsOpened;
       closed += h.metrics.connectionsClosed;
     }
@@ -407,6 +409,7 @@ export class Session {
     options: ExecuteOptions,
     pagingState: Buffer | undefined,
     undecoded: boolean,
+    page?: number,
   ): Promise<ResultPage<R>> {
     const settings = this.profiles.resolve(options);
     const ps = typeof query !== 'string' ? query : options.prepare ? await this.prepare(query, options) : undefined;
@@ -435,7 +438,7 @@ export class Session {
         };
         return { opcode: Opcode.EXECUTE, queryId: ps.id, resultMetadataId: v5 ? ps.resultMetadataId : undefined, params };
       };
-      request = { kind: 'execute', text: ps.query, build, settings, options, routing: this.routingOf(ps, params, options), prepared: [ps] };
+      request = { kind: 'execute', text: ps.query, build, settings, options, routing: this.routingOf(ps, params, options), prepared: [ps], page };
     } else {
       const text = query as string;
       const message = {
@@ -444,7 +447,7 @@ export class Session {
         params: { consistency: settings.consistency, values: encodeSimpleValues(params, options.hints), pageSize, pagingState, serialConsistency, defaultTimestamp, keyspace, nowInSeconds },
       } as const;
       const routing = options.routingKey === undefined ? undefined : explicitRouting(options, this.currentKeyspace);
-      request = { kind: 'query', text, build: (_version, consistency) => (consistency === message.params.consistency ? message : { ...message, params: { ...message.params, consistency } }), settings, options, routing, prepared: NO_STATEMENTS };
+      request = { kind: 'query', text, build: (_version, consistency) => (consistency === message.params.consistency ? message : { ...message, params: { ...message.params, consistency } }), settings, options, routing, prepared: NO_STATEMENTS, page };
     }
     const answer = await this.executor.execute(request);
     const fetchNext = nextPagingState(answer) === null ? null : (state: Buffer): Promise<ResultPage<R>> => this.executePage<R>(query, params, options, state, false);

@@ -80,6 +80,24 @@ describe('prometheusText', () => {
     expect(one('cqlwire_request_duration_last_minute_seconds', { quantile: '0.99' })).toBeCloseTo(snapshot.session.recentLatency!.p99Ms / 1000, 9);
   });
 
+  it('per-host queue depth: requests waiting for a stream id and those in flight, in metrics() and as gauges', async () => {
+    const server = await startServer();
+    const c = await Client.connect({ contactPoints: [server.contactPoint], heartbeatIntervalMs: 0, controlConnection: false, connectionsPerHost: 1, maxRequestsPerConnection: 2 });
+    defer(() => c.close());
+    server.addRule({ query: 'SELECT held', action: { kind: 'delay', ms: 300 } });
+    const held = Array.from({ length: 5 }, () => c.execute('SELECT held'));
+    await expect.poll(() => server.requests.filter((r) => r.query === 'SELECT held').length).toBe(2);
+    const host = server.contactPoint;
+    const snapshot = c.metrics();
+    expect(snapshot.hosts[host]).toMatchObject({ inFlight: 2, queued: 3, connections: 1 });
+    const { types, samples } = parse(prometheusText(snapshot));
+    expect(types.get('cqlwire_queued_requests')).toBe('gauge');
+    const value = (name: string): number | undefined => samples.find((s) => s.name === name && s.labels['host'] === host)?.value;
+    expect([value('cqlwire_in_flight_requests'), value('cqlwire_queued_requests')]).toEqual([2, 3]);
+    await Promise.all(held);
+    expect(c.metrics().hosts[host]).toMatchObject({ inFlight: 0, queued: 0 });
+  });
+
   it('the throttle state becomes gauges', () => {
     const session = { completed: 0, failed: 0, errors: {}, retries: 0, ignored: 0, speculativeExecutions: 0, timeouts: 0, connectionsOpened: 0, connectionsClosed: 0, latency: new WindowedHistogram().snapshot(0) };
     const { samples } = parse(prometheusText({ session, hosts: {}, throttle: { limit: 64, inFlight: 3, queued: 2 } }));

@@ -73,12 +73,14 @@ describe('tracing channels', () => {
     await c.execute('SELECT a FROM t WHERE k = ?', ['secret-value'], { consistency: 'LOCAL_QUORUM', fetchSize: 50, keyspace: 'ks1' });
     expect(sequence(events)).toEqual(['operation:start', 'attempt:start', 'attempt:end', 'operation:end', 'attempt:asyncStart', 'attempt:asyncEnd', 'operation:asyncStart', 'operation:asyncEnd']);
     const [, , op, atStart] = events[0]!;
-    expect(atStart).toEqual({ operationId: expect.any(Number), kind: 'query', query: 'SELECT a FROM t WHERE k = ?', keyspace: 'ks1', consistency: 'LOCAL_QUORUM', pageSize: 50, idempotent: false, attempts: 0, speculativeExecutions: 0 });
-    expect(events.at(-1)![3]).toEqual({ ...atStart, attempts: 1, coordinator: server.contactPoint });
+    expect(atStart).toEqual({ operationId: expect.any(Number), kind: 'query', query: 'SELECT a FROM t WHERE k = ?', keyspace: 'ks1', consistency: 'LOCAL_QUORUM', pageSize: 50, idempotent: false, attempts: 0, speculativeExecutions: 0, bytesOut: 0, bytesIn: 0 });
     const attempt = events[1]![2] as AttemptContext;
+    expect(attempt.bytesOut).toBeGreaterThan(9);
+    expect(attempt.bytesIn).toBeGreaterThan(9);
+    expect(events.at(-1)![3]).toEqual({ ...atStart, attempts: 1, coordinator: server.contactPoint, bytesOut: attempt.bytesOut, bytesIn: attempt.bytesIn });
     expect(attempt.operation).toBe(op);
-    expect(events[1]![3]).toEqual({ attempt: 1, execution: 0, speculative: false, retry: false, host: server.contactPoint, datacenter: 'datacenter1', consistency: 'LOCAL_QUORUM', pageSize: 50 });
-    expect(events[5]![3]).toEqual(events[1]![3]); // success: no decision, no error
+    expect(events[1]![3]).toEqual({ attempt: 1, execution: 0, speculative: false, retry: false, host: server.contactPoint, datacenter: 'datacenter1', consistency: 'LOCAL_QUORUM', pageSize: 50, bytesOut: 0, bytesIn: 0 });
+    expect(events[5]![3]).toEqual({ ...events[1]![3], bytesOut: attempt.bytesOut, bytesIn: attempt.bytesIn }); // success: no decision, no error
     // No bound value anywhere.
     expect(JSON.stringify(events.map((e) => e[3]))).not.toContain('secret-value');
   });
@@ -108,7 +110,7 @@ describe('tracing channels', () => {
     expect(first).toMatchObject({ attempt: 1, retry: false, consistency: 'QUORUM', error: expect.objectContaining({ code: 'ERR_SERVER_UNAVAILABLE' }) });
     expect(first['decision']).toBeUndefined(); // `error` comes before the decision
     expect(events[5]![3]).toMatchObject({ attempt: 1, decision: 'retry-same-host' });
-    expect(events[7]![3]).toEqual({ attempt: 2, execution: 0, speculative: false, retry: true, host: server.contactPoint, datacenter: 'datacenter1', consistency: 'ONE', pageSize: expect.any(Number) });
+    expect(events[7]![3]).toEqual({ attempt: 2, execution: 0, speculative: false, retry: true, host: server.contactPoint, datacenter: 'datacenter1', consistency: 'ONE', pageSize: expect.any(Number), bytesOut: 0, bytesIn: 0 });
     expect(events.at(-1)![3]).toMatchObject({ attempts: 2, consistency: 'QUORUM', coordinator: server.contactPoint });
     expect(events.at(-1)![3]['error']).toBeUndefined();
   });
