@@ -10,7 +10,9 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  isSpanContextValid,
   type Attributes,
+  type BatchObservableResult,
   type Histogram,
   type MeterProvider,
   type Span,
@@ -18,6 +20,7 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import { tracingChannelNames, type AttemptContext, type OperationContext } from '../observability/diagnostics.js';
+import type { MetricsSnapshot } from '../observability/metrics.js';
 
 /** Options of {@link CqlwireInstrumentation}. */
 export interface CqlwireInstrumentationOptions {
@@ -29,6 +32,19 @@ export interface CqlwireInstrumentationOptions {
   readonly attemptSpans?: boolean;
   /** Put the CQL text in `db.query.text` (never bound values: they are not in it). Default true. */
   readonly queryText?: boolean;
+  /**
+   * Send the W3C trace context of each request's span (the attempt's, or the operation's
+   * without attempt spans) in its custom payload as `traceparent` (and `tracestate` when the
+   * span has one), so a server-side plugin or a proxy can join the trace. A key of the
+   * caller's own `customPayload` is never overwritten. Default false.
+   */
+  readonly propagateTraceContext?: boolean;
+}
+
+/** What {@link CqlwireInstrumentation.observeMetrics} reads: a `Client` (its `metrics()`). */
+export interface MetricsSource {
+  /** A snapshot with each host's in-flight and queued requests. */
+  metrics(): MetricsSnapshot;
 }
 
 const NAME = 'cqlwire';
@@ -48,6 +64,10 @@ const ATTR = {
   serverAddress: 'server.address',
   serverPort: 'server.port',
   errorType: 'error.type',
+  poolName: 'db.client.connection.pool.name',
+  page: 'cqlwire.page',
+  bytesOut: 'cqlwire.bytes_out',
+  bytesIn: 'cqlwire.bytes_in',
 } as const;
 
 interface OperationState {
@@ -100,6 +120,28 @@ export class CqlwireInstrumentation {
     if (this.options.attemptSpans !== false) diagnosticsChannel.tracingChannel<string, AttemptContext>(tracingChannelNames.attempt).subscribe(this.attemptHandlers);
   }
 
+  /**
+   * Report `client`'s per-host load as OpenTelemetry metrics, read at each collection:
+   * `db.client.connection.pending_requests` (requests waiting for a stream id) and
+   * `cqlwire.client.requests.in_flight`, by host (`db.client.connection.pool.name`,
+   * `server.address`, `server.port`). Returns a function that stops it (call it before closing the client).
+   */
+  observeMetrics(client: MetricsSource): () => void {
+    const meter = (this.options.meterProvider ?? otelMetrics.getMeterProvider()).getMeter(NAME);
+    const pending = meter.createObservableUpDownCounter('db.client.connection.pending_requests', { unit: '{request}', description: 'Requests waiting for a free stream id, per host.' });
+    const inFlight = meter.createObservableUpDownCounter('cqlwire.client.requests.in_flight', { unit: '{request}', description: 'Requests sent and not yet answered, per host.' });
+    const callback = (result: BatchObservableResult): void => {
+      for (const [host, h] of Object.entries(client.metrics().hosts)) {
+        const i = host.lastIndexOf(':');
+        const attributes: Attributes = { [ATTR.system]: 'cassandra', [ATTR.poolName]: host, [ATTR.serverAddress]: host.slice(0, i), [ATTR.serverPort]: Number(host.slice(i + 1)) };
+        result.observe(pending, h.queued, attributes);
+        result.observe(inFlight, h.inFlight, attributes);
+      }
+    };
+    meter.addBatchObservableCallback(callback, [pending, inFlight]);
+    return () => meter.removeBatchObservableCallback(callback, [pending, inFlight]);
+  }
+
   /** Stop; operations in flight end their spans anyway. */
   disable(): void {
     if (!this.enabled) return;
@@ -115,9 +157,12 @@ export class CqlwireInstrumentation {
     const all: Attributes = { ...attributes, [ATTR.consistency]: ctx.consistency.toLowerCase(), [ATTR.idempotence]: ctx.idempotent };
     if (this.options.queryText !== false) all[ATTR.queryText] = ctx.query;
     if (ctx.pageSize !== undefined) all[ATTR.pageSize] = ctx.pageSize;
+    if (ctx.page !== undefined) all[ATTR.page] = ctx.page;
     // The caller's context: the start event runs synchronously in the caller's continuation.
     const span = this.tracer!.startSpan(ctx.keyspace === undefined ? operation : `${operation} ${ctx.keyspace}`, { kind: SpanKind.CLIENT, attributes: all }, otelContext.active());
     this.operations.set(ctx, { span, started: performance.now(), attributes });
+    // Without attempt spans the operation's span is the one the server sees as its parent.
+    if (this.options.propagateTraceContext === true && this.options.attemptSpans === false) ctx.customPayload = traceContextPayload(span);
   }
 
   private onOperationError(ctx: OperationContext): void {
@@ -138,6 +183,8 @@ export class CqlwireInstrumentation {
       setServer(span, ctx.coordinator);
     }
     if (ctx.speculativeExecutions > 0) span.setAttribute(ATTR.speculative, ctx.speculativeExecutions);
+    if (ctx.bytesOut > 0) span.setAttribute(ATTR.bytesOut, ctx.bytesOut);
+    if (ctx.bytesIn > 0) span.setAttribute(ATTR.bytesIn, ctx.bytesIn);
     if (ctx.warnings !== undefined) span.addEvent('cassandra.warnings', { 'cassandra.warnings': [...ctx.warnings] });
     span.end();
     const attributes = ctx.error === undefined ? state.attributes : { ...state.attributes, [ATTR.errorType]: errorType(ctx.error) };
@@ -160,6 +207,7 @@ export class CqlwireInstrumentation {
     const span = this.tracer!.startSpan(`attempt ${ctx.attempt}`, { kind: SpanKind.CLIENT, attributes }, trace.setSpan(otelContext.active(), parent.span));
     setServer(span, ctx.host);
     this.attempts.set(ctx, span);
+    if (this.options.propagateTraceContext === true) ctx.customPayload = traceContextPayload(span);
   }
 
   private onAttemptEnd(ctx: AttemptContext): void {
@@ -172,8 +220,21 @@ export class CqlwireInstrumentation {
       span.setAttribute(ATTR.errorType, errorType(ctx.error));
     }
     if (ctx.decision !== undefined) span.setAttribute('cqlwire.retry_decision', ctx.decision);
+    if (ctx.bytesOut > 0) span.setAttribute(ATTR.bytesOut, ctx.bytesOut);
+    if (ctx.bytesIn > 0) span.setAttribute(ATTR.bytesIn, ctx.bytesIn);
     span.end();
   }
+}
+
+/** The W3C trace context of `span` as custom payload entries; undefined for an invalid span. */
+function traceContextPayload(span: Span): Record<string, Uint8Array> | undefined {
+  const sc = span.spanContext();
+  if (!isSpanContextValid(sc)) return undefined;
+  const flags = sc.traceFlags & 0xff;
+  const payload: Record<string, Uint8Array> = { traceparent: Buffer.from(`00-${sc.traceId}-${sc.spanId}-${flags < 16 ? '0' : ''}${flags.toString(16)}`, 'latin1') };
+  const state = sc.traceState?.serialize();
+  if (state !== undefined && state !== '') payload['tracestate'] = Buffer.from(state, 'latin1');
+  return payload;
 }
 
 /** `SELECT`, `INSERT`, … from the CQL text; `BATCH` and `PREPARE` for those kinds. */
