@@ -1,14 +1,16 @@
 // A burst of N requests issued at once on one connection (prepared INSERT, default options),
 // as issue 14 describes: how long issuing them blocks the event loop, the loop's delay while
 // they complete (p99, max), and how each ended. One connection, the fake server in a child
-// process. Run: node --import tsx bench/burst/burst.ts [--requests 200000] [--max-queued N]
+// process. Run: node --import tsx bench/burst/burst.ts [--requests 200000] [--max-queued N] [--dist]
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Client } from '../../src/index.js';
+import type { Client as ClientClass } from '../../src/index.js';
 
-const { values: o } = parseArgs({ options: { requests: { type: 'string', default: '200000' }, 'max-queued': { type: 'string' } } });
+const { values: o } = parseArgs({ options: { requests: { type: 'string', default: '200000' }, 'max-queued': { type: 'string' }, dist: { type: 'boolean', default: false } } });
+// --dist: the built package (npm run build), as an application runs it (no tsx transform).
+const { Client } = (await import(o.dist ? '../../dist/src/index.js' : '../../src/index.js')) as { Client: typeof ClientClass };
 const n = Number(o.requests);
 const child = spawn(process.execPath, ['--import', 'tsx', new URL('./server.ts', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
 const [line] = (await once(child.stdout, 'data')) as [Buffer];

@@ -3,7 +3,7 @@ import type { Host, ReconnectionPolicy } from '../policies/index.js';
 import { Connection, type ConnectionOptions } from '../connection/connection.js';
 import { channels } from '../observability/diagnostics.js';
 import { log } from '../observability/log.js';
-import { ConnectionClosedError } from '../errors/driver-errors.js';
+import { ConnectionClosedError, QueueFullError } from '../errors/driver-errors.js';
 import { RequestMetrics } from '../observability/metrics.js';
 
 /** A Cassandra node as the client sees it, with its connection pool. */
@@ -67,6 +67,17 @@ export class HostPool implements Host {
     let n = 0;
     for (const c of this.connections) n += c.queued;
     return n;
+  }
+
+  /**
+   * The error a request sent here now would fail with, when the pool is at its size and every
+   * connection is saturated (all stream ids taken, the wait queue at its bound); else undefined.
+   */
+  saturation(): QueueFullError | undefined {
+    const conns = this.connections;
+    if (conns.length === 0 || conns.length < this.pool.connectionsPerHost) return undefined;
+    for (let i = 0; i < conns.length; i++) if (!conns[i]!.saturated) return undefined;
+    return new QueueFullError(this.id, conns[0]!.queueLimit);
   }
 
   /** Protocol version its connections negotiated, once one has. */

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors/driver-errors.js';
+import { InvalidArgumentError, type QueueFullError } from '../errors/driver-errors.js';
 import { log } from '../observability/log.js';
 import type { Host, HostRegistry as PolicyHostRegistry } from '../policies/index.js';
 import { HostPool, type HostPoolOptions } from './host-pool.js';
@@ -42,6 +42,21 @@ export class HostRegistry implements PolicyHostRegistry {
   /** Every known host (the same array until the set changes). */
   all(): readonly HostPool[] {
     return (this.list ??= [...this.byId.values()]);
+  }
+
+  /**
+   * When every up host is saturated (see `HostPool.saturation`), the QueueFullError of the
+   * first: any request would fail with it, so the session sheds it before doing any work.
+   */
+  saturation(): QueueFullError | undefined {
+    let first: QueueFullError | undefined;
+    for (const h of this.all()) {
+      if (!h.isUp) continue;
+      const e = h.saturation();
+      if (e === undefined) return undefined;
+      first ??= e;
+    }
+    return first;
   }
 
   /** Number of known hosts. */

@@ -85,6 +85,8 @@ export interface ConnectionOptions {
   readonly onClose?: (conn: Connection, error: Error | undefined) => void;
   /** Open the socket yourself (tests, proxies). */
   readonly socketFactory?: (host: string, port: number) => net.Socket;
+  /** Called synchronously each time a request is refused because the wait queue is full. */
+  readonly onQueueFull?: () => void;
   /** Decode large RESULT frames in this worker pool (see `ClientOptions.offload`). */
   readonly offload?: OffloadPool | null;
 }
@@ -211,6 +213,19 @@ export class Connection {
     return this.waiting.live;
   }
 
+  /**
+   * Every stream id is taken and the wait queue is at its bound: a request sent now fails at
+   * once with QueueFullError.
+   */
+  get saturated(): boolean {
+    return this.ids.inUse >= this.ids.capacity && this.waiting.live >= this.maxQueued;
+  }
+
+  /** The wait queue's bound (`maxQueuedPerConnection` or its default). */
+  get queueLimit(): number {
+    return this.maxQueued;
+  }
+
   /** True until the connection starts closing. */
   get isOpen(): boolean {
     return this.state === 'ready';
@@ -246,6 +261,7 @@ export class Connection {
         if (this.queued >= this.maxQueued) {
           this.finish(p);
           reject(new QueueFullError(this.hostId, this.maxQueued));
+          this.options.onQueueFull?.();
           return;
         }
         this.waiting.push(p);

@@ -3,7 +3,8 @@
 // with the default queue bound; past the bound a rejection is cheap (no stack captured).
 import { describe, expect, it } from 'vitest';
 import { DataTypes, Opcode } from '../../protocol/index.js';
-import { Client, QueueFullError } from '../../src/index.js';
+import diagnostics_channel from 'node:diagnostics_channel';
+import { Client, QueueFullError, channelNames } from '../../src/index.js';
 import { defaultMaxQueued, QUEUED_REQUEST_BYTES } from '../../src/connection/pending.js';
 import { getHeapStatistics } from 'node:v8';
 import { connect, defer, query, rejectionOf, startServer } from './helpers.js';
@@ -90,6 +91,27 @@ describe('bursts and a busy event loop', () => {
       // No frames were captured (that is what made 150,000 rejections block the loop for seconds).
       expect(e.stack?.split('\n')).toHaveLength(1);
     }
+    // Shed or refused by the connection, each counts once as a queue-full failure.
+    expect(client.metrics().session.errors).toEqual({ ERR_QUEUE_FULL: 15 });
     expect((await client.execute('SELECT 1 FROM t')).rows).toEqual([]);
+  });
+
+  it('once the queues are full, the rest of a burst is shed before it reaches a connection; shedding stops when they drain', async () => {
+    const server = await startServer();
+    server.addRule({ query: 'slow', action: { kind: 'delay', ms: 50 } });
+    const client = await Client.connect({ contactPoints: [server.address], port: server.port, localDataCenter: 'datacenter1', connectionsPerHost: 1, maxRequestsPerConnection: 2, maxQueuedPerConnection: 3, controlConnection: false });
+    defer(() => client.close());
+    const started = { n: 0 };
+    const onStart = (): void => void started.n++;
+    diagnostics_channel.subscribe(channelNames.requestStart, onStart);
+    defer(() => diagnostics_channel.unsubscribe(channelNames.requestStart, onStart));
+    const burst = Array.from({ length: 1000 }, () => client.execute('slow'));
+    const settled = await Promise.allSettled(burst);
+    expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(5);
+    // The request refused by the full queue told the session; the 994 after it never started.
+    expect(started.n).toBe(6);
+    // Drained: requests go through again (no stale shedding).
+    await expect(Promise.all([client.execute('slow'), client.execute('slow')])).resolves.toHaveLength(2);
+    expect(client.metrics().session.errors).toEqual({ ERR_QUEUE_FULL: 995 });
   });
 });
