@@ -77,7 +77,7 @@ export class HostPool implements Host {
     const conns = this.connections;
     if (conns.length === 0 || conns.length < this.pool.connectionsPerHost) return undefined;
     for (let i = 0; i < conns.length; i++) if (!conns[i]!.saturated) return undefined;
-    return new QueueFullError(this.id, conns[0]!.queueLimit);
+    return QueueFullError.shed(this.id, conns[0]!.queueLimit);
   }
 
   /** Protocol version its connections negotiated, once one has. */

@@ -5,7 +5,7 @@ import { Metadata } from '../cluster/metadata.js';
 import { HostRegistry } from '../cluster/registry.js';
 import { PlainTextAuthProvider } from '../connection/auth.js';
 import { withCallerStack } from '../errors/caller-stack.js';
-import { ClientClosedError, InvalidArgumentError, NoHostAvailableError, UnexpectedResponseError } from '../errors/driver-errors.js';
+import { ClientClosedError, InvalidArgumentError, NoHostAvailableError, type QueueFullError, UnexpectedResponseError } from '../errors/driver-errors.js';
 import { loadLz4Napi, lz4NapiFailure } from '../native/lz4-napi.js';
 import { forwardLogs, log } from '../observability/log.js';
 import { RequestMetrics, type MetricsSnapshot } from '../observability/metrics.js';
@@ -208,15 +208,21 @@ export class Session {
   /** Run one statement (untyped; see above). */
   execute<R = Row>(query: string | PreparedStatement, params?: Params | null, options?: ExecuteOptions): Promise<ResultPage<R>>;
   // The typed overload only narrows what callers may pass; at run time it is the same call.
-  async execute<R = Row>(queryIn: string | PreparedStatement<never, unknown>, paramsIn?: unknown, options: ExecuteOptions = {}): Promise<ResultPage<R>> {
-    const query = queryIn as string | PreparedStatement;
-    const params = paramsIn as Params | null | undefined;
+  execute<R = Row>(queryIn: string | PreparedStatement<never, unknown>, paramsIn?: unknown, options: ExecuteOptions = {}): Promise<ResultPage<R>> {
+    // Not async itself: a request shed under overload costs no async frame and no throw.
+    if (this.shedding) {
+      const shed = this.shed(queryIn, paramsIn, options);
+      if (shed !== undefined) return shed;
+    }
+    return this.executeOne<R>(queryIn as string | PreparedStatement, paramsIn as Params | null | undefined, options);
+  }
+
+  private async executeOne<R>(query: string | PreparedStatement, params: Params | null | undefined, options: ExecuteOptions): Promise<ResultPage<R>> {
     this.ensureOpen();
     try {
       validateQuery(query);
       validateParams(params);
       validateExecuteOptions(options);
-      if (this.shedding) this.shedIfSaturated();
       return await this.executePage<R>(query, params ?? undefined, options, options.pagingState, false);
     } catch (err) {
       throw withCallerStack(err);
@@ -299,7 +305,8 @@ export class Session {
     this.ensureOpen();
     try {
       validateBatch(statements, options);
-      if (this.shedding) this.shedIfSaturated();
+      const shed = this.shedding ? this.registry.saturation() : undefined;
+      if (shed !== undefined) throw this.counted(shed);
       const settings = this.profiles.resolve(options);
       const entries = await Promise.all(
         statements.map(async (s) => {
@@ -408,14 +415,28 @@ export class Session {
    */
   private shedding = false;
 
-  private shedIfSaturated(): void {
-    const error = this.registry.saturation();
-    if (error !== undefined) {
-      // Counted as the execution core counts a queue full, so dashboards see shed requests.
-      this.sessionMetrics.recordError(error.code);
-      throw error;
+  /** A rejected promise when `execute` is to be shed now; undefined to run it (bad input included: it gets its own error). */
+  private shed(query: unknown, params: unknown, options: ExecuteOptions): Promise<never> | undefined {
+    if (this.isClosed) return undefined;
+    try {
+      validateQuery(query as string | PreparedStatement);
+      validateParams(params as Params | null | undefined);
+      validateExecuteOptions(options);
+    } catch {
+      return undefined;
     }
-    this.shedding = false;
+    const error = this.registry.saturation();
+    if (error === undefined) {
+      this.shedding = false;
+      return undefined;
+    }
+    return Promise.reject(this.counted(error));
+  }
+
+  /** Count a shed request as the execution core counts a queue full, so dashboards see it. */
+  private counted(error: QueueFullError): QueueFullError {
+    this.sessionMetrics.recordError(error.code);
+    return error;
   }
 
   private ensureOpen(): void {
