@@ -174,4 +174,11 @@ async function runSuites(suites: readonly Suite[], ctx: SuiteContext, prepared: 
   return 0;
 }
 
-process.exitCode = await main();
+try {
+  process.exitCode = await main();
+} catch (err) {
+  // A message, not a stack trace: most failures here are set-up problems a user can fix (no
+  // Cassandra, no network for the installs). BENCH_DEBUG=1 shows the stack.
+  console.error(`bench: ${err instanceof Error ? (process.env.BENCH_DEBUG ? (err.stack ?? err.message) : err.message) : String(err)}`);
+  process.exitCode = 1;
+}
