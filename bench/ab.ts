@@ -23,7 +23,9 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { ROOT, loadOnce, startResponder, type LoadLine } from './lib/load-runner.js';
+import { runLoad, sampleLoad, type RunLoad } from './lib/machine-load.js';
 import { formatMachine, machineInfo, type MachineInfo } from './lib/machine.js';
+import { allowedCpus, cpuList, hasTaskset, pinSelf } from './lib/pinning.js';
 import type { StreamRunLine } from './lib/stream-row.js';
 
 const run = promisify(execFile);
@@ -68,19 +70,8 @@ interface Revision {
   readonly buildWarning: string | null;
 }
 
-/** What the rest of the machine did during one run. */
-interface RunEnvironment {
-  readonly loadAvg1Before: number;
-  readonly loadAvg1After: number;
-  /** Busy share of all CPUs over the run, %. */
-  readonly machineBusyPct: number;
-  /** Busy share of each CPU over the run, %: shows the pinning at work. */
-  readonly cpuBusyPct: Readonly<Record<string, number>>;
-  /** CPU used by our processes (this one, its reaped children: the load process, the responder), in cores. */
-  readonly ownCores: number;
-  /** CPU used by every other process, in cores: busy time of all CPUs minus ours. */
-  readonly otherCores: number;
-}
+/** What the rest of the machine did during one run (bench/lib/machine-load.ts). */
+type RunEnvironment = RunLoad;
 
 interface RunRecord {
   readonly repeat: number;
@@ -231,109 +222,9 @@ async function build(role: Role, spec: string | undefined, dir: string, log: (l:
 }
 
 // ---------------------------------------------------------------------------------------------
-// machine load sampling (/proc)
-
-const CLK_TCK = ((): number => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-interface Sample {
-  readonly at: number;
-  readonly loadAvg1: number;
-  /** Per `cpu`/`cpuN` line of /proc/stat: busy and total jiffies. */
-  readonly cpus: ReadonlyMap<string, { busy: number; total: number }>;
-  /** Our CPU ticks: this process, its reaped children (the load processes), and `pids`. */
-  readonly ownTicks: number;
-}
-
-/** utime + stime + cutime + cstime of a /proc/<pid>/stat, in ticks (0 once the process is gone). */
-function procTicks(pid: number | 'self'): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may contain spaces): state is field 3, utime field 14.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-  } catch {
-    return 0;
-  }
-}
-
-function sample(pids: readonly number[]): Sample {
-  const cpus = new Map<string, { busy: number; total: number }>();
-  for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
-    if (!line.startsWith('cpu')) continue;
-    const [name, ...v] = line.trim().split(/\s+/);
-    // user nice system idle iowait irq softirq steal (guest time is already inside user)
-    const n = v.slice(0, 8).map(Number);
-    const idle = n[3]! + n[4]!;
-    const busy = n[0]! + n[1]! + n[2]! + n[5]! + n[6]! + n[7]!;
-    cpus.set(name!, { busy, total: busy + idle });
-  }
-  const loadAvg1 = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
-  return { at: performance.now(), loadAvg1, cpus, ownTicks: procTicks('self') + pids.reduce((s, p) => s + procTicks(p), 0) };
-}
-
-function environment(a: Sample, b: Sample, shownCpus: readonly number[]): RunEnvironment {
-  const pct = (name: string): number => {
-    const x = a.cpus.get(name);
-    const y = b.cpus.get(name);
-    if (x === undefined || y === undefined || y.total === x.total) return 0;
-    return Math.round((1000 * (y.busy - x.busy)) / (y.total - x.total)) / 10;
-  };
-  const all0 = a.cpus.get('cpu');
-  const all1 = b.cpus.get('cpu');
-  const seconds = (b.at - a.at) / 1000;
-  const busyTicks = all0 && all1 ? all1.busy - all0.busy : 0;
-  const ownTicks = b.ownTicks - a.ownTicks;
-  const cores = (ticks: number): number => Math.round((100 * Math.max(0, ticks)) / CLK_TCK / seconds) / 100;
-  return {
-    loadAvg1Before: a.loadAvg1,
-    loadAvg1After: b.loadAvg1,
-    machineBusyPct: pct('cpu'),
-    cpuBusyPct: Object.fromEntries(shownCpus.map((c) => [`cpu${c}`, pct(`cpu${c}`)])),
-    ownCores: cores(ownTicks),
-    otherCores: cores(busyTicks - ownTicks),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// CPU pinning (client suite)
-
-/** A process's `Cpus_allowed_list` (e.g. `0-1` or `0,2-3`), undefined when unreadable. */
-function cpuList(pid: number | 'self'): string | undefined {
-  try {
-    return /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPUs this process may run on. */
-function allowedCpus(): number[] {
-  const list = cpuList('self');
-  if (list === undefined) return os.cpus().map((_, i) => i);
-  return list.split(',').flatMap((r) => {
-    const [lo, hi] = r.split('-').map(Number);
-    return Array.from({ length: (hi ?? lo!) - lo! + 1 }, (_, i) => lo! + i);
-  });
-}
-
-function hasTaskset(): boolean {
-  return spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
-}
-
-/**
- * Pin this process (all threads) to `cpus`. Children inherit the affinity they are forked with,
- * so pinning ourselves before startResponder / loadOnce spawn pins them without changing those
- * helpers. We then share the client's CPU, but only idle in a wait while it runs.
- */
-function pinSelf(cpus: string): void {
-  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' });
-}
+// CPU pinning (client suite): bench/lib/pinning.ts. This script pins itself before it spawns the
+// responder and the load processes, which inherit the affinity they are forked with; it then
+// shares the client's CPU, but only idles in a wait while a load process runs.
 
 /** The pid of our child process whose command line mentions `needle` (the responder). */
 function childPid(needle: string): number | null {
@@ -607,7 +498,7 @@ async function main(): Promise<number> {
   const runs: RunRecord[] = [];
   for (let i = 0; i < repeats; i++) {
     for (const rev of revs) {
-      const before = sample(prepared.pids);
+      const before = sampleLoad(prepared.pids);
       let out: Awaited<ReturnType<OneRun>>;
       try {
         out = await prepared.runOnce(rev);
@@ -615,7 +506,7 @@ async function main(): Promise<number> {
         const stderr = String((err as { stderr?: string }).stderr || err).trim().split('\n').slice(-5).join('\n');
         throw new Error(`run ${i + 1} of ${rev.role} (${rev.spec}) failed:\n${stderr}`);
       }
-      const env = environment(before, sample(prepared.pids), prepared.shownCpus);
+      const env = runLoad(before, sampleLoad(prepared.pids), prepared.shownCpus);
       const rec: RunRecord = { repeat: i + 1, role: rev.role, ...out, environment: env };
       runs.push(rec);
       const busy = Object.entries(env.cpuBusyPct).map(([c, v]) => `${c} ${dec(v, 0)}%`).join(' ');
