@@ -71,49 +71,88 @@ export class PreparedStatement<P = Params, R = Record<string, unknown>> {
   }
 }
 
-/** Bounded LRU cache of prepared statements, keyed by keyspace and CQL text. */
+/** One cached statement: its preparation, the statement once prepared, when it was last used. */
+interface CacheEntry {
+  readonly promise: Promise<PreparedStatement>;
+  statement: PreparedStatement | undefined;
+  used: number;
+}
+
+/**
+ * Bounded least-recently-used cache of prepared statements, keyed by keyspace and CQL text.
+ * A lookup builds no key string (a map per keyspace, then the text) and marks recency with a
+ * counter instead of re-inserting the entry: it runs on every `prepare: true` request. The
+ * least recently used entry is found by a scan, only when an insert goes past the capacity.
+ */
 export class PreparedCache {
-  private readonly map = new Map<string, Promise<PreparedStatement>>();
+  private readonly byKeyspace = new Map<string, Map<string, CacheEntry>>();
+  private count = 0;
+  private clock = 0;
 
   constructor(private readonly capacity: number) {}
 
-  /** Cache key of a statement. */
-  static key(keyspace: string | undefined, query: string): string {
-    return `${keyspace ?? ''}\u0000${query}`;
+  /** The cached preparation of `query` in `keyspace`, refreshing its recency. */
+  get(keyspace: string | undefined, query: string): Promise<PreparedStatement> | undefined {
+    const e = this.byKeyspace.get(keyspace ?? '')?.get(query);
+    if (e === undefined) return undefined;
+    e.used = ++this.clock;
+    return e.promise;
   }
 
-  /** The cached statement (or in-flight preparation), refreshing its recency. */
-  get(key: string): Promise<PreparedStatement> | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
+  /** The statement when it is cached and prepared already (no await needed), refreshing its recency. */
+  ready(keyspace: string | undefined, query: string): PreparedStatement | undefined {
+    const e = this.byKeyspace.get(keyspace ?? '')?.get(query);
+    if (e === undefined || e.statement === undefined) return undefined;
+    e.used = ++this.clock;
+    return e.statement;
   }
 
-  /** Insert, evicting the least recently used entry past capacity. */
-  set(key: string, value: Promise<PreparedStatement>): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    while (this.map.size > this.capacity) {
-      const oldest = this.map.keys().next().value as string;
-      this.map.delete(oldest);
-    }
+  /** Insert a preparation (dropped again if it fails), evicting the least recently used entry past capacity. */
+  set(keyspace: string | undefined, query: string, promise: Promise<PreparedStatement>): void {
+    const ks = keyspace ?? '';
+    let byQuery = this.byKeyspace.get(ks);
+    if (byQuery === undefined) this.byKeyspace.set(ks, (byQuery = new Map()));
+    if (!byQuery.has(query)) this.count++;
+    const entry: CacheEntry = { promise, statement: undefined, used: ++this.clock };
+    byQuery.set(query, entry);
+    promise.then(
+      (ps) => {
+        entry.statement = ps;
+      },
+      () => {
+        if (this.byKeyspace.get(ks)?.get(query) === entry) this.delete(ks, query);
+      },
+    );
+    while (this.count > this.capacity) this.evictOldest();
   }
 
-  /** Drop an entry (e.g. after a failed preparation). */
-  delete(key: string): void {
-    this.map.delete(key);
+  /** Drop an entry. */
+  delete(keyspace: string | undefined, query: string): void {
+    const ks = keyspace ?? '';
+    const byQuery = this.byKeyspace.get(ks);
+    if (byQuery === undefined || !byQuery.delete(query)) return;
+    this.count--;
+    if (byQuery.size === 0) this.byKeyspace.delete(ks);
   }
 
   /** Every cached statement (or in-flight preparation), least recently used first. */
   values(): IterableIterator<Promise<PreparedStatement>> {
-    return [...this.map.values()].values();
+    const all: CacheEntry[] = [];
+    for (const byQuery of this.byKeyspace.values()) for (const e of byQuery.values()) all.push(e);
+    all.sort((a, b) => a.used - b.used);
+    return all.map((e) => e.promise).values();
   }
 
   /** Entries cached. */
   get size(): number {
-    return this.map.size;
+    return this.count;
+  }
+
+  private evictOldest(): void {
+    let oldest: { ks: string; query: string; used: number } | undefined;
+    for (const [ks, byQuery] of this.byKeyspace) {
+      for (const [query, e] of byQuery) if (oldest === undefined || e.used < oldest.used) oldest = { ks, query, used: e.used };
+    }
+    if (oldest !== undefined) this.delete(oldest.ks, oldest.query);
   }
 }

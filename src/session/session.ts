@@ -278,12 +278,10 @@ export class Session {
       throw withCallerStack(err);
     }
     const keyspace = options.keyspace ?? this.currentKeyspace;
-    const key = PreparedCache.key(keyspace, query);
-    let promise = this.prepared.get(key);
+    let promise = this.prepared.get(keyspace, query);
     if (!promise) {
       promise = this.prepareOnCluster(query, options, keyspace);
-      this.prepared.set(key, promise);
-      promise.catch(() => this.prepared.delete(key));
+      this.prepared.set(keyspace, query, promise);
     }
     try {
       const ps = await promise;
@@ -457,7 +455,9 @@ export class Session {
     page?: number,
   ): Promise<ResultPage<R>> {
     const settings = this.profiles.resolve(options);
-    const ps = typeof query !== 'string' ? query : options.prepare ? await this.prepare(query, options) : undefined;
+    // `prepare: true` with the statement cached and prepared (the usual case): no await and no
+    // second validation.
+    const ps = typeof query !== 'string' ? query : options.prepare ? (this.prepared.ready(options.keyspace ?? this.currentKeyspace, query) ?? (await this.prepare(query, options))) : undefined;
     // Hot path: one request object per attempt, built from plain fields (no spreads, no closures
     // beyond `build`); the next-page closure is made only when there is a next page.
     const pageSize = settings.fetchSize > 0 ? settings.fetchSize : undefined;
