@@ -13,6 +13,7 @@ import {
   isSpanContextValid,
   type Attributes,
   type BatchObservableResult,
+  type Context,
   type Histogram,
   type MeterProvider,
   type Span,
@@ -28,13 +29,19 @@ export interface CqlwireInstrumentationOptions {
   readonly tracerProvider?: TracerProvider;
   /** Where the duration histogram goes. Default the global meter provider. */
   readonly meterProvider?: MeterProvider;
-  /** A child span per attempt (retries and speculative executions visible). Default true. */
-  readonly attemptSpans?: boolean;
+  /**
+   * Child spans per attempt. `'retries'` (default): when an operation makes more than one
+   * attempt (a retry, a speculative execution) or its attempt failed, each attempt is a child
+   * span; a request answered at the first try is the one operation span, which carries its
+   * coordinator and sizes (half the spans, and half the tracing cost, of `true`). `true`: a child
+   * span for every attempt. `false`: none.
+   */
+  readonly attemptSpans?: boolean | 'retries';
   /** Put the CQL text in `db.query.text` (never bound values: they are not in it). Default true. */
   readonly queryText?: boolean;
   /**
    * Send the W3C trace context of each request's span (the attempt's, or the operation's
-   * without attempt spans) in its custom payload as `traceparent` (and `tracestate` when the
+   * for an attempt without a span of its own) in its custom payload as `traceparent` (and `tracestate` when the
    * span has one), so a server-side plugin or a proxy can join the trace. A key of the
    * caller's own `customPayload` is never overwritten. Default false.
    */
@@ -70,11 +77,43 @@ const ATTR = {
   bytesIn: 'cqlwire.bytes_in',
 } as const;
 
+/**
+ * What every operation of one statement shares (its CQL text, kind, keyspace, consistency, page
+ * size, idempotence): the span name and the attribute objects, built once instead of per request.
+ */
+interface StatementShape {
+  readonly kind: OperationContext['kind'];
+  readonly keyspace: string | undefined;
+  readonly consistency: string;
+  readonly pageSize: number | undefined;
+  readonly idempotent: boolean;
+  readonly name: string;
+  /** Start attributes of the operation span (the SDK copies them). */
+  readonly spanAttributes: Attributes;
+  /** Attributes of the duration histogram; by error type for failures. */
+  readonly metricAttributes: Attributes;
+  errorMetricAttributes: Map<string, Attributes> | undefined;
+}
+
+/** A host's `server.*` attributes and its attempt-span start attributes by consistency. */
+interface HostShape {
+  readonly address: string;
+  readonly port: number | undefined;
+  readonly attempt: Map<string, Attributes>;
+}
+
+/** One operation in flight, kept on its context object under the instrumentation's own symbol. */
 interface OperationState {
   readonly span: Span;
   readonly started: number;
-  readonly attributes: Attributes;
+  readonly shape: StatementShape;
+  /** The caller's context; attempts' parent context (with the span) made at the first attempt. */
+  readonly caller: Context;
+  parent: Context | undefined;
 }
+
+/** Statement shapes kept at most (unprepared statements with literals vary without end). */
+const MAX_SHAPES = 2048;
 
 /**
  * Turns cqlwire's tracing channels into OpenTelemetry spans — one CLIENT span per operation
@@ -84,10 +123,20 @@ interface OperationState {
  */
 export class CqlwireInstrumentation {
   private readonly options: CqlwireInstrumentationOptions;
+  private readonly propagate: boolean;
+  private readonly withAttempts: boolean;
+  /** Attempt spans for every attempt, not only when there are several. */
+  private readonly everyAttempt: boolean;
+  private readonly withQueryText: boolean;
   private tracer: Tracer | undefined;
   private duration: Histogram | undefined;
-  private readonly operations = new WeakMap<OperationContext, OperationState>();
-  private readonly attempts = new WeakMap<AttemptContext, Span>();
+  // State lives on the context objects (a symbol of this instance): no WeakMap, whose entries
+  // cost the garbage collector at every request.
+  private readonly opState = Symbol('cqlwire.otel.operation');
+  private readonly attemptSpan = Symbol('cqlwire.otel.attempt');
+  private readonly attemptStarted = Symbol('cqlwire.otel.attempt-start');
+  private readonly shapes = new Map<string, StatementShape>();
+  private readonly hostShapes = new Map<string, HostShape>();
   private readonly opHandlers = {
     start: (ctx: OperationContext): void => this.onOperationStart(ctx),
     end: (): void => {},
@@ -107,6 +156,10 @@ export class CqlwireInstrumentation {
   /** @param options providers and what to record. */
   constructor(options: CqlwireInstrumentationOptions = {}) {
     this.options = options;
+    this.propagate = options.propagateTraceContext === true;
+    this.withAttempts = options.attemptSpans !== false;
+    this.everyAttempt = options.attemptSpans === true;
+    this.withQueryText = options.queryText !== false;
   }
 
   /** Start making spans and metrics. */
@@ -117,7 +170,7 @@ export class CqlwireInstrumentation {
     const meter = (this.options.meterProvider ?? otelMetrics.getMeterProvider()).getMeter(NAME);
     this.duration = meter.createHistogram('db.client.operation.duration', { unit: 's', description: 'Duration of database client operations.' });
     diagnosticsChannel.tracingChannel<string, OperationContext>(tracingChannelNames.operation).subscribe(this.opHandlers);
-    if (this.options.attemptSpans !== false) diagnosticsChannel.tracingChannel<string, AttemptContext>(tracingChannelNames.attempt).subscribe(this.attemptHandlers);
+    if (this.withAttempts) diagnosticsChannel.tracingChannel<string, AttemptContext>(tracingChannelNames.attempt).subscribe(this.attemptHandlers);
   }
 
   /**
@@ -147,26 +200,74 @@ export class CqlwireInstrumentation {
     if (!this.enabled) return;
     this.enabled = false;
     diagnosticsChannel.tracingChannel<string, OperationContext>(tracingChannelNames.operation).unsubscribe(this.opHandlers);
-    if (this.options.attemptSpans !== false) diagnosticsChannel.tracingChannel<string, AttemptContext>(tracingChannelNames.attempt).unsubscribe(this.attemptHandlers);
+    if (this.withAttempts) diagnosticsChannel.tracingChannel<string, AttemptContext>(tracingChannelNames.attempt).unsubscribe(this.attemptHandlers);
   }
 
   private onOperationStart(ctx: OperationContext): void {
-    const operation = operationName(ctx);
-    const attributes: Attributes = { [ATTR.system]: 'cassandra', [ATTR.operation]: operation };
-    if (ctx.keyspace !== undefined) attributes[ATTR.namespace] = ctx.keyspace;
-    const all: Attributes = { ...attributes, [ATTR.consistency]: ctx.consistency.toLowerCase(), [ATTR.idempotence]: ctx.idempotent };
-    if (this.options.queryText !== false) all[ATTR.queryText] = ctx.query;
-    if (ctx.pageSize !== undefined) all[ATTR.pageSize] = ctx.pageSize;
-    if (ctx.page !== undefined) all[ATTR.page] = ctx.page;
+    const shape = this.shapeOf(ctx);
+    let attributes = shape.spanAttributes;
+    if (ctx.page !== undefined) attributes = { ...attributes, [ATTR.page]: ctx.page };
     // The caller's context: the start event runs synchronously in the caller's continuation.
-    const span = this.tracer!.startSpan(ctx.keyspace === undefined ? operation : `${operation} ${ctx.keyspace}`, { kind: SpanKind.CLIENT, attributes: all }, otelContext.active());
-    this.operations.set(ctx, { span, started: performance.now(), attributes });
-    // Without attempt spans the operation's span is the one the server sees as its parent.
-    if (this.options.propagateTraceContext === true && this.options.attemptSpans === false) ctx.customPayload = traceContextPayload(span);
+    const caller = otelContext.active();
+    const span = this.tracer!.startSpan(shape.name, { kind: SpanKind.CLIENT, attributes }, caller);
+    const state: OperationState = { span, started: performance.now(), shape, caller, parent: undefined };
+    (ctx as unknown as Record<symbol, OperationState>)[this.opState] = state;
+    // Unless every attempt has a span made as it starts (or when this span records nothing, so
+    // its attempts will not either), the operation's span is what the server sees as the parent.
+    if (this.propagate && (!this.everyAttempt || !span.isRecording())) ctx.customPayload = traceContextPayload(span);
+  }
+
+  private stateOf(ctx: OperationContext): OperationState | undefined {
+    return (ctx as unknown as Record<symbol, OperationState | undefined>)[this.opState];
+  }
+
+  /** The statement's shape, from the cache when its options are the same as last time. */
+  private shapeOf(ctx: OperationContext): StatementShape {
+    const cached = this.shapes.get(ctx.query);
+    if (cached !== undefined && cached.kind === ctx.kind && cached.keyspace === ctx.keyspace && cached.consistency === ctx.consistency && cached.pageSize === ctx.pageSize && cached.idempotent === ctx.idempotent) {
+      return cached;
+    }
+    const operation = operationName(ctx);
+    const metricAttributes: Attributes = { [ATTR.system]: 'cassandra', [ATTR.operation]: operation };
+    if (ctx.keyspace !== undefined) metricAttributes[ATTR.namespace] = ctx.keyspace;
+    const spanAttributes: Attributes = { ...metricAttributes, [ATTR.consistency]: ctx.consistency.toLowerCase(), [ATTR.idempotence]: ctx.idempotent };
+    if (this.withQueryText) spanAttributes[ATTR.queryText] = ctx.query;
+    if (ctx.pageSize !== undefined) spanAttributes[ATTR.pageSize] = ctx.pageSize;
+    const shape: StatementShape = {
+      kind: ctx.kind,
+      keyspace: ctx.keyspace,
+      consistency: ctx.consistency,
+      pageSize: ctx.pageSize,
+      idempotent: ctx.idempotent,
+      name: ctx.keyspace === undefined ? operation : `${operation} ${ctx.keyspace}`,
+      spanAttributes,
+      metricAttributes,
+      errorMetricAttributes: undefined,
+    };
+    if (this.shapes.size >= MAX_SHAPES) this.shapes.clear();
+    this.shapes.set(ctx.query, shape);
+    return shape;
+  }
+
+  private hostShape(host: string): HostShape {
+    let shape = this.hostShapes.get(host);
+    if (shape === undefined) {
+      const i = host.lastIndexOf(':');
+      shape = { address: i < 0 ? host : host.slice(0, i), port: i < 0 ? undefined : Number(host.slice(i + 1)), attempt: new Map() };
+      if (this.hostShapes.size >= MAX_SHAPES) this.hostShapes.clear();
+      this.hostShapes.set(host, shape);
+    }
+    return shape;
+  }
+
+  private setServer(span: Span, host: string): void {
+    const shape = this.hostShape(host);
+    span.setAttribute(ATTR.serverAddress, shape.address);
+    if (shape.port !== undefined) span.setAttribute(ATTR.serverPort, shape.port);
   }
 
   private onOperationError(ctx: OperationContext): void {
-    const state = this.operations.get(ctx);
+    const state = this.stateOf(ctx);
     if (state === undefined || ctx.error === undefined) return;
     state.span.recordException(ctx.error);
     state.span.setStatus({ code: SpanStatusCode.ERROR, message: ctx.error.message });
@@ -174,46 +275,78 @@ export class CqlwireInstrumentation {
   }
 
   private onOperationEnd(ctx: OperationContext): void {
-    const state = this.operations.get(ctx);
+    const state = this.stateOf(ctx);
+    // The state stays on the context: a first attempt that loses a speculative race may end
+    // after its operation and still needs the parent for its span.
     if (state === undefined) return;
-    this.operations.delete(ctx);
     const span = state.span;
-    if (ctx.coordinator !== undefined) {
-      span.setAttribute(ATTR.coordinatorId, ctx.coordinator);
-      setServer(span, ctx.coordinator);
+    if (span.isRecording()) {
+      if (ctx.coordinator !== undefined) {
+        span.setAttribute(ATTR.coordinatorId, ctx.coordinator);
+        this.setServer(span, ctx.coordinator);
+      }
+      if (ctx.speculativeExecutions > 0) span.setAttribute(ATTR.speculative, ctx.speculativeExecutions);
+      if (ctx.bytesOut > 0) span.setAttribute(ATTR.bytesOut, ctx.bytesOut);
+      if (ctx.bytesIn > 0) span.setAttribute(ATTR.bytesIn, ctx.bytesIn);
+      if (ctx.warnings !== undefined) span.addEvent('cassandra.warnings', { 'cassandra.warnings': [...ctx.warnings] });
     }
-    if (ctx.speculativeExecutions > 0) span.setAttribute(ATTR.speculative, ctx.speculativeExecutions);
-    if (ctx.bytesOut > 0) span.setAttribute(ATTR.bytesOut, ctx.bytesOut);
-    if (ctx.bytesIn > 0) span.setAttribute(ATTR.bytesIn, ctx.bytesIn);
-    if (ctx.warnings !== undefined) span.addEvent('cassandra.warnings', { 'cassandra.warnings': [...ctx.warnings] });
     span.end();
-    const attributes = ctx.error === undefined ? state.attributes : { ...state.attributes, [ATTR.errorType]: errorType(ctx.error) };
-    this.duration!.record((performance.now() - state.started) / 1000, attributes);
+    this.duration!.record((performance.now() - state.started) / 1000, ctx.error === undefined ? state.shape.metricAttributes : this.errorAttributes(state.shape, ctx.error));
+  }
+
+  private errorAttributes(shape: StatementShape, error: Error): Attributes {
+    const type = errorType(error);
+    const byType = (shape.errorMetricAttributes ??= new Map());
+    let attributes = byType.get(type);
+    if (attributes === undefined) byType.set(type, (attributes = { ...shape.metricAttributes, [ATTR.errorType]: type }));
+    return attributes;
   }
 
   private onAttemptStart(ctx: AttemptContext): void {
-    const parent = this.operations.get(ctx.operation);
-    if (parent === undefined) return;
-    const attributes: Attributes = {
-      [ATTR.system]: 'cassandra',
-      [ATTR.consistency]: ctx.consistency.toLowerCase(),
-      [ATTR.coordinatorId]: ctx.host,
-      'cqlwire.attempt': ctx.attempt,
-      'cqlwire.execution': ctx.execution,
-      'cqlwire.speculative': ctx.speculative,
-      'cqlwire.retry': ctx.retry,
-    };
-    if (ctx.datacenter !== undefined) attributes[ATTR.coordinatorDc] = ctx.datacenter;
-    const span = this.tracer!.startSpan(`attempt ${ctx.attempt}`, { kind: SpanKind.CLIENT, attributes }, trace.setSpan(otelContext.active(), parent.span));
-    setServer(span, ctx.host);
-    this.attempts.set(ctx, span);
-    if (this.options.propagateTraceContext === true) ctx.customPayload = traceContextPayload(span);
+    const parent = this.stateOf(ctx.operation);
+    // No span to hang it on, or a non-recording one (its children would record nothing either).
+    if (parent === undefined || !parent.span.isRecording()) return;
+    if (!this.everyAttempt && ctx.attempt === 1) {
+      // 'retries': the first attempt gets a span only if it turns out not to be the only one
+      // (made at its end, from the time it started).
+      (ctx as unknown as Record<symbol, number>)[this.attemptStarted] = performance.now();
+      return;
+    }
+    const span = this.startAttemptSpan(ctx, parent, undefined);
+    (ctx as unknown as Record<symbol, Span>)[this.attemptSpan] = span;
+    if (this.propagate) ctx.customPayload = traceContextPayload(span);
+  }
+
+  private startAttemptSpan(ctx: AttemptContext, parent: OperationState, startTime: number | undefined): Span {
+    const host = this.hostShape(ctx.host);
+    const key = ctx.datacenter === undefined ? ctx.consistency : `${ctx.consistency}/${ctx.datacenter}`;
+    let attributes = host.attempt.get(key);
+    if (attributes === undefined) {
+      attributes = { [ATTR.system]: 'cassandra', [ATTR.consistency]: ctx.consistency.toLowerCase(), [ATTR.coordinatorId]: ctx.host, [ATTR.serverAddress]: host.address };
+      if (host.port !== undefined) attributes[ATTR.serverPort] = host.port;
+      if (ctx.datacenter !== undefined) attributes[ATTR.coordinatorDc] = ctx.datacenter;
+      host.attempt.set(key, attributes);
+    }
+    parent.parent ??= trace.setSpan(parent.caller, parent.span);
+    const span = this.tracer!.startSpan(ATTEMPT_NAMES[ctx.attempt] ?? `attempt ${ctx.attempt}`, { kind: SpanKind.CLIENT, attributes, startTime }, parent.parent);
+    span.setAttribute('cqlwire.attempt', ctx.attempt);
+    span.setAttribute('cqlwire.execution', ctx.execution);
+    span.setAttribute('cqlwire.speculative', ctx.speculative);
+    span.setAttribute('cqlwire.retry', ctx.retry);
+    return span;
   }
 
   private onAttemptEnd(ctx: AttemptContext): void {
-    const span = this.attempts.get(ctx);
-    if (span === undefined) return;
-    this.attempts.delete(ctx);
+    let span = (ctx as unknown as Record<symbol, Span | undefined>)[this.attemptSpan];
+    if (span === undefined) {
+      const started = (ctx as unknown as Record<symbol, number | undefined>)[this.attemptStarted];
+      // A first attempt without a span: it gets one only if it failed or others joined it.
+      if (started === undefined || (ctx.error === undefined && ctx.operation.attempts === 1)) return;
+      const parent = this.stateOf(ctx.operation);
+      if (parent === undefined) return;
+      span = this.startAttemptSpan(ctx, parent, started);
+    }
+    (ctx as unknown as Record<symbol, Span | undefined>)[this.attemptSpan] = undefined;
     if (ctx.error !== undefined) {
       span.recordException(ctx.error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: ctx.error.message });
@@ -225,6 +358,9 @@ export class CqlwireInstrumentation {
     span.end();
   }
 }
+
+/** Attempt span names, made once. */
+const ATTEMPT_NAMES = Array.from({ length: 16 }, (_, i) => `attempt ${i}`);
 
 /** The W3C trace context of `span` as custom payload entries; undefined for an invalid span. */
 function traceContextPayload(span: Span): Record<string, Uint8Array> | undefined {
@@ -248,10 +384,4 @@ function operationName(ctx: OperationContext): string {
 function errorType(error: Error): string {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? code : error.name;
-}
-
-function setServer(span: Span, hostPort: string): void {
-  const i = hostPort.lastIndexOf(':');
-  span.setAttribute(ATTR.serverAddress, i < 0 ? hostPort : hostPort.slice(0, i));
-  if (i >= 0) span.setAttribute(ATTR.serverPort, Number(hostPort.slice(i + 1)));
 }

@@ -7,10 +7,10 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataTypes, Opcode } from '../../protocol/index.js';
-import { Client, type ClientOptions } from '../../src/index.js';
+import { DataTypes, ErrorCode, Opcode } from '../../protocol/index.js';
+import { Client, ConstantSpeculativeExecutionPolicy, type ClientOptions } from '../../src/index.js';
 import { CqlwireInstrumentation, type CqlwireInstrumentationOptions } from '../../src/otel/index.js';
-import { payloadText, rowsReply, type FakeServer } from '../../src/testing/index.js';
+import { FakeServer, errorInfo, errorReply, payloadText, rowsReply } from '../../src/testing/index.js';
 import { defer, startServer } from '../connection/helpers.js';
 
 class TestReader extends MetricReader {
@@ -51,10 +51,10 @@ const spanOf = (spans: readonly ReadableSpan[], pred: (s: ReadableSpan) => boole
 };
 
 describe('cqlwire/otel with the fake server', () => {
-  it('propagateTraceContext: traceparent of the attempt span (tracestate too) in the custom payload; the caller keeps its own entries', async () => {
+  it('propagateTraceContext, attemptSpans true: traceparent of the attempt span in the custom payload; the caller keeps its own entries', async () => {
     const server = await startServer();
     const c = await connect(server);
-    instrument({ propagateTraceContext: true });
+    instrument({ propagateTraceContext: true, attemptSpans: true });
     await tracer.startActiveSpan('caller', async (parent) => {
       await c.execute('INSERT tp', undefined, { customPayload: { tag: Buffer.from('mine') } });
       parent.end();
@@ -67,6 +67,57 @@ describe('cqlwire/otel with the fake server', () => {
     expect(payloadText(r.customPayload, 'tag')).toBe('mine');
     expect(payloadText(r.customPayload, 'tracestate')).toBeUndefined();
     expect(spanOf(spans, (s) => s.name === 'caller').spanContext().traceId).toBe(traceId);
+  });
+
+  it("attemptSpans 'retries' (default): one span for a first-try answer, its traceparent sent; a retry gets attempt spans (the failed first one from its start) and its own traceparent", async () => {
+    const server = await startServer();
+    const c = await connect(server, { retryPolicy: { onError: (r) => (r.retryCount === 0 ? { action: 'retry', sameHost: true } : { action: 'rethrow' }) } });
+    let calls = 0;
+    server.handler = (r) => (r.query === 'INSERT retried' && calls++ === 0 ? errorReply(errorInfo(ErrorCode.OVERLOADED)) : undefined);
+    instrument({ propagateTraceContext: true });
+    await c.execute('INSERT once');
+    const once = spanOf(exporter.getFinishedSpans(), (s) => s.attributes['db.query.text'] === 'INSERT once');
+    expect(exporter.getFinishedSpans()).toHaveLength(1);
+    expect(payloadText(server.requests.find((q) => q.query === 'INSERT once')!.customPayload, 'traceparent')).toBe(`00-${once.spanContext().traceId}-${once.spanContext().spanId}-01`);
+    expect(once.attributes['db.cassandra.coordinator.id']).toBe(server.contactPoint);
+    exporter.reset();
+    await c.execute('INSERT retried');
+    const spans = exporter.getFinishedSpans();
+    const op = spanOf(spans, (s) => s.attributes['db.query.text'] === 'INSERT retried');
+    const attempts = spans.filter((s) => s.parentSpanContext?.spanId === op.spanContext().spanId).sort((a, b) => Number(a.attributes['cqlwire.attempt']) - Number(b.attributes['cqlwire.attempt']));
+    expect(attempts.map((s) => [s.name, s.attributes['cqlwire.retry_decision'], s.attributes['error.type'], s.attributes['cqlwire.retry']])).toEqual([
+      ['attempt 1', 'retry-same-host', 'ERR_SERVER_OVERLOADED', false],
+      ['attempt 2', undefined, undefined, true],
+    ]);
+    const [first, second] = server.requests.filter((q) => q.query === 'INSERT retried');
+    // The first attempt went out before anyone knew it would need a span: the operation's context.
+    expect(payloadText(first!.customPayload, 'traceparent')).toContain(op.spanContext().spanId);
+    expect(payloadText(second!.customPayload, 'traceparent')).toContain(attempts[1]!.spanContext().spanId);
+    expect(attempts[0]!.startTime[0] * 1e9 + attempts[0]!.startTime[1]).toBeLessThanOrEqual(attempts[1]!.startTime[0] * 1e9 + attempts[1]!.startTime[1]);
+  });
+
+  it("attemptSpans 'retries': a speculative execution makes both attempts spans, the loser's once it ends after its operation", async () => {
+    const servers = await FakeServer.startCluster(2);
+    for (const sv of servers) defer(() => sv.close());
+    servers[0]!.addRule({ query: 'SELECT spec', action: { kind: 'noReply' } });
+    const c = await Client.connect({ contactPoints: [servers[0]!.contactPoint], heartbeatIntervalMs: 0, timeoutMs: 300, speculativeExecutionPolicy: new ConstantSpeculativeExecutionPolicy(20, 1) });
+    defer(() => c.close());
+    await expect.poll(() => c.hosts.filter((h) => h.isUp).length).toBe(2);
+    instrument();
+    // Round robin: one of two requests goes to the hung node first.
+    for (let i = 0; i < 2; i++) await c.execute('SELECT spec', undefined, { idempotent: true });
+    const raced = (): ReadableSpan | undefined => exporter.getFinishedSpans().find((s) => s.attributes['db.cassandra.speculative_execution_count'] === 1);
+    await expect.poll(() => raced() !== undefined && exporter.getFinishedSpans().filter((s) => s.parentSpanContext?.spanId === raced()!.spanContext().spanId).length === 2, { timeout: 3000 }).toBe(true);
+    const op = raced()!;
+    const attempts = exporter.getFinishedSpans().filter((s) => s.parentSpanContext?.spanId === op.spanContext().spanId).sort((a, b) => Number(a.attributes['cqlwire.attempt']) - Number(b.attributes['cqlwire.attempt']));
+    expect(attempts.map((s) => [s.name, s.attributes['cqlwire.speculative'], s.attributes['error.type'], s.attributes['db.cassandra.coordinator.id']])).toEqual([
+      ['attempt 1', false, 'ERR_REQUEST_TIMEOUT', servers[0]!.contactPoint],
+      ['attempt 2', true, undefined, servers[1]!.contactPoint],
+    ]);
+    // The loser ran from before the winner started until its timeout, after the operation ended.
+    const ns = (t: readonly [number, number]): number => t[0] * 1e9 + t[1];
+    expect(ns(attempts[0]!.startTime)).toBeLessThan(ns(attempts[1]!.startTime));
+    expect(ns(attempts[0]!.endTime)).toBeGreaterThan(ns(op.endTime));
   });
 
   it('tracestate is sent when the span has one; without attempt spans the operation span is the parent; a caller traceparent wins', async () => {
@@ -109,7 +160,7 @@ describe('cqlwire/otel with the fake server', () => {
       const page = state === undefined ? 0 : state[0]!;
       return rowsReply(columns, [[page]], page < 2 ? { pagingState: Buffer.from([page + 1]) } : {});
     });
-    instrument();
+    instrument({ attemptSpans: true });
     expect((await c.stream('SELECT pages', undefined, { fetchSize: 1 }).toArray()).length).toBe(3);
     const spans = exporter.getFinishedSpans();
     const ops = spans.filter((s) => s.attributes['db.operation.name'] === 'SELECT');
