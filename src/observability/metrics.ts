@@ -133,9 +133,15 @@ export class WindowedHistogram {
 }
 
 function bucketOf(v: number): number {
-  const exponent = Math.floor(Math.log2(v));
-  if (exponent < SUB_BUCKET_BITS) return Math.floor(v); // exact below 64 µs
-  const e = Math.min(exponent, MAX_EXPONENT);
+  if (v < SUB_BUCKETS) return Math.floor(v); // exact below 64 µs
+  if (v < 0x8000_0000) {
+    // The usual case, on integers (it runs for every request): the exponent from the leading
+    // zeros, the sub-bucket from the next SUB_BUCKET_BITS bits; equal to the general formula.
+    const n = v | 0;
+    const exponent = 31 - Math.clz32(n);
+    return (exponent - SUB_BUCKET_BITS + 1) * SUB_BUCKETS + (n >>> (exponent - SUB_BUCKET_BITS)) - SUB_BUCKETS;
+  }
+  const e = Math.min(Math.floor(Math.log2(v)), MAX_EXPONENT);
   const sub = Math.floor((v / 2 ** e - 1) * SUB_BUCKETS);
   return (e - SUB_BUCKET_BITS + 1) * SUB_BUCKETS + Math.min(sub, SUB_BUCKETS - 1);
 }
@@ -197,11 +203,11 @@ export class RequestMetrics {
     this.recent = windowed ? new WindowedHistogram() : undefined;
   }
 
-  /** Record a success with its latency in microseconds. */
-  recordSuccess(micros: number): void {
+  /** Record a success with its latency in microseconds, ended at `nowMs` (performance.now()). */
+  recordSuccess(micros: number, nowMs: number = performance.now()): void {
     this.completed++;
     this.latency.record(micros);
-    if (this.recent !== undefined) this.recent.record(micros, performance.now());
+    if (this.recent !== undefined) this.recent.record(micros, nowMs);
   }
 
   /** Record a failure by its error code. */

@@ -240,12 +240,18 @@ export class RequestExecutor {
     // retry decision or a re-prepare led to the next attempt.
     let ac: AttemptContext | undefined;
     let retried = false;
+    // The first attempt, on a connection at hand, starts when the request does: one clock read
+    // fewer on the hot path.
+    let attemptFromStart = true;
     while (host !== undefined) {
       lastHost = host.id;
       let conn: Connection;
       try {
         const b = host.borrow();
-        conn = b instanceof Promise ? await b : b;
+        if (b instanceof Promise) {
+          attemptFromStart = false;
+          conn = await b;
+        } else conn = b;
       } catch (err) {
         const e = asError(err);
         (errors ??= new Map()).set(host.id, e);
@@ -255,7 +261,8 @@ export class RequestExecutor {
         continue;
       }
       if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ requestId, kind, query: text, host: host.id });
-      const t0 = performance.now();
+      const t0 = attemptFromStart ? started : performance.now();
+      attemptFromStart = false;
       ac = undefined;
       if (op !== undefined) {
         op.attempts++;
@@ -273,14 +280,15 @@ export class RequestExecutor {
           tracing.attempt.end.publish(ac);
         }
         const response = await sent;
-        host.metrics.recordSuccess((performance.now() - t0) * 1000);
+        const ended = performance.now();
+        host.metrics.recordSuccess((ended - t0) * 1000, ended);
         // A speculative execution that lost the race is not counted a second time.
-        if (race === undefined || !race.settled) metrics.recordSuccess((performance.now() - started) * 1000);
+        if (race === undefined || !race.settled) metrics.recordSuccess((ended - started) * 1000, ended);
         const tried = attempts === undefined ? host.firstAttemptOk : (attempts.push({ host: host.id }), attempts);
         if (response.warnings && response.warnings.length > 0 && channels.warning.hasSubscribers) {
           channels.warning.publish({ query: text, host: host.id, warnings: response.warnings });
         }
-        if (channels.requestEnd.hasSubscribers) channels.requestEnd.publish({ requestId, host: host.id, durationMs: performance.now() - started });
+        if (channels.requestEnd.hasSubscribers) channels.requestEnd.publish({ requestId, host: host.id, durationMs: ended - started });
         if (ac !== undefined) {
           if (response.warnings !== undefined && response.warnings.length > 0) ac.warnings = response.warnings;
           endAttempt(ac, undefined);
