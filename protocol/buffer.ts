@@ -274,9 +274,16 @@ export class Writer {
   }
 
   /** [long]. */
-  long(v: bigint): this {
+  long(v: bigint | number): this {
     this.ensure(8);
-    this.buf.writeBigInt64BE(BigInt.asIntN(64, v), this.offset);
+    if (typeof v === 'number') {
+      // A safe integer (client timestamps): two 32-bit words, no BigInt made on the hot path.
+      const hi = Math.floor(v / 0x1_0000_0000);
+      this.buf.writeInt32BE(hi | 0, this.offset);
+      this.buf.writeUInt32BE(v - hi * 0x1_0000_0000, this.offset + 4);
+    } else {
+      this.buf.writeBigInt64BE(BigInt.asIntN(64, v), this.offset);
+    }
     this.offset += 8;
     return this;
   }

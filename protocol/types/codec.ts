@@ -87,7 +87,12 @@ const decodeText: ValueDecoder = (buf, s, e) => {
 };
 
 // Copied: a view would pin the whole frame buffer in memory for as long as the value lives.
-const decodeBlob: ValueDecoder = (buf, s, e) => Buffer.from(buf.subarray(s, e));
+// A copy (the frame's buffer is recycled), made with one allocation: Buffer.from(view) makes two.
+const decodeBlob: ValueDecoder = (buf, s, e) => {
+  const out = Buffer.allocUnsafe(e - s);
+  buf.copy(out, 0, s, e);
+  return out;
+};
 
 // A zero-length value of a non-string type is the legacy "empty" value (spec §6): null.
 function empty(s: number, e: number, cql: string, size: number): null {

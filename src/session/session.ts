@@ -561,8 +561,10 @@ export class Session {
   }
 
   /** The write timestamp of a request: the caller's, else a client-side one (unless turned off). */
-  private timestampOf(options: ExecuteOptions): bigint | undefined {
-    return options.timestamp !== undefined ? toMicros(options.timestamp) : this.timestamps?.next();
+  private timestampOf(options: ExecuteOptions): bigint | number | undefined {
+    if (options.timestamp !== undefined) return toMicros(options.timestamp);
+    const g = this.timestamps;
+    return g instanceof MonotonicTimestampGenerator ? g.nextMicros() : g?.next();
   }
 
   /** @param keyspaceOnV5 send `options.keyspace` on v5 only (v4 cannot carry it; the connection's applies). */

@@ -48,6 +48,15 @@ export class MonotonicTimestampGenerator implements TimestampGenerator {
 
   /** @inheritDoc */
   next(): bigint {
+    return BigInt(this.nextMicros());
+  }
+
+  /**
+   * The next timestamp as a number (exact: below 2^53): what the session sends, without making
+   * a bigint per request.
+   * @internal
+   */
+  nextMicros(): number {
     const nowMs = this.clock();
     const now = nowMs * 1000;
     let t: number;
@@ -60,7 +69,7 @@ export class MonotonicTimestampGenerator implements TimestampGenerator {
       }
     }
     this.last = t;
-    return BigInt(t);
+    return t;
   }
 }
 

@@ -55,7 +55,7 @@ async function client(server: FakeServer, options: Partial<ClientOptions> = {}):
 }
 
 const stampsOf = (server: FakeServer, text: string): (bigint | undefined)[] =>
-  server.requests.filter((r) => r.query === text && r.opcode === Opcode.QUERY).map((r) => (r.message as QueryRequest).params.defaultTimestamp);
+  server.requests.filter((r) => r.query === text && r.opcode === Opcode.QUERY).map((r) => (r.message as QueryRequest).params.defaultTimestamp as bigint | undefined); // decoded: always a bigint
 
 describe('client timestamps on requests', () => {
   it('every request carries one by default, increasing from request to request', async () => {

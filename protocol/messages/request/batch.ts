@@ -45,8 +45,8 @@ export interface BatchRequest {
   readonly consistency: Consistency;
   /** SERIAL or LOCAL_SERIAL for conditional batches. */
   readonly serialConsistency?: Consistency;
-  /** Default write timestamp in microseconds since the epoch. */
-  readonly timestamp?: bigint;
+  /** Default write timestamp in microseconds since the epoch; a number must be a safe integer. Decoded as a bigint. */
+  readonly timestamp?: bigint | number;
   /** v5: keyspace to run the batch in. */
   readonly keyspace?: string;
   /** v5: "now" in seconds since the epoch. */

@@ -90,8 +90,11 @@ export interface QueryParameters {
   readonly pagingState?: Buffer;
   /** SERIAL or LOCAL_SERIAL for conditional updates (flag With_serial_consistency). */
   readonly serialConsistency?: Consistency;
-  /** Default write timestamp in microseconds since the epoch (flag With_default_timestamp). */
-  readonly defaultTimestamp?: bigint;
+  /**
+   * Default write timestamp in microseconds since the epoch (flag With_default_timestamp); a
+   * number must be a safe integer. Decoded as a bigint.
+   */
+  readonly defaultTimestamp?: bigint | number;
   /** v5: keyspace to run the query in (flag With_keyspace). */
   readonly keyspace?: string;
   /** v5: "now" in seconds since the epoch, for TTL / testing (flag With_now_in_seconds). */
