@@ -1,14 +1,15 @@
 // CSV and NDJSON on top of scan and executeConcurrent: a table out to a stream (with a
 // checkpoint that only ever names rows already flushed to the stream), and a stream into a table.
-// Values are written as text a reader can take back: bigints as decimal strings, blobs as 0x hex,
-// timestamps as ISO 8601, collections as JSON; on import each field is read back by its column's
-// CQL type.
+// Values are written as text a reader can take back, by their column's CQL type (text-values.ts):
+// bigints as decimal strings, blobs as 0x hex, timestamps as ISO 8601, durations as ISO 8601,
+// collections as JSON. In CSV, null is an empty field and the empty string a quoted one ("").
 import type { Readable, Writable } from 'node:stream';
 import { InvalidArgumentError } from '../errors/driver-errors.js';
 import type { Row } from '../results/page.js';
 import { executeConcurrent, type ConcurrentResult } from './concurrent.js';
 import { scanTable } from './scan.js';
 import type { BulkSession } from './session.js';
+import { valueText, type ValueText } from './text-values.js';
 import type { ConcurrentOptions, ScanCheckpoint, ScanOptions } from '../session/options.js';
 
 /** A format of export and import. */
@@ -34,6 +35,7 @@ export async function exportTable(client: BulkSession, keyspace: string, table: 
   const columns = options.columns ?? [...meta.partitionKey, ...meta.clusteringKey, ...[...meta.columns.values()].filter((c) => c.kind === 'regular' || c.kind === 'static')].map((c) => c.name);
   const scan = scanTable<Row>(client, keyspace, table, { ...options, columns });
   const csv = options.format === 'csv';
+  const texts = columnTexts(client, keyspace, table, columns);
   let buffered = '';
   let rows = 0;
   let lastCheckpoint = performance.now();
@@ -63,7 +65,7 @@ export async function exportTable(client: BulkSession, keyspace: string, table: 
   if (csv && options.header !== false) buffered += columns.map(csvField).join(',') + '\n';
   for await (const row of scan) {
     const r = row as Record<string, unknown>;
-    buffered += csv ? columns.map((c) => csvField(toText(r[c]))).join(',') + '\n' : JSON.stringify(Object.fromEntries(columns.map((c) => [c, toJson(r[c])]))) + '\n';
+    buffered += csv ? columns.map((c, i) => csvField(texts[i]!.toField(r[c]))).join(',') + '\n' : JSON.stringify(Object.fromEntries(columns.map((c, i) => [c, texts[i]!.toJson(r[c])]))) + '\n';
     rows++;
     if (buffered.length >= 64 * 1024) await flush();
     if (options.onCheckpoint !== undefined && rows % 1000 === 0 && performance.now() - lastCheckpoint >= (options.checkpointIntervalMs ?? 1000)) {
@@ -95,17 +97,17 @@ export async function importTable(client: BulkSession, keyspace: string, table: 
   if (first.done === true) return { total: 0, succeeded: 0, failed: 0, errors: [], results: undefined, elapsedMs: 0 };
   let pending: unknown = first.value;
   if (options.format === 'csv' && columns === undefined) {
-    columns = first.value as string[];
+    columns = (first.value as (string | null)[]).map((c) => c ?? '');
     pending = undefined;
   }
   if (options.format === 'ndjson' && columns === undefined) columns = Object.keys(first.value as object);
   const cols = columns!;
   for (const c of cols) if (!meta.columns.has(c)) throw new InvalidArgumentError(`column ${c} is not a column of ${keyspace}.${table}`);
-  const types = cols.map((c) => meta.columns.get(c)!.type);
+  const texts = columnTexts(client, keyspace, table, cols);
   const quote = (n: string): string => `"${n.replaceAll('"', '""')}"`;
   const cql = `INSERT INTO ${quote(keyspace)}.${quote(table)} (${cols.map(quote).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
   const csv = options.format === 'csv';
-  const toParams = (rec: unknown): unknown[] => (csv ? (rec as string[]).map((f, i) => fromText(f, types[i]!)) : cols.map((c, i) => fromJson((rec as Record<string, unknown>)[c], types[i]!)));
+  const toParams = (rec: unknown): unknown[] => (csv ? (rec as (string | null)[]).map((f, i) => texts[i]!.fromField(f)) : cols.map((c, i) => texts[i]!.fromJson((rec as Record<string, unknown>)[c])));
   async function* params(): AsyncGenerator<unknown[]> {
     if (pending !== undefined) yield toParams(pending);
     for await (const rec of records) yield toParams(rec);
@@ -115,73 +117,29 @@ export async function importTable(client: BulkSession, keyspace: string, table: 
   return executeConcurrent(client, cql, params(), { idempotent: true, ...concurrent });
 }
 
-/** A value as CSV text: null is the empty field, collections are JSON. */
-function toText(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const j = toJson(v);
-  return typeof j === 'string' ? j : JSON.stringify(j);
+/** How each column's values are written and read back, by its CQL type. */
+function columnTexts(client: BulkSession, keyspace: string, table: string, columns: readonly string[]): ValueText[] {
+  const meta = client.metadata.table(keyspace, table);
+  // A column the metadata does not name (an expression): its values are guessed from JS.
+  return columns.map((c) => valueText(meta?.columns.get(c)?.type ?? '', keyspace, client.metadata));
 }
 
-/** A value as JSON: text for what JSON cannot hold (bigints, bytes, dates, driver value types). */
-function toJson(v: unknown): unknown {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') return v;
-  if (v instanceof Uint8Array) return '0x' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
-  if (v instanceof Date) return v.toISOString();
-  if (Array.isArray(v)) return v.map(toJson);
-  if (v instanceof Set) return [...v].map(toJson);
-  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(toJson(k)), toJson(x)]));
-  if (Object.getPrototypeOf(v) === Object.prototype) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJson(x)]));
-  return String(v);
+/** A CSV field: null is the empty field, the empty string `""`; quoted when it holds a comma, quote or line break. */
+function csvField(s: string | null): string {
+  if (s === null) return '';
+  return s === '' ? '""' : /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-/** A CSV field: quoted when it holds a comma, quote or line break (an empty field is null). */
-function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
-/** A CSV field back to a value of CQL type `type` (the empty field is null). */
-function fromText(f: string, type: string): unknown {
-  if (f === '') return null;
-  if (type.startsWith('list<') || type.startsWith('set<') || type.startsWith('map<') || type.startsWith('frozen<') || type.startsWith('tuple<') || type.startsWith('vector<')) return JSON.parse(f);
-  return fromJson(f, type);
-}
-
-/** A JSON value back to a value of CQL type `type`. */
-function fromJson(v: unknown, type: string): unknown {
-  if (v === null || v === undefined) return null;
-  switch (type) {
-    case 'bigint':
-    case 'counter':
-    case 'varint':
-      return typeof v === 'string' || typeof v === 'number' ? BigInt(v) : v;
-    case 'int':
-    case 'smallint':
-    case 'tinyint':
-    case 'float':
-    case 'double':
-      return typeof v === 'string' ? Number(v) : v;
-    case 'boolean':
-      return typeof v === 'string' ? v === 'true' : v;
-    case 'timestamp':
-      return typeof v === 'string' ? new Date(v) : v;
-    case 'blob':
-      return typeof v === 'string' ? Buffer.from(v.startsWith('0x') ? v.slice(2) : v, 'hex') : v;
-    default:
-      return v;
-  }
-}
-
-/** Lines of a stream, without their line ends. */
-async function* lines(input: Readable): AsyncGenerator<string> {
+/** Lines of a stream, without their \n (and without a \r before it unless `keepCr`). */
+async function* lines(input: Readable, keepCr = false): AsyncGenerator<string> {
   let rest = '';
   input.setEncoding('utf8');
   for await (const chunk of input as AsyncIterable<string>) {
     rest += chunk;
     let at: number;
     while ((at = rest.indexOf('\n')) >= 0) {
-      yield rest.slice(0, at).replace(/\r$/, '');
+      const line = rest.slice(0, at);
+      yield keepCr ? line : line.replace(/\r$/, '');
       rest = rest.slice(at + 1);
     }
   }
@@ -201,13 +159,17 @@ async function* ndjsonRecords(input: Readable): AsyncGenerator<unknown> {
   }
 }
 
-/** CSV records (RFC 4180: quoted fields may hold commas, quotes and line breaks). */
-async function* csvRecords(input: Readable): AsyncGenerator<string[]> {
-  let fields: string[] = [];
+/**
+ * CSV records (RFC 4180: quoted fields may hold commas, quotes and line breaks). An empty
+ * unquoted field is null; a quoted one (`""`) is the empty string.
+ */
+async function* csvRecords(input: Readable): AsyncGenerator<(string | null)[]> {
+  let fields: (string | null)[] = [];
   let field = '';
+  let quoted = false;
   let inQuotes = false;
-  for await (const line of lines(input)) {
-    if (!inQuotes && line === '' && fields.length === 0) continue;
+  for await (const line of lines(input, true)) {
+    if (!inQuotes && (line === '' || line === '\r') && fields.length === 0) continue;
     if (inQuotes) field += '\n';
     for (let i = 0; i < line.length; i++) {
       const ch = line[i]!;
@@ -218,18 +180,23 @@ async function* csvRecords(input: Readable): AsyncGenerator<string[]> {
             i++;
           } else inQuotes = false;
         } else field += ch;
-      } else if (ch === '"' && field === '') {
-        inQuotes = true;
+      } else if (ch === '"' && field === '' && !quoted) {
+        inQuotes = quoted = true;
       } else if (ch === ',') {
-        fields.push(field);
+        fields.push(quoted || field !== '' ? field : null);
         field = '';
+        quoted = false;
       } else field += ch;
     }
     if (inQuotes) continue;
-    fields.push(field);
+    // The \r of a CRLF line end was read as part of the last (unquoted) field; one inside
+    // quotes is the value's own and stays.
+    if (line.endsWith('\r')) field = field.slice(0, -1);
+    fields.push(quoted || field !== '' ? field : null);
     yield fields;
     fields = [];
     field = '';
+    quoted = false;
   }
   if (inQuotes) throw new InvalidArgumentError('CSV input ends inside a quoted field');
 }
