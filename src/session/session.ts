@@ -214,19 +214,7 @@ export class Session {
       const shed = this.shed(queryIn, paramsIn, options);
       if (shed !== undefined) return shed;
     }
-    return this.executeOne<R>(queryIn as string | PreparedStatement, paramsIn as Params | null | undefined, options);
-  }
-
-  private async executeOne<R>(query: string | PreparedStatement, params: Params | null | undefined, options: ExecuteOptions): Promise<ResultPage<R>> {
-    this.ensureOpen();
-    try {
-      validateQuery(query);
-      validateParams(params);
-      validateExecuteOptions(options);
-      return await this.executePage<R>(query, params ?? undefined, options, options.pagingState, false);
-    } catch (err) {
-      throw withCallerStack(err);
-    }
+    return this.executePage<R>(queryIn as string | PreparedStatement, (paramsIn ?? undefined) as Params | undefined, options, (options as ExecuteOptions | null)?.pagingState, false, undefined, true);
   }
 
   /**
@@ -453,50 +441,66 @@ export class Session {
     pagingState: Buffer | undefined,
     undecoded: boolean,
     page?: number,
+    fromCaller = false,
   ): Promise<ResultPage<R>> {
-    const settings = this.profiles.resolve(options);
-    // `prepare: true` with the statement cached and prepared (the usual case): no await and no
-    // second validation.
-    const ps = typeof query !== 'string' ? query : options.prepare ? (this.prepared.ready(options.keyspace ?? this.currentKeyspace, query) ?? (await this.prepare(query, options))) : undefined;
-    // Hot path: one request object per attempt, built from plain fields (no spreads, no closures
-    // beyond `build`); the next-page closure is made only when there is a next page.
-    const pageSize = settings.fetchSize > 0 ? settings.fetchSize : undefined;
-    const serialConsistency = settings.serialConsistency;
-    const defaultTimestamp = this.timestampOf(options);
-    const keyspace = options.keyspace;
-    const nowInSeconds = options.nowInSeconds;
-    let request: ExecutionRequest;
-    if (ps !== undefined) {
-      const values = bindPrepared(ps, params);
-      const build = (version: 4 | 5, consistency: Consistency): Request => {
-        const v5 = version === 5;
-        const params: QueryParameters = {
-          consistency,
-          values,
-          skipMetadata: v5 && ps.resultMetadataId !== undefined,
-          pageSize,
-          pagingState,
-          serialConsistency,
-          defaultTimestamp,
-          keyspace,
-          nowInSeconds,
+    // One async frame per execute: the caller's checks run here rather than in a wrapper of
+    // their own, and errors get the caller's stack here, right after the await that leads back
+    // to the caller.
+    try {
+      if (fromCaller) {
+        this.ensureOpen();
+        validateQuery(query);
+        validateParams(params);
+        validateExecuteOptions(options);
+      }
+      const settings = this.profiles.resolve(options);
+      // `prepare: true` with the statement cached and prepared (the usual case): no await and no
+      // second validation.
+      const ps = typeof query !== 'string' ? query : options.prepare ? (this.prepared.ready(options.keyspace ?? this.currentKeyspace, query) ?? (await this.prepare(query, options))) : undefined;
+      // Hot path: one request object per attempt, built from plain fields (no spreads, no closures
+      // beyond `build`); the next-page closure is made only when there is a next page.
+      const pageSize = settings.fetchSize > 0 ? settings.fetchSize : undefined;
+      const serialConsistency = settings.serialConsistency;
+      const defaultTimestamp = this.timestampOf(options);
+      const keyspace = options.keyspace;
+      const nowInSeconds = options.nowInSeconds;
+      let request: ExecutionRequest;
+      if (ps !== undefined) {
+        const values = bindPrepared(ps, params);
+        const build = (version: 4 | 5, consistency: Consistency): Request => {
+          const v5 = version === 5;
+          const params: QueryParameters = {
+            consistency,
+            values,
+            skipMetadata: v5 && ps.resultMetadataId !== undefined,
+            pageSize,
+            pagingState,
+            serialConsistency,
+            defaultTimestamp,
+            keyspace,
+            nowInSeconds,
+          };
+          return { opcode: Opcode.EXECUTE, queryId: ps.id, resultMetadataId: v5 ? ps.resultMetadataId : undefined, params };
         };
-        return { opcode: Opcode.EXECUTE, queryId: ps.id, resultMetadataId: v5 ? ps.resultMetadataId : undefined, params };
-      };
-      request = { kind: 'execute', text: ps.query, build, settings, options, routing: this.routingOf(ps, params, options), prepared: [ps], page };
-    } else {
-      const text = query as string;
-      const message = {
-        opcode: Opcode.QUERY,
-        query: text,
-        params: { consistency: settings.consistency, values: encodeSimpleValues(params, options.hints), pageSize, pagingState, serialConsistency, defaultTimestamp, keyspace, nowInSeconds },
-      } as const;
-      const routing = options.routingKey === undefined ? undefined : explicitRouting(options, this.currentKeyspace);
-      request = { kind: 'query', text, build: (_version, consistency) => (consistency === message.params.consistency ? message : { ...message, params: { ...message.params, consistency } }), settings, options, routing, prepared: NO_STATEMENTS, page };
+        request = { kind: 'execute', text: ps.query, build, settings, options, routing: this.routingOf(ps, params, options), prepared: [ps], page };
+      } else {
+        const text = query as string;
+        const message = {
+          opcode: Opcode.QUERY,
+          query: text,
+          params: { consistency: settings.consistency, values: encodeSimpleValues(params, options.hints), pageSize, pagingState, serialConsistency, defaultTimestamp, keyspace, nowInSeconds },
+        } as const;
+        const routing = options.routingKey === undefined ? undefined : explicitRouting(options, this.currentKeyspace);
+        request = { kind: 'query', text, build: (_version, consistency) => (consistency === message.params.consistency ? message : { ...message, params: { ...message.params, consistency } }), settings, options, routing, prepared: NO_STATEMENTS, page };
+      }
+      const answer = await this.executor.execute(request);
+      const fetchNext = nextPagingState(answer) === null ? null : (state: Buffer): Promise<ResultPage<R>> => this.executePage<R>(query, params, options, state, false);
+      const built = this.pageOf<R>(answer, ps, fetchNext, undecoded);
+      return built instanceof Promise ? await built : built;
+  
+    } catch (err) {
+      throw withCallerStack(err);
     }
-    const answer = await this.executor.execute(request);
-    const fetchNext = nextPagingState(answer) === null ? null : (state: Buffer): Promise<ResultPage<R>> => this.executePage<R>(query, params, options, state, false);
-    return this.pageOf<R>(answer, ps, fetchNext, undecoded);
   }
 
   /** The page of an answer, after the session applied what the result asks of it. */
