@@ -74,6 +74,13 @@ function fmix(hi: number, lo: number): void {
   rHi = hi;
 }
 
+/** Murmur3's key mix `rotl(k * a, r) * b` on (hi, lo) into (rHi, rLo). */
+function mixKey(hi: number, lo: number, aHi: number, aLo: number, r: number, bHi: number, bLo: number): void {
+  mul(hi, lo, aHi, aLo);
+  rotl(rHi, rLo, r);
+  mul(rHi, rLo, bHi, bLo);
+}
+
 /** Little-endian unsigned 32-bit word at `at` (as Cassandra's getBlock reads bytes unsigned). */
 function word(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
@@ -112,9 +119,7 @@ export function murmur3Token(key: Uint8Array): bigint {
   for (let i = 0; i < nblocks; i++) {
     const at = i * 16;
     // k1 = rotl(k1 * C1, 31) * C2; h1 ^= k1; h1 = rotl(h1, 27) + h2; h1 = h1 * 5 + 0x52dce729
-    mul(word(key, at + 4), word(key, at), C1_HI, C1_LO);
-    rotl(rHi, rLo, 31);
-    mul(rHi, rLo, C2_HI, C2_LO);
+    mixKey(word(key, at + 4), word(key, at), C1_HI, C1_LO, 31, C2_HI, C2_LO);
     rotl((h1Hi ^ rHi) >>> 0, (h1Lo ^ rLo) >>> 0, 27);
     add(rHi, rLo, h2Hi, h2Lo);
     mul(rHi, rLo, 0, 5);
@@ -122,9 +127,7 @@ export function murmur3Token(key: Uint8Array): bigint {
     h1Hi = rHi;
     h1Lo = rLo;
     // k2 = rotl(k2 * C2, 33) * C1; h2 ^= k2; h2 = rotl(h2, 31) + h1; h2 = h2 * 5 + 0x38495ab5
-    mul(word(key, at + 12), word(key, at + 8), C2_HI, C2_LO);
-    rotl(rHi, rLo, 33);
-    mul(rHi, rLo, C1_HI, C1_LO);
+    mixKey(word(key, at + 12), word(key, at + 8), C2_HI, C2_LO, 33, C1_HI, C1_LO);
     rotl((h2Hi ^ rHi) >>> 0, (h2Lo ^ rLo) >>> 0, 31);
     add(rHi, rLo, h1Hi, h1Lo);
     mul(rHi, rLo, 0, 5);
@@ -142,9 +145,7 @@ export function murmur3Token(key: Uint8Array): bigint {
     kLo = rLo;
   }
   if (rest > 8) {
-    mul(kHi, kLo, C2_HI, C2_LO);
-    rotl(rHi, rLo, 33);
-    mul(rHi, rLo, C1_HI, C1_LO);
+    mixKey(kHi, kLo, C2_HI, C2_LO, 33, C1_HI, C1_LO);
     h2Hi = (h2Hi ^ rHi) >>> 0;
     h2Lo = (h2Lo ^ rLo) >>> 0;
   }
@@ -156,9 +157,7 @@ export function murmur3Token(key: Uint8Array): bigint {
     kLo = rLo;
   }
   if (rest > 0) {
-    mul(kHi, kLo, C1_HI, C1_LO);
-    rotl(rHi, rLo, 31);
-    mul(rHi, rLo, C2_HI, C2_LO);
+    mixKey(kHi, kLo, C1_HI, C1_LO, 31, C2_HI, C2_LO);
     h1Hi = (h1Hi ^ rHi) >>> 0;
     h1Lo = (h1Lo ^ rLo) >>> 0;
   }
