@@ -1,14 +1,16 @@
-// The bulk suite, short form: loading rows with cqlwire's executeConcurrent vs cassandra-driver's
-// (concurrency 128 and 512), and a full table scan with cqlwire's scan vs one paged SELECT vs
-// cassandra-driver's eachRow per token range. One process per run (bench/bulk/bulk-run.ts),
-// runs interleaved, the median by rows/s; writes bench/results/bulk/bulk.json and bulk.md.
+// The bulk suite: loading rows with cqlwire's executeConcurrent vs cassandra-driver's vs
+// async-cassandra's pattern (a semaphore-bounded set of awaited inserts; bench/bulk/async_load.py),
+// at concurrency 128 and 512, and a full table scan with cqlwire's scan vs one paged SELECT vs
+// cassandra-driver's eachRow per token range. One process per run (bench/bulk/bulk-run.ts, the
+// Python one for async-cassandra), runs interleaved, the median by rows/s; the load average is
+// sampled every second during each run. Writes bench/results/bulk/bulk.json and bulk.md.
 //
-//   node --import tsx bench/bulk/run.ts [--load-rows 200000] [--scan-rows 500000] [--runs 1] [--host H --port P]
+//   node --import tsx bench/bulk/run.ts [--load-rows 200000] [--scan-rows 500000] [--runs 1] [--host H --port P] [--out DIR]
 //
-// async-cassandra's pattern needs the Python virtualenv (bench/python/setup.sh); it is left out
-// of this suite for now (see bench/results/bulk/bulk.md).
+// async-cassandra needs bench/.venv (bench/python/setup.sh, run here on first use); without it
+// its rows are left out with the reason on stderr.
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,6 +26,8 @@ const { values: a } = parseArgs({
     runs: { type: 'string', default: '1' },
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '9042' },
+    // Where bulk.json and bulk.md go (a trial run elsewhere keeps the recorded results).
+    out: { type: 'string', default: 'bench/results/bulk' },
   },
 });
 const host = a.host;
@@ -41,12 +45,36 @@ interface Line {
   checksum: number;
   concurrency?: number;
   loadBefore?: number;
+  /** Mean and peak of the 1-minute load average sampled during the run. */
+  loadDuring?: { mean: number; max: number };
 }
 
-async function once(args: string[]): Promise<Line> {
+const PYTHON = join(ROOT, 'bench/.venv/bin/python');
+
+/** Runs a child (bulk-run.ts, or async_load.py with `python`), sampling the load average meanwhile. */
+async function once(args: string[], python = false): Promise<Line> {
   const load = loadavg()[0]!;
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/bulk/bulk-run.ts'), '--host', host, '--port', port, ...args], { cwd: ROOT, timeout: 30 * 60_000, maxBuffer: 1 << 22 });
-  return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as Line), loadBefore: load };
+  const samples: number[] = [];
+  const timer = setInterval(() => samples.push(loadavg()[0]!), 1000);
+  try {
+    const [cmd, script] = python ? [PYTHON, [join(ROOT, 'bench/bulk/async_load.py')]] : [process.execPath, ['--import', 'tsx', join(ROOT, 'bench/bulk/bulk-run.ts')]];
+    const { stdout } = await run(cmd, [...script, '--host', host, '--port', port, ...args], { cwd: ROOT, timeout: 30 * 60_000, maxBuffer: 1 << 22 });
+    const during = samples.length > 0 ? { mean: samples.reduce((x, y) => x + y, 0) / samples.length, max: Math.max(...samples) } : { mean: load, max: load };
+    return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as Line), loadBefore: load, loadDuring: during };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Whether bench/.venv has async-cassandra (set up on first use); the reason when not. */
+async function pythonReady(): Promise<string | null> {
+  try {
+    if (!existsSync(PYTHON)) await run('bash', [join(ROOT, 'bench/python/setup.sh')], { cwd: ROOT, timeout: 10 * 60_000 });
+    await run(PYTHON, ['-c', 'import async_cassandra'], { cwd: ROOT });
+    return null;
+  } catch (err) {
+    return (err as Error).message.split('\n')[0] ?? 'unknown';
+  }
 }
 
 async function main(): Promise<void> {
@@ -72,13 +100,18 @@ async function main(): Promise<void> {
   const lines: Line[] = [];
   const log = (l: Line): void => {
     lines.push(l);
-    process.stderr.write(`${l.case} ${l.driver}${l.concurrency ? ` c=${l.concurrency}` : ''}: ${Math.round(l.rowsPerSec)} rows/s, ${l.cpuUsPerRow.toFixed(1)} µs CPU/row, ${Math.round(l.peakRssMb)} MB peak RSS (load avg ${l.loadBefore?.toFixed(1)})\n`);
+    process.stderr.write(`${l.case} ${l.driver}${l.concurrency ? ` c=${l.concurrency}` : ''}: ${Math.round(l.rowsPerSec)} rows/s, ${l.cpuUsPerRow.toFixed(1)} µs CPU/row, ${Math.round(l.peakRssMb)} MB peak RSS, ${l.seconds.toFixed(0)} s (load avg before ${l.loadBefore?.toFixed(1)}, during ${l.loadDuring?.mean.toFixed(1)} mean / ${l.loadDuring?.max.toFixed(1)} max)\n`);
   };
+  const noPython = await pythonReady();
+  if (noPython !== null) process.stderr.write(`async-cassandra left out: ${noPython}\n`);
+  const loadDrivers = ['cqlwire', 'cassandra-driver', ...(noPython === null ? ['async-cassandra'] : [])];
   for (let i = 0; i < runs; i++) {
     for (const concurrency of [128, 512]) {
-      for (const driver of ['cqlwire', 'cassandra-driver']) {
+      for (const driver of loadDrivers) {
         await client.execute('TRUNCATE bench.bulk_load', [], { timeoutMs: 120_000 });
-        log({ ...(await once(['--case', 'load', '--driver', driver, '--rows', String(loadRows), '--concurrency', String(concurrency)])), concurrency });
+        const args = ['--rows', String(loadRows), '--concurrency', String(concurrency)];
+        const line = driver === 'async-cassandra' ? await once(args, true) : await once(['--case', 'load', '--driver', driver, ...args]);
+        log({ ...line, concurrency });
       }
     }
     for (const driver of ['cqlwire-scan', 'cqlwire-select', 'cassandra-driver-ranges']) log(await once(['--case', 'scan', '--driver', driver]));
@@ -89,14 +122,15 @@ async function main(): Promise<void> {
   const keys = [...new Set(lines.map((l) => `${l.case}|${l.driver}|${l.concurrency ?? ''}`))];
   const rowsOut = keys.map((k) => median(lines.filter((l) => `${l.case}|${l.driver}|${l.concurrency ?? ''}` === k)));
   const md = [
-    `Load ${loadRows.toLocaleString('en-US')} rows, scan ${scanRows.toLocaleString('en-US')} rows; ${runs} run(s) per case, median by rows/s; load average before each run in the last column.`,
+    `Load ${loadRows.toLocaleString('en-US')} rows, scan ${scanRows.toLocaleString('en-US')} rows; ${runs} run(s) per case, median by rows/s; 1-minute load average before each run and during it (mean / max of 1 s samples). ${new Date().toISOString()}.`,
     '',
-    '| case | driver | concurrency | rows/s | CPU µs/row | peak RSS MB | load avg |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...rowsOut.map((l) => `| ${l.case} | ${l.driver} ${l.version} | ${l.concurrency ?? ''} | ${Math.round(l.rowsPerSec).toLocaleString('en-US')} | ${l.cpuUsPerRow.toFixed(1)} | ${Math.round(l.peakRssMb)} | ${l.loadBefore?.toFixed(1)} |`),
+    '| case | driver | concurrency | rows/s | CPU µs/row | peak RSS MB | seconds | load before | load during |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rowsOut.map((l) => `| ${l.case} | ${l.driver} ${l.version} | ${l.concurrency ?? ''} | ${Math.round(l.rowsPerSec).toLocaleString('en-US')} | ${l.cpuUsPerRow.toFixed(1)} | ${Math.round(l.peakRssMb)} | ${l.seconds.toFixed(1)} | ${l.loadBefore?.toFixed(1)} | ${l.loadDuring ? `${l.loadDuring.mean.toFixed(1)} / ${l.loadDuring.max.toFixed(1)}` : ''} |`),
   ].join('\n');
-  writeFileSync(join(ROOT, 'bench/results/bulk/bulk.json'), JSON.stringify({ date: new Date().toISOString(), loadRows, scanRows, runs, lines }, null, 2) + '\n');
-  writeFileSync(join(ROOT, 'bench/results/bulk/bulk.md'), md + '\n');
+  const outDir = a.out.startsWith('/') ? a.out : join(ROOT, a.out);
+  writeFileSync(join(outDir, 'bulk.json'), JSON.stringify({ date: new Date().toISOString(), loadRows, scanRows, runs, lines }, null, 2) + '\n');
+  writeFileSync(join(outDir, 'bulk.md'), md + '\n');
   process.stdout.write(md + '\n');
 }
 
