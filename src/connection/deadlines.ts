@@ -4,34 +4,9 @@ const TICK_MS = 20;
 /** Poll phases to wait at most for the socket to go quiet before expiring anyway. */
 const MAX_READ_ROUNDS = 16;
 
-/** Requests sent with one timeout: their deadlines grow in send order. */
-class Lane {
-  items: PendingRequest[] = [];
-  head = 0;
-
-  /** Drop settled requests at the head; true when none is left. */
-  skipSettled(): boolean {
-    const q = this.items;
-    let h = this.head;
-    while (h < q.length && q[h]!.done) h++;
-    if (h === q.length) {
-      this.items = [];
-      this.head = 0;
-      return true;
-    }
-    if (h > 4096 && h * 2 > q.length) {
-      q.splice(0, h);
-      h = 0;
-    }
-    this.head = h;
-    return false;
-  }
-}
-
 /**
  * Request deadlines of one connection, checked every 20 ms by one timer (not a timer per
- * request). Requests are kept in one lane per timeout value, so each lane is in deadline order
- * and a check looks only at the head of each lane, however many requests wait.
+ * request).
  *
  * Expiry waits for the socket to be read: in a turn of the event loop, timers run before I/O, so
  * after the loop was busy (a burst issued, a long synchronous callback) answers that already
@@ -41,11 +16,12 @@ class Lane {
  * phase keeps reading data it defers again, up to {@link MAX_READ_ROUNDS} times.
  */
 export class DeadlineQueue {
-  private readonly lanes = new Map<number, Lane>();
-  /** The lane of the timeout used last: most requests share one. */
-  private lastTimeoutMs = -1;
-  private lastLane: Lane | undefined;
+  private items: PendingRequest[] = [];
+  private head = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** Not every request has the same timeout: deadlines are not in send order. */
+  private mixed = false;
+  private lastTimeoutMs = -1;
   private expiryScheduled = false;
   private readsAtCheck = 0;
   private rounds = 0;
@@ -62,17 +38,11 @@ export class DeadlineQueue {
 
   /** Track `p`, whose deadline is set, sent with `timeoutMs`. */
   add(p: PendingRequest, timeoutMs: number): void {
-    let lane = timeoutMs === this.lastTimeoutMs ? this.lastLane : undefined;
-    if (lane === undefined) {
-      lane = this.lanes.get(timeoutMs);
-      if (lane === undefined) {
-        lane = new Lane();
-        this.lanes.set(timeoutMs, lane);
-      }
+    if (this.lastTimeoutMs !== timeoutMs) {
+      if (this.lastTimeoutMs !== -1) this.mixed = true;
       this.lastTimeoutMs = timeoutMs;
-      this.lastLane = lane;
     }
-    lane.items.push(p);
+    this.items.push(p);
     if (this.timer === null) {
       this.timer = setInterval(() => this.check(), TICK_MS);
       this.timer.unref();
@@ -83,32 +53,25 @@ export class DeadlineQueue {
   clear(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    this.lanes.clear();
+    this.items = [];
+    this.head = 0;
+    this.mixed = false;
     this.lastTimeoutMs = -1;
-    this.lastLane = undefined;
     this.expiryScheduled = false;
   }
 
   private check(): void {
-    if (this.expiryScheduled) return;
-    const now = performance.now();
-    let due = false;
-    for (const [timeoutMs, lane] of this.lanes) {
-      if (lane.skipSettled()) this.dropLane(timeoutMs);
-      else if (lane.items[lane.head]!.deadline <= now) due = true;
-    }
-    if (due) {
-      this.expiryScheduled = true;
-      this.readsAtCheck = this.reads();
-      this.rounds = 0;
-      setImmediate(this.expireFn);
-    } else {
+    if (this.expiryScheduled || !this.anyDue(performance.now())) {
       this.stopWhenEmpty();
+      return;
     }
+    this.expiryScheduled = true;
+    this.readsAtCheck = this.reads();
+    this.rounds = 0;
+    setImmediate(this.expireFn);
   }
 
   private expireAfterReads(): void {
-    if (!this.expiryScheduled) return; // cleared meanwhile
     const reads = this.reads();
     if (reads !== this.readsAtCheck && ++this.rounds < MAX_READ_ROUNDS) {
       // The poll phase just read something: more answers may be waiting behind it.
@@ -117,10 +80,37 @@ export class DeadlineQueue {
       return;
     }
     this.expiryScheduled = false;
-    const now = performance.now();
-    for (const lane of this.lanes.values()) {
-      const q = lane.items;
-      let h = lane.head;
+    this.expireDue(performance.now());
+    this.stopWhenEmpty();
+  }
+
+  private anyDue(now: number): boolean {
+    const q = this.items;
+    if (!this.mixed) {
+      // One timeout for all: deadlines grow in send order, so the first live entry decides.
+      let h = this.head;
+      while (h < q.length && q[h]!.done) h++;
+      this.head = h;
+      return h < q.length && q[h]!.deadline <= now;
+    }
+    // Mixed timeouts: look at all, dropping the settled ones on the way.
+    let write = 0;
+    let due = false;
+    for (let i = this.head; i < q.length; i++) {
+      const p = q[i]!;
+      if (p.done) continue;
+      if (p.deadline <= now) due = true;
+      q[write++] = p;
+    }
+    q.length = write;
+    this.head = 0;
+    return due;
+  }
+
+  private expireDue(now: number): void {
+    const q = this.items;
+    if (!this.mixed) {
+      let h = this.head;
       while (h < q.length) {
         const p = q[h]!;
         if (!p.done) {
@@ -129,24 +119,34 @@ export class DeadlineQueue {
         }
         h++;
       }
-      lane.head = h;
-    }
-    for (const [timeoutMs, lane] of this.lanes) if (lane.skipSettled()) this.dropLane(timeoutMs);
-    this.stopWhenEmpty();
-  }
-
-  private dropLane(timeoutMs: number): void {
-    this.lanes.delete(timeoutMs);
-    if (timeoutMs === this.lastTimeoutMs) {
-      this.lastTimeoutMs = -1;
-      this.lastLane = undefined;
+      this.head = h;
+    } else {
+      let write = 0;
+      for (let i = this.head; i < q.length; i++) {
+        const p = q[i]!;
+        if (p.done) continue;
+        if (p.deadline <= now) {
+          this.expire(p);
+          continue;
+        }
+        q[write++] = p;
+      }
+      q.length = write;
+      this.head = 0;
     }
   }
 
   private stopWhenEmpty(): void {
-    if (this.lanes.size === 0 && this.timer !== null && !this.expiryScheduled) {
+    const q = this.items;
+    if (this.head > 4096 || this.head === q.length) {
+      q.splice(0, this.head);
+      this.head = 0;
+    }
+    if (q.length === 0 && this.timer !== null && !this.expiryScheduled) {
       clearInterval(this.timer);
       this.timer = null;
+      this.mixed = false;
+      this.lastTimeoutMs = -1;
     }
   }
 }
