@@ -7,17 +7,12 @@ import {
   ProtocolError,
   ProtocolErrorCode,
   SegmentDecoder,
-  Writer,
   decodeResponse,
   decompressV4Body,
   DEFAULT_MAX_FRAME_SIZE,
   FrameFlag,
-  encodeSegments,
   quoteIdentifier,
-  writeCompressedV4Frame,
-  writeRequestFrame,
   type Compressor,
-  type EncodeSegmentsOptions,
   type Frame,
   type Request,
   type Response,
@@ -35,6 +30,7 @@ import { StreamIdPool } from './stream-ids.js';
 import { DeadlineQueue } from './deadlines.js';
 import { Heartbeat } from './heartbeat.js';
 import { HostResponse, PendingRequest, WaitQueue, defaultMaxQueued, frameBytes, type ConnectionResponse, type SendOptions } from './pending.js';
+import { FrameWriter } from './frame-writer.js';
 import { openSocket } from './socket.js';
 import { isVersionRejection, startupOptions } from './handshake.js';
 
@@ -117,13 +113,8 @@ export class Connection {
   private readonly maxOrphaned: number;
   private readonly defaultTimeoutMs: number;
   private decoder: FrameDecoder | SegmentDecoder;
-  private framed = false; // v5 segments in use
   private compressor: Compressor | null = null;
-  /** How outgoing v5 segments are encoded (set once framing starts). */
-  private segmentOptions: EncodeSegmentsOptions = {};
-  private out = new Writer(16 * 1024);
-  private flushScheduled = false;
-  private readonly flushFn = (): void => this.flush();
+  private readonly writer = new FrameWriter();
   /** Socket reads so far: timeouts expire only once the socket has been read (see DeadlineQueue). */
   private reads = 0;
   private readonly deadlines = new DeadlineQueue(
@@ -309,6 +300,7 @@ export class Connection {
       p.reject(closed());
     }
     this.ids.orphaned = 0;
+    this.writer.close();
     this.socket?.destroy();
     for (const w of this.drainWaiters.splice(0)) w();
     if (wasReady) {
@@ -348,6 +340,8 @@ export class Connection {
       throw new UnexpectedResponseError(`expected READY or AUTHENTICATE, got opcode ${reply.message.opcode}`);
     }
     if (this.keyspace !== undefined) await this.useKeyspace(this.keyspace);
+    // v4 frames are compressed from here on (the handshake's last ones went plain, as before).
+    if (this.version === 4) this.writer.compressV4(compressor);
     this.state = 'ready';
     this.startHeartbeat();
     if (channels.connectionOpen.hasSubscribers) {
@@ -365,6 +359,7 @@ export class Connection {
 
   private attach(socket: net.Socket): void {
     this.socket = socket;
+    this.writer.attach(socket);
     this.socketGone = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -373,7 +368,6 @@ export class Connection {
   }
 
   private switchToSegments(): void {
-    this.framed = true;
     const previous = this.decoder as FrameDecoder;
     // With offload, large multi-segment frames leave the decoder unverified: a worker checks them.
     this.decoder = new SegmentDecoder({
@@ -383,7 +377,7 @@ export class Connection {
       // Large frames are joined into recyclable buffers (a stream hands them back once read).
       allocateFrame,
     });
-    this.segmentOptions = { compressor: this.compressor ?? undefined };
+    this.writer.useSegments(this.compressor);
     // Bytes that arrived after the STARTUP answer already belong to the segment stream.
     for (const chunk of previous.takeBuffered()) this.decoder.push(chunk);
   }
@@ -411,14 +405,7 @@ export class Connection {
     const o = p.options;
     const frameOptions = o && (o.tracing || o.customPayload) ? { tracing: o.tracing, customPayload: o.customPayload } : undefined;
     try {
-      const before = this.out.offset;
-      let written: number;
-      if (!this.framed && this.compressor && this.state !== 'connecting') {
-        written = this.writeCompressedV4(stream, p.request, frameOptions);
-      } else {
-        writeRequestFrame(this.out, this.version, stream, p.request, frameOptions);
-        written = this.out.offset - before;
-      }
+      const written = this.writer.write(this.version, stream, p.request, frameOptions);
       if (o?.sizes !== undefined) o.sizes.bytesOut += written;
     } catch (err) {
       // Encoding failed (bad value): nothing was written for this stream; fail only this request,
@@ -428,47 +415,6 @@ export class Connection {
       this.finish(p);
       p.reject(CqlwireError.is(err) ? err : new ProtocolError(ProtocolErrorCode.ENCODE, `cannot encode the request: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
       this.pumpWaiting();
-      return;
-    }
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      // Every request issued in this tick's microtasks joins one socket write.
-      process.nextTick(this.flushFn);
-    }
-  }
-
-  /** @returns the plain frame's size (what tracing reports, whatever the compression). */
-  private writeCompressedV4(stream: number, request: Request, frameOptions: { tracing?: boolean; customPayload?: Readonly<Record<string, Uint8Array | null>> } | undefined): number {
-    // The plain frame is encoded aside, then compressed straight into the write buffer by the
-    // codec, which owns the header bytes (flag, length).
-    const tmp = new Writer(256);
-    writeRequestFrame(tmp, this.version, stream, request, frameOptions);
-    const plain = tmp.finish();
-    writeCompressedV4Frame(this.out, plain, this.compressor!);
-    return plain.length;
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const socket = this.socket;
-    if (this.out.offset === 0 || socket === null || this.state === 'closed') return;
-    const bytes = this.out.finish();
-    if (this.framed) {
-      // Segments are fresh buffers (header, payload copy, CRC): the write buffer is free again.
-      const segments = encodeSegments(bytes, this.segmentOptions);
-      this.out.offset = 0;
-      if (segments.length === 1) socket.write(segments[0]!);
-      else {
-        socket.cork();
-        for (const segment of segments) socket.write(segment);
-        socket.uncork();
-      }
-    } else {
-      socket.write(bytes);
-      // Written through to the kernel already: reuse the buffer. Else the socket holds a view
-      // of it until the write completes, so start a fresh one.
-      if (socket.writableLength === 0) this.out.offset = 0;
-      else this.out = new Writer(Math.max(16 * 1024, Math.min(bytes.length, 1 << 20)));
     }
   }
 

@@ -71,6 +71,9 @@ export class PreparedStatement<P = Params, R = Record<string, unknown>> {
   }
 }
 
+/** The prepared statements of a request that has none (frozen, shared). */
+export const NO_STATEMENTS: readonly PreparedStatement[] = Object.freeze([]);
+
 /** One cached statement: its preparation, the statement once prepared, when it was last used. */
 interface CacheEntry {
   readonly promise: Promise<PreparedStatement>;

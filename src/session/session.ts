@@ -5,7 +5,7 @@ import { Metadata } from '../cluster/metadata.js';
 import { HostRegistry } from '../cluster/registry.js';
 import { PlainTextAuthProvider } from '../connection/auth.js';
 import { withCallerStack } from '../errors/caller-stack.js';
-import { ClientClosedError, InvalidArgumentError, NoHostAvailableError, type QueueFullError, UnexpectedResponseError } from '../errors/driver-errors.js';
+import { ClientClosedError, InvalidArgumentError, NoHostAvailableError, type QueueFullError } from '../errors/driver-errors.js';
 import { loadLz4Napi, lz4NapiFailure } from '../native/lz4-napi.js';
 import { forwardLogs, log } from '../observability/log.js';
 import { RequestMetrics, type MetricsSnapshot } from '../observability/metrics.js';
@@ -17,7 +17,8 @@ import { RowStream } from '../results/row-stream.js';
 import { bindPrepared, encodeSimpleValues, explicitRouting, preparedRouting, toMicros } from './binding.js';
 import { RequestExecutor, type ExecutionRequest } from './execution.js';
 import { DEFAULT_TIMEOUT_MS, Profiles, type BatchOptions, type BatchStatement, type ClientOptions, type ExecuteOptions, type Params, type PrepareOptions, type StreamOptions } from './options.js';
-import { PreparedCache, PreparedStatement } from './prepared.js';
+import { NO_STATEMENTS, PreparedCache, type PreparedStatement } from './prepared.js';
+import { Preparation } from './preparation.js';
 import { MonotonicTimestampGenerator, type TimestampGenerator } from './timestamps.js';
 import { checkDeclared, type DeclaredTable } from './schema-check.js';
 import { readTrace, type QueryTrace, type TraceReadOptions } from './trace.js';
@@ -42,7 +43,7 @@ export class Session {
   private readonly profiles: Profiles;
   private readonly offload: OffloadPool | null;
   private readonly timestamps: TimestampGenerator | null;
-  private readonly prepareOnAllHosts: boolean;
+  private readonly preparation: Preparation;
   private readonly throttle: RequestThrottle | undefined;
   private currentKeyspace: string | undefined;
   private closing: Promise<void> | null = null;
@@ -59,7 +60,6 @@ export class Session {
     const workers = options.offload?.workers ?? 0;
     this.offload = workers > 0 ? new OffloadPool({ workers, minBytes: options.offload?.minBytes, workerUrl: options.offload?.workerUrl }) : null;
     this.profiles = new Profiles(options);
-    this.prepareOnAllHosts = options.prepareOnAllHosts !== false;
     const t = options.throttle;
     this.throttle = t === undefined ? undefined : 'acquire' in t ? t : new AdaptiveThrottle(t);
     this.timestamps = options.timestampGenerator === undefined ? new MonotonicTimestampGenerator() : options.timestampGenerator;
@@ -72,7 +72,7 @@ export class Session {
       onConnectionClose: (_host, conn) => this.control?.onConnectionClosed(conn),
       // A node back up has forgotten nothing only if it did not restart: prepare the cache there.
       onStatusChange: (host, up) => {
-        if (up && options.reprepareOnUp !== false && !this.isClosed) void this.prepareCachedOn(host.id);
+        if (up && options.reprepareOnUp !== false && !this.isClosed) void this.preparation.cachedOn(host.id);
       },
       connection: {
         protocolVersion: options.protocolVersion,
@@ -117,6 +117,14 @@ export class Session {
       keyspace: () => this.currentKeyspace,
       afterSchemaChange: control ? (change) => control.afterSchemaChange(change) : undefined,
       throttle: this.throttle,
+    });
+    this.preparation = new Preparation({
+      executor: this.executor,
+      registry: this.registry,
+      profiles: this.profiles,
+      cache: this.prepared,
+      onAllHosts: options.prepareOnAllHosts !== false,
+      isClosed: () => this.isClosed,
     });
     for (const p of this.profiles.loadBalancingPolicies()) p.init?.(this.registry);
   }
@@ -266,13 +274,8 @@ export class Session {
       throw withCallerStack(err);
     }
     const keyspace = options.keyspace ?? this.currentKeyspace;
-    let promise = this.prepared.get(keyspace, query);
-    if (!promise) {
-      promise = this.prepareOnCluster(query, options, keyspace);
-      this.prepared.set(keyspace, query, promise);
-    }
     try {
-      const ps = await promise;
+      const ps = await this.preparation.statement(query, options, keyspace);
       if (options.expect !== undefined) {
         const declared: readonly DeclaredTable[] = Array.isArray(options.expect) ? options.expect : [options.expect as DeclaredTable];
         checkDeclared(query, declared, ps.variables, ps.resultColumns);
@@ -531,23 +534,6 @@ export class Session {
     }
   }
 
-  private async prepareOnCluster(query: string, options: PrepareOptions, keyspace: string | undefined): Promise<PreparedStatement> {
-    const answer = await this.prepareRequest(query, options);
-    if (this.prepareOnAllHosts) this.prepareOnOtherHosts(query, options, answer.response.host);
-    const m = answer.response.message;
-    if (m.opcode !== Opcode.RESULT || m.result.kind !== 'prepared') throw new UnexpectedResponseError('PREPARE did not return a Prepared result');
-    const r = m.result;
-    return new PreparedStatement({
-      id: r.id,
-      query,
-      keyspace,
-      variables: r.metadata.columns,
-      pkIndexes: r.metadata.pkIndexes,
-      resultMetadataId: r.resultMetadataId,
-      resultMetadata: r.resultMetadata,
-    });
-  }
-
   /**
    * Why a local data center that the options name cannot be right (no known node is in it), or
    * undefined. Every request would otherwise fail with "no host to try"; cassandra-driver
@@ -571,45 +557,6 @@ export class Session {
     return g instanceof MonotonicTimestampGenerator ? g.nextMicros() : g?.next();
   }
 
-  /** @param keyspaceOnV5 send `options.keyspace` on v5 only (v4 cannot carry it; the connection's applies). */
-  private prepareRequest(query: string, options: PrepareOptions, keyspaceOnV5 = false): Promise<AnsweredRequest> {
-    return this.executor.execute({
-      kind: 'prepare',
-      text: query,
-      build: (version) => ({ opcode: Opcode.PREPARE, query, keyspace: keyspaceOnV5 && version < 5 ? undefined : options.keyspace }),
-      settings: this.profiles.resolve(options),
-      options: { ...options, idempotent: true },
-      routing: undefined,
-      prepared: NO_STATEMENTS,
-    });
-  }
-
-  /**
-   * Prepare a statement on every other up node the default policy calls local, in the
-   * background: they would otherwise each cost an UNPREPARED round trip on first use.
-   */
-  private prepareOnOtherHosts(query: string, options: PrepareOptions, answeredBy: string): void {
-    const policy = this.profiles.defaults.loadBalancingPolicy;
-    for (const h of this.registry.all()) {
-      if (h.id === answeredBy || !h.isUp || (policy.distance?.(h) ?? 'local') !== 'local') continue;
-      this.prepareRequest(query, { ...options, host: h.id }).catch((err: unknown) => log('debug', 'prepare.background', `background prepare on ${h.id} failed (prepared on first use instead): ${query}`, h.id, err));
-    }
-  }
-
-  /** Prepare every cached statement on one host, one after another (a node that came back up). */
-  private async prepareCachedOn(hostId: string): Promise<void> {
-    for (const cached of this.prepared.values()) {
-      if (this.isClosed) return;
-      try {
-        const ps = await cached;
-        await this.prepareRequest(ps.query, { host: hostId, keyspace: ps.keyspace }, true);
-      } catch (err) {
-        // Best effort: a statement that fails here is re-prepared on UNPREPARED when used.
-        log('debug', 'prepare.reprepare-on-up', `preparing a cached statement again on ${hostId} failed (prepared on first use instead)`, hostId, err);
-      }
-    }
-  }
-
   /** Token-aware routing of a prepared statement; none while one host is known or no ring is. */
   private routingOf(ps: PreparedStatement, params: Params | undefined, options: ExecuteOptions): RoutingInfo | undefined {
     // One known host: every plan is that host, so hashing the key would buy nothing.
@@ -618,7 +565,6 @@ export class Session {
   }
 }
 
-const NO_STATEMENTS: readonly PreparedStatement[] = Object.freeze([]);
 
 /** Say which LZ4 codec the client uses and why: a native one that failed to load is a warning. */
 function logCodec(): void {

@@ -25,10 +25,6 @@ function describe(value: unknown): string {
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function optionsObject(name: string, v: unknown): void {
-  if (v !== undefined && !isPlainObject(v)) fail(name, 'an object', v);
-}
-
 function bool(name: string, v: unknown): void {
   if (v !== undefined && typeof v !== 'boolean') fail(name, 'a boolean', v);
 }
