@@ -8,12 +8,14 @@ const MAX_READ_ROUNDS = 16;
  * Request deadlines of one connection, checked every 20 ms by one timer (not a timer per
  * request).
  *
- * Expiry waits for the socket to be read: in a turn of the event loop, timers run before I/O, so
- * after the loop was busy (a burst issued, a long synchronous callback) answers that already
- * arrived wait unread in the socket while their deadlines pass. Expiring them then would report
- * as timed out requests the server has answered (and applied). So a sweep that finds an
- * expired deadline defers to `setImmediate`, which runs after the loop's poll phase; while that
- * phase keeps reading data it defers again, up to {@link MAX_READ_ROUNDS} times.
+ * After the event loop was busy, expiry waits for the socket to be read: in a turn of the loop,
+ * timers run before I/O, so after a burst was issued or a long synchronous callback ran,
+ * answers that already arrived wait unread in the socket while their deadlines pass. Expiring
+ * them then would report as timed out requests the server has answered (and applied). So a
+ * check that runs late (the loop was blocked) and finds an expired deadline defers to
+ * `setImmediate`, which runs after the loop's poll phase; while that phase keeps reading data it
+ * defers again, up to {@link MAX_READ_ROUNDS} times. A check on time expires at once, as a
+ * timeout should.
  */
 export class DeadlineQueue {
   private items: PendingRequest[] = [];
@@ -25,6 +27,8 @@ export class DeadlineQueue {
   private expiryScheduled = false;
   private readsAtCheck = 0;
   private rounds = 0;
+  /** When the last check ran: a check much later than its tick means the loop was blocked. */
+  private lastCheckAt = 0;
   private readonly expireFn = (): void => this.expireAfterReads();
 
   /**
@@ -44,6 +48,7 @@ export class DeadlineQueue {
     }
     this.items.push(p);
     if (this.timer === null) {
+      this.lastCheckAt = performance.now();
       this.timer = setInterval(() => this.check(), TICK_MS);
       this.timer.unref();
     }
@@ -61,7 +66,15 @@ export class DeadlineQueue {
   }
 
   private check(): void {
-    if (this.expiryScheduled || !this.anyDue(performance.now())) {
+    const now = performance.now();
+    const late = now - this.lastCheckAt > 2 * TICK_MS;
+    this.lastCheckAt = now;
+    if (this.expiryScheduled || !this.anyDue(now)) {
+      this.stopWhenEmpty();
+      return;
+    }
+    if (!late) {
+      this.expireDue(now);
       this.stopWhenEmpty();
       return;
     }

@@ -502,7 +502,8 @@ export class Session {
       return built instanceof Promise ? await built : built;
   
     } catch (err) {
-      throw withCallerStack(err);
+      // A stream's pages get the consumer's stack where it awaits them (RowStream), not here.
+      throw fromCaller ? withCallerStack(err) : err;
     }
   }
 
