@@ -23,6 +23,7 @@ for (let round = 0; round < Number(o.rounds); round++) {
   const t0 = performance.now();
   const all = new Array<Promise<void>>(n);
   for (let i = 0; i < n; i++) all[i] = client.execute('slow').then(() => undefined, () => void rejected++);
+  const shedSync = perRequest(t0);
   await Promise.all(all);
   const shed = perRequest(t0);
   const t1 = performance.now();
@@ -34,8 +35,9 @@ for (let round = 0; round < Number(o.rounds); round++) {
     Error.stackTraceLimit = limit;
     floor[i] = Promise.reject(e).then(() => undefined, () => undefined);
   }
+  const floorSync = perRequest(t1);
   await Promise.all(floor);
-  console.log(`round ${round + 1}: shed ${shed} µs/request (${rejected} rejected); floor (stackless Error + Promise.reject + handler) ${perRequest(t1)} µs`);
+  console.log(`round ${round + 1}: shed ${shed} µs/request, ${shedSync} of it in the call (${rejected} rejected); floor (stackless Error + Promise.reject + handler) ${perRequest(t1)} µs, ${floorSync} in the call`);
 }
 client.destroy();
 await server.close();

@@ -121,19 +121,30 @@ export class QueueFullError extends DriverError {
   /**
    * The same error made without running `Error`'s constructor, which costs about a microsecond
    * even with no stack: for shedding a burst, where one is made per request refused. It is an
-   * `instanceof` QueueFullError (and Error, CqlwireError) with the same own properties.
+   * `instanceof` QueueFullError (and Error, CqlwireError) with own `code` and `limit`; its
+   * `message` and `stack` are shared by every error shed for the same host and limit (they come
+   * from a per-host prototype, made once, so a shed error costs two property writes).
    * @internal
    */
   static shed(host: string, limit: number): QueueFullError {
-    const e = Object.create(QueueFullError.prototype) as { -readonly [K in keyof QueueFullError]: QueueFullError[K] };
-    const message = `request queue for ${host} is full (${limit} waiting); the server is not keeping up`;
-    Object.defineProperty(e, 'message', { value: message, writable: true, configurable: true });
-    Object.defineProperty(e, 'stack', { value: `QueueFullError: ${message}`, writable: true, configurable: true });
+    let proto = shedPrototypes.get(host);
+    if (proto === undefined || proto.limit !== limit) {
+      proto = Object.create(QueueFullError.prototype) as QueueFullError;
+      const message = `request queue for ${host} is full (${limit} waiting); the server is not keeping up`;
+      Object.defineProperty(proto, 'message', { value: message, writable: true, configurable: true });
+      Object.defineProperty(proto, 'stack', { value: `QueueFullError: ${message}`, writable: true, configurable: true });
+      Object.defineProperty(proto, 'limit', { value: limit, writable: true, configurable: true });
+      shedPrototypes.set(host, proto);
+    }
+    const e = Object.create(proto) as { -readonly [K in keyof QueueFullError]: QueueFullError[K] };
     e.code = DriverErrorCode.QUEUE_FULL;
     e.limit = limit;
     return e as QueueFullError;
   }
 }
+
+/** Per host: the prototype of its shed errors (see `QueueFullError.shed`). */
+const shedPrototypes = new Map<string, QueueFullError>();
 
 /** The client was closed before or while the request ran. */
 export class ClientClosedError extends DriverError {

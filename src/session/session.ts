@@ -1,3 +1,4 @@
+import { DeferredRejections } from './deferred-rejections.js';
 import { BatchType, Opcode, lz4Compressor, type BoundValue, type Consistency, type QueryParameters, type Request } from '../../protocol/index.js';
 import { ControlConnection } from '../cluster/control-connection.js';
 import type { HostPoolOptions } from '../cluster/host-pool.js';
@@ -419,8 +420,10 @@ export class Session {
       this.shedding = false;
       return undefined;
     }
-    return Promise.reject(this.counted(error));
+    return this.shedRejections.reject(this.counted(error));
   }
+
+  private readonly shedRejections = new DeferredRejections();
 
   /** Count a shed request as the execution core counts a queue full, so dashboards see it. */
   private counted(error: QueueFullError): QueueFullError {

@@ -110,6 +110,17 @@ describe('bursts and a busy event loop', () => {
     expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(5);
     // The request refused by the full queue told the session; the 994 after it never started.
     expect(started.n).toBe(6);
+    // A shed request's error: its own QueueFullError object (code and limit its own properties),
+    // the host and the bound in the message, no stack beyond the message.
+    const shed = settled.slice(-2).map((s) => (s as PromiseRejectedResult).reason as QueueFullError);
+    expect(shed[0]).not.toBe(shed[1]);
+    for (const e of shed) {
+      expect(e).toBeInstanceOf(QueueFullError);
+      expect(e).toBeInstanceOf(Error);
+      expect(Object.keys(e).sort()).toEqual(['code', 'limit']);
+      expect(e).toMatchObject({ code: 'ERR_QUEUE_FULL', limit: 3, message: `request queue for ${server.address}:${server.port} is full (3 waiting); the server is not keeping up` });
+      expect(e.stack).toBe(`QueueFullError: ${e.message}`);
+    }
     // Drained: requests go through again (no stale shedding).
     await expect(Promise.all([client.execute('slow'), client.execute('slow')])).resolves.toHaveLength(2);
     expect(client.metrics().session.errors).toEqual({ ERR_QUEUE_FULL: 995 });
