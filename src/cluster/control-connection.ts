@@ -150,6 +150,15 @@ export class ControlConnection {
     for (const p of peers) {
       const { address, port } = this.peerAddress(p);
       if (address === undefined) continue;
+      if (str(p['host_id']) === undefined || str(p['data_center']) === undefined) {
+        // A row gossip has not filled in yet (a node restarting or joining): without a data
+        // center the policy cannot tell local from remote. Not added; a known node keeps what
+        // was known of it (and is not taken for removed) until its row is complete again.
+        const known = this.hooks.hosts.get(`${address}:${port}`);
+        if (known !== undefined) seen.add(known);
+        log('debug', 'control.peers', `ignoring an incomplete system.peers row for ${address}:${port} (no host_id or data_center yet)`, `${address}:${port}`);
+        continue;
+      }
       const host = this.hooks.hosts.add(address, port, (h) => fill(h, p));
       fill(host, p);
       seen.add(host);

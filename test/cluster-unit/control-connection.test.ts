@@ -122,6 +122,48 @@ describe('control connection', () => {
     await expect.poll(() => gone.openConnections.length, { timeout: 2000, interval: 10 }).toBe(0);
   });
 
+  it('a peer row without data_center or host_id (gossip filling it in) neither adds a node nor removes the known one', async () => {
+    const servers = await cluster(3);
+    const c = await connect(servers, 0);
+    const restarting = servers[2]!;
+    const stranger = '127.0.0.99';
+    const columns = [
+      { name: 'peer', type: DataTypes.inet },
+      { name: 'peer_port', type: DataTypes.int },
+      { name: 'data_center', type: DataTypes.text },
+      { name: 'host_id', type: DataTypes.uuid },
+      { name: 'native_address', type: DataTypes.inet },
+      { name: 'native_port', type: DataTypes.int },
+      { name: 'rack', type: DataTypes.text },
+      { name: 'release_version', type: DataTypes.text },
+      { name: 'schema_version', type: DataTypes.uuid },
+      { name: 'tokens', type: DataTypes.set(DataTypes.text) },
+    ];
+    const complete = [servers[1]!.address, 7000, 'dcx', hostIdOf(1), servers[1]!.address, servers[1]!.port, 'rack1', '5.0.9', '00000000-0000-0000-0000-000000000001', [tokenOf(1)]];
+    let refreshed = 0;
+    // Node 0 now lists node 2 with no data center, and an unknown node with no host id.
+    servers[0]!.handler = (req) => {
+      if (!/FROM system\.peers_v2/.test(req.query ?? '')) return undefined;
+      refreshed++;
+      return rowsReply(
+        columns,
+        [complete, [restarting.address, 7000, null, hostIdOf(2), restarting.address, restarting.port, null, null, null, null], [stranger, 7000, 'dcx', null, stranger, 9042, 'rack1', '5.0.9', null, null]],
+        { keyspace: 'system', table: 'peers_v2' },
+      );
+    };
+    servers[0]!.connections[registered(servers[0]!)!]!.sendEvent({
+      opcode: Opcode.EVENT,
+      event: { type: EventType.TOPOLOGY_CHANGE, change: 'MOVED_NODE', address: { address: restarting.address, port: restarting.port } },
+    });
+    await expect.poll(() => refreshed, { timeout: 5000, interval: 20 }).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 50));
+    // Node 2 is still known with what was known of it; the stranger was not added.
+    expect(c.hosts.map((h) => h.id).sort()).toEqual(servers.map((s) => s.contactPoint).sort());
+    const host2 = c.hosts.find((h) => h.id === restarting.contactPoint)!;
+    expect({ dc: host2.datacenter, hostId: host2.hostId, up: host2.isUp }).toEqual({ dc: 'dcx', hostId: hostIdOf(2), up: true });
+    expect(c.metadata.tokenMap?.ring).toHaveLength(3);
+  });
+
   it('TOPOLOGY_CHANGE NEW_NODE: refreshes again until system.peers lists the new node', async () => {
     const servers = await cluster(3);
     const newcomer = servers[2]!;
