@@ -29,12 +29,12 @@ import { toServerError } from '../errors/server-errors.js';
 import { StreamIdPool } from './stream-ids.js';
 import { DeadlineQueue } from './deadlines.js';
 import { Heartbeat } from './heartbeat.js';
-import { HostResponse, PendingRequest, WaitQueue, defaultMaxQueued, frameBytes, type ConnectionResponse, type SendOptions } from './pending.js';
+import { HostResponse, PendingRequest, WaitQueue, defaultMaxQueued, frameBytes, promiseListener, type ConnectionResponse, type ResponseListener, type SendOptions } from './pending.js';
 import { FrameWriter } from './frame-writer.js';
 import { openSocket } from './socket.js';
 import { isVersionRejection, startupOptions } from './handshake.js';
 
-export type { ConnectionResponse, SendOptions } from './pending.js';
+export type { ConnectionResponse, ResponseListener, SendOptions } from './pending.js';
 
 const MAX_STREAMS = 32768;
 
@@ -227,39 +227,45 @@ export class Connection {
    * RESULT and other messages resolve.
    */
   send(request: Request, options?: SendOptions): Promise<ConnectionResponse> {
-    return new Promise<ConnectionResponse>((resolve, reject) => {
-      if (this.state !== 'ready' && this.state !== 'connecting') {
-        reject(new ConnectionClosedError(this.hostId, 'connection is closed', this.closeError));
+    return new Promise<ConnectionResponse>((resolve, reject) => this.submit(request, options, promiseListener(resolve, reject)));
+  }
+
+  /**
+   * `send` without a promise: `listener` hears the outcome (once; synchronously when the
+   * request cannot be sent at all). For the execution core's hot path.
+   */
+  submit(request: Request, options: SendOptions | undefined, listener: ResponseListener): void {
+    if (this.state !== 'ready' && this.state !== 'connecting') {
+      listener.onError(new ConnectionClosedError(this.hostId, 'connection is closed', this.closeError));
+      return;
+    }
+    const timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
+    const p = new PendingRequest(request, options, listener, timeoutMs);
+    const signal = options?.signal;
+    if (signal) {
+      if (signal.aborted) {
+        listener.onError(new AbortedError(signal.reason));
         return;
       }
-      const timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
-      const p = new PendingRequest(request, options, resolve, reject, timeoutMs);
-      const signal = options?.signal;
-      if (signal) {
-        if (signal.aborted) {
-          reject(new AbortedError(signal.reason));
-          return;
-        }
-        p.onAbort = () => this.giveUp(p, new AbortedError(signal.reason));
-        signal.addEventListener('abort', p.onAbort, { once: true });
-      }
-      if (timeoutMs > 0) {
-        p.deadline = performance.now() + timeoutMs;
-        this.deadlines.add(p, timeoutMs);
-      }
-      const stream = this.ids.acquire();
-      if (stream < 0) {
-        if (this.queued >= this.maxQueued) {
-          this.finish(p);
-          reject(new QueueFullError(this.hostId, this.maxQueued));
-          this.options.onQueueFull?.();
-          return;
-        }
-        this.waiting.push(p);
+      p.onAbort = () => this.giveUp(p, new AbortedError(signal.reason));
+      signal.addEventListener('abort', p.onAbort, { once: true });
+    }
+    if (timeoutMs > 0) {
+      p.deadline = performance.now() + timeoutMs;
+      this.deadlines.add(p, timeoutMs);
+    }
+    const stream = this.ids.acquire();
+    if (stream < 0) {
+      if (this.queued >= this.maxQueued) {
+        this.finish(p);
+        listener.onError(new QueueFullError(this.hostId, this.maxQueued));
+        this.options.onQueueFull?.();
         return;
       }
-      this.dispatch(p, stream);
-    });
+      this.waiting.push(p);
+      return;
+    }
+    this.dispatch(p, stream);
   }
 
   /** Stop taking requests, wait for those in flight, then close the socket. */

@@ -78,6 +78,30 @@ export class HostResponse implements ConnectionResponse {
   }
 }
 
+/**
+ * Who hears how a request ended. Called at most once, synchronously from the connection's read
+ * (or close) path: it must not throw, and should not call back into the connection there.
+ */
+export interface ResponseListener {
+  /** The answer (server ERRORs come to `onError`, typed). */
+  onResponse(response: ConnectionResponse): void;
+  /** Why the request failed, timed out, was aborted or could not be sent. */
+  onError(error: Error): void;
+}
+
+/** The listener of `send`: its promise. */
+class PromiseListener implements ResponseListener {
+  constructor(
+    readonly onResponse: (response: ConnectionResponse) => void,
+    readonly onError: (error: Error) => void,
+  ) {}
+}
+
+/** A listener that settles a promise (what `Connection.send` returns). */
+export function promiseListener(resolve: (response: ConnectionResponse) => void, reject: (error: Error) => void): ResponseListener {
+  return new PromiseListener(resolve, reject);
+}
+
 /** One request from `send` until it is answered, fails, times out or is aborted. */
 export class PendingRequest {
   /** Stream id once dispatched, else -1. */
@@ -92,10 +116,19 @@ export class PendingRequest {
   constructor(
     readonly request: Request,
     readonly options: SendOptions | undefined,
-    readonly resolve: (r: ConnectionResponse) => void,
-    readonly reject: (e: Error) => void,
+    readonly listener: ResponseListener,
     readonly timeoutMs: number,
   ) {}
+
+  /** Hand the answer to the listener. */
+  resolve(response: ConnectionResponse): void {
+    this.listener.onResponse(response);
+  }
+
+  /** Hand the failure to the listener. */
+  reject(error: Error): void {
+    this.listener.onError(error);
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Opcode, type Consistency, type DecodeOptions, type Request, type SchemaChange } from '../../protocol/index.js';
 import type { HostPool } from '../cluster/host-pool.js';
 import type { HostRegistry } from '../cluster/registry.js';
-import type { Connection, ConnectionResponse, SendOptions } from '../connection/connection.js';
+import type { Connection, ConnectionResponse, ResponseListener, SendOptions } from '../connection/connection.js';
 import type { FrameSizes } from '../connection/pending.js';
 import { AbortedError, CqlwireError, NoHostAvailableError, QueueFullError } from '../errors/driver-errors.js';
 import { UnpreparedError } from '../errors/server-errors.js';
@@ -79,6 +79,13 @@ class IgnoredResponse implements ConnectionResponse {
 
 const VOID_RESULT: ConnectionResponse['message'] = Object.freeze({ opcode: Opcode.RESULT, result: Object.freeze({ kind: 'void' as const }) });
 
+/** Where `runOnPlan` picks up a request `firstAttempt` began: its first host, and the connection being borrowed there or the attempt sent there that failed. */
+interface Resume {
+  readonly host: HostPool;
+  readonly borrowed?: Promise<Connection>;
+  readonly failed?: { readonly conn: Connection; readonly error: unknown; readonly requestId: number; readonly started: number };
+}
+
 /** Whether a speculative race has a winner (or a final loser). */
 interface Race {
   settled: boolean;
@@ -147,7 +154,7 @@ export class RequestExecutor {
     const spec = request.settings.speculativeExecutionPolicy;
     const options = request.options;
     if (options.idempotent !== true || options.host !== undefined || spec.nextDelayMs(1) < 0) {
-      return this.runOnPlan(plan, undefined, request, op, 0);
+      return op === undefined ? this.firstAttempt(plan, request) : this.runOnPlan(plan, undefined, request, op, 0);
     }
     // Speculative executions (idempotent requests only): after each delay of the policy another
     // execution starts on the next host of the same plan; the first success wins, and the request
@@ -213,12 +220,68 @@ export class RequestExecutor {
     }
   }
 
+  /**
+   * The usual request: one execution, untraced, whose first host has a connection at hand. It
+   * is sent from here, with no async frame (an async function's frame holds every register of
+   * `runOnPlan`, a few hundred bytes per request); a failure, or anything less usual, continues
+   * in `runOnPlan` with the same decisions.
+   */
+  private firstAttempt(plan: Iterator<HostPool | Host>, request: ExecutionRequest): Promise<AnsweredRequest> {
+    const host = this.nextHost(plan);
+    if (host === undefined) return this.runOnPlan(plan, undefined, request, undefined, 0);
+    const borrowed = host.borrow();
+    if (borrowed instanceof Promise) return this.runOnPlan(plan, undefined, request, undefined, 0, { host, borrowed });
+    const conn = borrowed;
+    const requestId = nextRequestId++;
+    if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ requestId, kind: request.kind, query: request.text, host: host.id });
+    const attempt = new FirstAttempt(this, plan, request, host, conn, requestId, performance.now());
+    const answered = new Promise<AnsweredRequest>(attempt.bind);
+    try {
+      conn.submit(request.build(conn.version, request.settings.consistency), sendOptionsOf(request), attempt);
+    } catch (error) {
+      attempt.onError(asError(error));
+    }
+    return answered;
+  }
+
+  /** The bookkeeping of an attempt that got an answer, and the answer (after schema agreement, for DDL). */
+  /** @internal */
+  succeeded(
+    host: HostPool,
+    conn: Connection,
+    request: ExecutionRequest,
+    response: ConnectionResponse,
+    attemptStarted: number,
+    started: number,
+    requestId: number,
+    tried: readonly { readonly host: string; readonly error?: Error }[],
+    race: Race | undefined,
+  ): AnsweredRequest | Promise<AnsweredRequest> {
+    const ended = performance.now();
+    host.metrics.recordSuccess((ended - attemptStarted) * 1000, ended);
+    // A speculative execution that lost the race is not counted a second time.
+    if (race === undefined || !race.settled) this.context.metrics.recordSuccess((ended - started) * 1000, ended);
+    if (response.warnings && response.warnings.length > 0 && channels.warning.hasSubscribers) {
+      channels.warning.publish({ query: request.text, host: host.id, warnings: response.warnings });
+    }
+    if (channels.requestEnd.hasSubscribers) channels.requestEnd.publish({ requestId, host: host.id, durationMs: ended - started });
+    const m = response.message;
+    const decode = request.settings.decode;
+    // DDL: resolve once every node has the new schema and the metadata shows it.
+    if (m.opcode === Opcode.RESULT && m.result.kind === 'schemaChange' && this.context.afterSchemaChange) {
+      return this.context.afterSchemaChange(m.result).then((agreed) => new AttemptedResponse(response, tried, conn.version, agreed, decode));
+    }
+    return new AttemptedResponse(response, tried, conn.version, true, decode);
+  }
+
   /** One execution of a request along `plan` (shared with its speculative executions, if any). */
-  private async runOnPlan(plan: Iterator<HostPool | Host>, race: Race | undefined, request: ExecutionRequest, op: OperationContext | undefined, execution: number): Promise<AnsweredRequest> {
+  /** @internal */
+  async runOnPlan(plan: Iterator<HostPool | Host>, race: Race | undefined, request: ExecutionRequest, op: OperationContext | undefined, execution: number, resume?: Resume): Promise<AnsweredRequest> {
     const { options, settings, kind, text } = request;
     const metrics = this.context.metrics;
-    const requestId = nextRequestId++;
-    const started = performance.now();
+    // Resumed after `firstAttempt`: the request started there.
+    const requestId = resume?.failed !== undefined ? resume.failed.requestId : nextRequestId++;
+    const started = resume?.failed !== undefined ? resume.failed.started : performance.now();
     // Made on the first failure; a first-attempt success shares its host's frozen one-entry list.
     let attempts: { host: string; error?: Error }[] | undefined;
     // Made on the first failure: the common path allocates no map.
@@ -227,7 +290,7 @@ export class RequestExecutor {
     let retryCount = 0;
     let consistency = settings.consistency;
     let lastHost = '';
-    let host = this.nextHost(plan);
+    let host = resume === undefined ? this.nextHost(plan) : resume.host;
     let repreparedOn: HostPool | undefined;
     // Hosts that could not take the request (no connection, queue full) vs the last error of a
     // request a host did run: when the plan runs out after retries on hosts that all answered,
@@ -245,9 +308,14 @@ export class RequestExecutor {
     let attemptFromStart = true;
     while (host !== undefined) {
       lastHost = host.id;
+      // The first pass of a resumed request: the connection being borrowed, or the attempt that failed.
+      const resumed = resume;
+      resume = undefined;
+      const failed = resumed?.failed;
       let conn: Connection;
-      try {
-        const b = host.borrow();
+      if (failed !== undefined) conn = failed.conn;
+      else try {
+        const b = resumed?.borrowed ?? host.borrow();
         if (b instanceof Promise) {
           attemptFromStart = false;
           conn = await b;
@@ -260,7 +328,7 @@ export class RequestExecutor {
         host = this.nextHost(plan);
         continue;
       }
-      if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ requestId, kind, query: text, host: host.id });
+      if (failed === undefined && channels.requestStart.hasSubscribers) channels.requestStart.publish({ requestId, kind, query: text, host: host.id });
       const t0 = attemptFromStart ? started : performance.now();
       attemptFromStart = false;
       ac = undefined;
@@ -269,6 +337,8 @@ export class RequestExecutor {
         if (tracing.attempt.hasSubscribers) ac = attemptOf(op, host, execution, retried, consistency);
       }
       try {
+        // Its error takes the same way as any attempt's.
+        if (failed !== undefined) throw failed.error;
         let sent: Promise<ConnectionResponse>;
         if (op === undefined) sent = conn.send(request.build(conn.version, consistency), sendOptions);
         else if (ac === undefined) sent = conn.send(request.build(conn.version, consistency), tracedSendOptions(sendOptions, op, op.customPayload, undefined));
@@ -280,15 +350,7 @@ export class RequestExecutor {
           tracing.attempt.end.publish(ac);
         }
         const response = await sent;
-        const ended = performance.now();
-        host.metrics.recordSuccess((ended - t0) * 1000, ended);
-        // A speculative execution that lost the race is not counted a second time.
-        if (race === undefined || !race.settled) metrics.recordSuccess((ended - started) * 1000, ended);
         const tried = attempts === undefined ? host.firstAttemptOk : (attempts.push({ host: host.id }), attempts);
-        if (response.warnings && response.warnings.length > 0 && channels.warning.hasSubscribers) {
-          channels.warning.publish({ query: text, host: host.id, warnings: response.warnings });
-        }
-        if (channels.requestEnd.hasSubscribers) channels.requestEnd.publish({ requestId, host: host.id, durationMs: ended - started });
         if (ac !== undefined) {
           if (response.warnings !== undefined && response.warnings.length > 0) ac.warnings = response.warnings;
           endAttempt(ac, undefined);
@@ -297,11 +359,7 @@ export class RequestExecutor {
           op.coordinator = host.id;
           if (response.warnings !== undefined && response.warnings.length > 0) op.warnings = response.warnings;
         }
-        const m = response.message;
-        // DDL: resolve once every node has the new schema and the metadata shows it.
-        let agreed = true;
-        if (m.opcode === Opcode.RESULT && m.result.kind === 'schemaChange' && this.context.afterSchemaChange) agreed = await this.context.afterSchemaChange(m.result);
-        return new AttemptedResponse(response, tried, conn.version, agreed, settings.decode);
+        return await this.succeeded(host, conn, request, response, t0, started, requestId, tried, race);
       } catch (err) {
         const e = asError(err);
         (attempts ??= []).push({ host: host.id, error: e });
@@ -449,4 +507,55 @@ async function reprepare(conn: Connection, statements: readonly PreparedStatemen
 
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * The first attempt of a request sent by `firstAttempt`: the connection's listener and the
+ * settler of the request's one promise, in one object (no promise of the connection's own, no
+ * closures beyond the promise's). Its callbacks run inside the connection's read path, so work
+ * that may reach a connection again (a retry on another host, schema agreement) is left to a
+ * microtask.
+ */
+class FirstAttempt implements ResponseListener {
+  private resolve!: (answer: AnsweredRequest | PromiseLike<AnsweredRequest>) => void;
+  private reject!: (error: unknown) => void;
+  /** The promise's executor: keeps its settle functions here. */
+  readonly bind = (resolve: (answer: AnsweredRequest | PromiseLike<AnsweredRequest>) => void, reject: (error: unknown) => void): void => {
+    this.resolve = resolve;
+    this.reject = reject;
+  };
+
+  constructor(
+    private readonly executor: RequestExecutor,
+    private readonly plan: Iterator<HostPool | Host>,
+    private readonly request: ExecutionRequest,
+    private readonly host: HostPool,
+    private readonly conn: Connection,
+    private readonly requestId: number,
+    private readonly started: number,
+  ) {}
+
+  onResponse(response: ConnectionResponse): void {
+    const m = response.message;
+    if (m.opcode === Opcode.RESULT && m.result.kind === 'schemaChange') {
+      queueMicrotask(() => this.answer(response));
+      return;
+    }
+    this.answer(response);
+  }
+
+  onError(error: Error): void {
+    queueMicrotask(() => {
+      const failed = { conn: this.conn, error, requestId: this.requestId, started: this.started };
+      this.resolve(this.executor.runOnPlan(this.plan, undefined, this.request, undefined, 0, { host: this.host, failed }));
+    });
+  }
+
+  private answer(response: ConnectionResponse): void {
+    try {
+      this.resolve(this.executor.succeeded(this.host, this.conn, this.request, response, this.started, this.started, this.requestId, this.host.firstAttemptOk, undefined));
+    } catch (err) {
+      this.reject(err);
+    }
+  }
 }

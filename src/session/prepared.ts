@@ -39,6 +39,8 @@ export class PreparedStatement<P = Params, R = Record<string, unknown>> {
   readonly declared: DeclaredTable[] = [];
   /** @internal The result columns last found to match `declared`. */
   checkedColumns: readonly ColumnSpec[] | undefined;
+  /** @internal This statement as the one-entry list a request runs (made once, not per request). */
+  readonly asList: readonly PreparedStatement[] = Object.freeze([this as PreparedStatement]);
 
   /** @internal */
   constructor(fields: {

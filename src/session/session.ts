@@ -1,5 +1,5 @@
 import { DeferredRejections } from './deferred-rejections.js';
-import { BatchType, Opcode, lz4Compressor, type BoundValue, type Consistency, type QueryParameters, type Request } from '../../protocol/index.js';
+import { BatchType, Opcode, lz4Compressor, type BoundValue, type EncodedValues, type Consistency, type QueryParameters, type Request } from '../../protocol/index.js';
 import { ControlConnection } from '../cluster/control-connection.js';
 import type { HostPoolOptions } from '../cluster/host-pool.js';
 import { Metadata } from '../cluster/metadata.js';
@@ -17,7 +17,7 @@ import type { ResultPage, Row } from '../results/page.js';
 import { RowStream } from '../results/row-stream.js';
 import { bindPrepared, encodeSimpleValues, explicitRouting, preparedRouting, toMicros } from './binding.js';
 import { RequestExecutor, type ExecutionRequest } from './execution.js';
-import { DEFAULT_TIMEOUT_MS, Profiles, type BatchOptions, type BatchStatement, type ClientOptions, type ExecuteOptions, type Params, type PrepareOptions, type StreamOptions } from './options.js';
+import { DEFAULT_TIMEOUT_MS, Profiles, type BatchOptions, type BatchStatement, type ClientOptions, type ExecuteOptions, type Params, type PrepareOptions, type ResolvedOptions, type StreamOptions } from './options.js';
 import { NO_STATEMENTS, PreparedCache, type PreparedStatement } from './prepared.js';
 import { Preparation } from './preparation.js';
 import { MonotonicTimestampGenerator, type TimestampGenerator } from './timestamps.js';
@@ -440,7 +440,7 @@ export class Session {
    * @param undecoded for a stream: the rows stay undecoded until read, and an offloaded page may
    *   come before its worker decoded them (the stream waits for them, see `ResultPage`).
    */
-  private async executePage<R>(
+  private executePage<R>(
     query: string | PreparedStatement,
     params: Params | undefined,
     options: ExecuteOptions,
@@ -449,9 +449,10 @@ export class Session {
     page?: number,
     fromCaller = false,
   ): Promise<ResultPage<R>> {
-    // One async frame per execute: the caller's checks run here rather than in a wrapper of
-    // their own, and errors get the caller's stack here, right after the await that leads back
-    // to the caller.
+    // Not async: the request is checked and built here, and only `awaitPage`, whose frame is
+    // small, waits for the answer (an async function's frame holds all of its registers).
+    let request: ExecutionRequest;
+    let ps: PreparedStatement | undefined;
     try {
       if (fromCaller) {
         this.ensureOpen();
@@ -462,52 +463,77 @@ export class Session {
       const settings = this.profiles.resolve(options);
       // `prepare: true` with the statement cached and prepared (the usual case): no await and no
       // second validation.
-      const ps = typeof query !== 'string' ? query : options.prepare ? (this.prepared.ready(options.keyspace ?? this.currentKeyspace, query) ?? (await this.prepare(query, options))) : undefined;
-      // Hot path: one request object per attempt, built from plain fields (no spreads, no closures
-      // beyond `build`); the next-page closure is made only when there is a next page.
-      const pageSize = settings.fetchSize > 0 ? settings.fetchSize : undefined;
-      const serialConsistency = settings.serialConsistency;
-      const defaultTimestamp = this.timestampOf(options);
-      const keyspace = options.keyspace;
-      const nowInSeconds = options.nowInSeconds;
-      let request: ExecutionRequest;
-      if (ps !== undefined) {
-        const values = bindPrepared(ps, params);
-        const build = (version: 4 | 5, consistency: Consistency): Request => {
-          const v5 = version === 5;
-          const params: QueryParameters = {
-            consistency,
-            values,
-            skipMetadata: v5 && ps.resultMetadataId !== undefined,
-            pageSize,
-            pagingState,
-            serialConsistency,
-            defaultTimestamp,
-            keyspace,
-            nowInSeconds,
-          };
-          return { opcode: Opcode.EXECUTE, queryId: ps.id, resultMetadataId: v5 ? ps.resultMetadataId : undefined, params };
-        };
-        request = { kind: 'execute', text: ps.query, build, settings, options, routing: this.routingOf(ps, params, options), prepared: [ps], page };
-      } else {
-        const text = query as string;
-        const message = {
-          opcode: Opcode.QUERY,
-          query: text,
-          params: { consistency: settings.consistency, values: encodeSimpleValues(params, options.hints), pageSize, pagingState, serialConsistency, defaultTimestamp, keyspace, nowInSeconds },
-        } as const;
-        const routing = options.routingKey === undefined ? undefined : explicitRouting(options, this.currentKeyspace);
-        request = { kind: 'query', text, build: (_version, consistency) => (consistency === message.params.consistency ? message : { ...message, params: { ...message.params, consistency } }), settings, options, routing, prepared: NO_STATEMENTS, page };
-      }
-      const answer = await this.executor.execute(request);
-      const fetchNext = nextPagingState(answer) === null ? null : (state: Buffer): Promise<ResultPage<R>> => this.executePage<R>(query, params, options, state, false);
-      const built = this.pageOf<R>(answer, ps, fetchNext, undecoded);
-      return built instanceof Promise ? await built : built;
-  
+      ps = typeof query !== 'string' ? query : options.prepare ? this.prepared.ready(options.keyspace ?? this.currentKeyspace, query) : undefined;
+      if (ps === undefined && options.prepare && typeof query === 'string') return this.executeAfterPrepare<R>(query, params, options, pagingState, undecoded, page, fromCaller);
+      request = this.requestOf(query, ps, params, options, settings, pagingState, page);
     } catch (err) {
-      // A stream's pages get the consumer's stack where it awaits them (RowStream), not here.
+      return Promise.reject(fromCaller ? withCallerStack(err) : err);
+    }
+    return this.awaitPage<R>(this.executor.execute(request), query, params, options, ps, undecoded, fromCaller);
+  }
+
+  /** `executePage` of a statement to prepare first. */
+  private async executeAfterPrepare<R>(query: string, params: Params | undefined, options: ExecuteOptions, pagingState: Buffer | undefined, undecoded: boolean, page: number | undefined, fromCaller: boolean): Promise<ResultPage<R>> {
+    try {
+      const ps = await this.prepare(query, options);
+      // Validated already; now it runs as a PreparedStatement would.
+      return await this.executePage<R>(ps, params, options, pagingState, undecoded, page, false);
+    } catch (err) {
       throw fromCaller ? withCallerStack(err) : err;
     }
+  }
+
+  /**
+   * The answer of a request made into its page. Not async (a `then` costs less than an async
+   * frame); an error still gets the caller's stack: V8's async stack walks from this reaction
+   * through the promise it settles to the caller's `await`.
+   */
+  private awaitPage<R>(answered: Promise<AnsweredRequest>, query: string | PreparedStatement, params: Params | undefined, options: ExecuteOptions, ps: PreparedStatement | undefined, undecoded: boolean, fromCaller: boolean): Promise<ResultPage<R>> {
+    return answered.then(
+      (answer) => {
+        const fetchNext = nextPagingState(answer) === null ? null : (state: Buffer): Promise<ResultPage<R>> => this.executePage<R>(query, params, options, state, false);
+        try {
+          return this.pageOf<R>(answer, ps, fetchNext, undecoded);
+        } catch (err) {
+          throw fromCaller ? withCallerStack(err) : err;
+        }
+      },
+      (err: unknown) => {
+        // A stream's pages get the consumer's stack where it awaits them (RowStream), not here.
+        throw fromCaller ? withCallerStack(err) : err;
+      },
+    );
+  }
+
+  /**
+   * The request of one page. Hot path: one request object per attempt, built from plain fields
+   * (no spreads, no closures beyond `build`).
+   */
+  private requestOf(
+    query: string | PreparedStatement,
+    ps: PreparedStatement | undefined,
+    params: Params | undefined,
+    options: ExecuteOptions,
+    settings: ResolvedOptions,
+    pagingState: Buffer | undefined,
+    page: number | undefined,
+  ): ExecutionRequest {
+    const pageSize = settings.fetchSize > 0 ? settings.fetchSize : undefined;
+    const serialConsistency = settings.serialConsistency;
+    const defaultTimestamp = this.timestampOf(options);
+    const keyspace = options.keyspace;
+    const nowInSeconds = options.nowInSeconds;
+    if (ps !== undefined) {
+      return new ExecuteRequest(ps, bindPrepared(ps, params), settings, options, this.routingOf(ps, params, options), page, pageSize, pagingState, defaultTimestamp);
+    }
+    const text = query as string;
+    const message = {
+      opcode: Opcode.QUERY,
+      query: text,
+      params: { consistency: settings.consistency, values: encodeSimpleValues(params, options.hints), pageSize, pagingState, serialConsistency, defaultTimestamp, keyspace, nowInSeconds },
+    } as const;
+    const routing = options.routingKey === undefined ? undefined : explicitRouting(options, this.currentKeyspace);
+    return { kind: 'query', text, build: (_version, consistency) => (consistency === message.params.consistency ? message : { ...message, params: { ...message.params, consistency } }), settings, options, routing, prepared: NO_STATEMENTS, page };
   }
 
   /** The page of an answer, after the session applied what the result asks of it. */
@@ -578,4 +604,46 @@ function logCodec(): void {
     return log('warn', 'codec.lz4', 'lz4-napi is installed but failed to load; LZ4 compression with the TypeScript codec', undefined, failure);
   }
   log('info', 'codec.lz4', 'LZ4 compression with the TypeScript codec (lz4-napi is not installed)');
+}
+
+/**
+ * An EXECUTE of a prepared statement: one object per page requested, its message built per
+ * attempt from its fields (no closure and no captured scope per request).
+ */
+class ExecuteRequest implements ExecutionRequest {
+  readonly kind = 'execute';
+  readonly text: string;
+  readonly prepared: readonly PreparedStatement[];
+  constructor(
+    private readonly ps: PreparedStatement,
+    private readonly values: EncodedValues,
+    readonly settings: ResolvedOptions,
+    readonly options: ExecuteOptions,
+    readonly routing: RoutingInfo | undefined,
+    readonly page: number | undefined,
+    private readonly pageSize: number | undefined,
+    private readonly pagingState: Buffer | undefined,
+    private readonly defaultTimestamp: bigint | number | undefined,
+  ) {
+    this.text = ps.query;
+    this.prepared = ps.asList;
+  }
+
+  build(version: 4 | 5, consistency: Consistency): Request {
+    const ps = this.ps;
+    const v5 = version === 5;
+    const options = this.options;
+    const params: QueryParameters = {
+      consistency,
+      values: this.values,
+      skipMetadata: v5 && ps.resultMetadataId !== undefined,
+      pageSize: this.pageSize,
+      pagingState: this.pagingState,
+      serialConsistency: this.settings.serialConsistency,
+      defaultTimestamp: this.defaultTimestamp,
+      keyspace: options.keyspace,
+      nowInSeconds: options.nowInSeconds,
+    };
+    return { opcode: Opcode.EXECUTE, queryId: ps.id, resultMetadataId: v5 ? ps.resultMetadataId : undefined, params };
+  }
 }

@@ -63,20 +63,46 @@ function withMethod(name: string, v: unknown, method: string): void {
   if (v !== undefined && !(typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>)[method] === 'function')) fail(name, `an object with a ${method}() method`, v);
 }
 
-function profile(prefix: string, p: ExecutionProfile): void {
-  consistency(`${prefix}consistency`, p.consistency);
-  consistency(`${prefix}serialConsistency`, p.serialConsistency, SERIAL_VALUES);
-  millis(`${prefix}timeoutMs`, p.timeoutMs);
-  int(`${prefix}fetchSize`, p.fetchSize, 1, MAX_INT32);
-  withMethod(`${prefix}retryPolicy`, p.retryPolicy, 'onError');
-  withMethod(`${prefix}loadBalancingPolicy`, p.loadBalancingPolicy, 'newQueryPlan');
-  withMethod(`${prefix}speculativeExecutionPolicy`, p.speculativeExecutionPolicy, 'nextDelayMs');
+/** The option names of a profile's fields under one prefix, made once (not per request). */
+interface ProfileNames {
+  readonly consistency: string;
+  readonly serialConsistency: string;
+  readonly timeoutMs: string;
+  readonly fetchSize: string;
+  readonly retryPolicy: string;
+  readonly loadBalancingPolicy: string;
+  readonly speculativeExecutionPolicy: string;
+}
+
+function profileNames(prefix: string): ProfileNames {
+  return {
+    consistency: `${prefix}consistency`,
+    serialConsistency: `${prefix}serialConsistency`,
+    timeoutMs: `${prefix}timeoutMs`,
+    fetchSize: `${prefix}fetchSize`,
+    retryPolicy: `${prefix}retryPolicy`,
+    loadBalancingPolicy: `${prefix}loadBalancingPolicy`,
+    speculativeExecutionPolicy: `${prefix}speculativeExecutionPolicy`,
+  };
+}
+
+const EXECUTE_NAMES = profileNames('options.');
+const EXECUTE_PROFILE_NAMES = profileNames('options.profile.');
+
+function profile(names: ProfileNames, p: ExecutionProfile): void {
+  consistency(names.consistency, p.consistency);
+  consistency(names.serialConsistency, p.serialConsistency, SERIAL_VALUES);
+  millis(names.timeoutMs, p.timeoutMs);
+  int(names.fetchSize, p.fetchSize, 1, MAX_INT32);
+  withMethod(names.retryPolicy, p.retryPolicy, 'onError');
+  withMethod(names.loadBalancingPolicy, p.loadBalancingPolicy, 'newQueryPlan');
+  withMethod(names.speculativeExecutionPolicy, p.speculativeExecutionPolicy, 'nextDelayMs');
 }
 
 /** Check the options of one execute / stream / batch / prepare call. */
 export function validateExecuteOptions(options: ExecuteOptions): void {
   if (!isPlainObject(options)) fail('options', 'an object', options);
-  profile('options.', options);
+  profile(EXECUTE_NAMES, options);
   bool('options.prepare', options.prepare);
   bool('options.idempotent', options.idempotent);
   bool('options.trace', options.trace);
@@ -90,7 +116,7 @@ export function validateExecuteOptions(options: ExecuteOptions): void {
   }
   if (options.profile !== undefined) {
     if (typeof options.profile === 'string') str('options.profile', options.profile);
-    else if (isPlainObject(options.profile)) profile('options.profile.', options.profile);
+    else if (isPlainObject(options.profile)) profile(EXECUTE_PROFILE_NAMES, options.profile);
     else fail('options.profile', 'a profile name or an execution profile object', options.profile);
   }
   str('options.host', options.host);
@@ -159,12 +185,12 @@ export function validateClientOptions(options: ClientOptions): void {
   int('maxQueuedPerConnection', options.maxQueuedPerConnection, 0, MAX_INT32);
   millis('connectTimeoutMs', options.connectTimeoutMs);
   millis('heartbeatIntervalMs', options.heartbeatIntervalMs);
-  profile('', options);
+  profile(profileNames(''), options);
   if (options.profiles !== undefined) {
     if (!isPlainObject(options.profiles)) fail('profiles', 'an object of execution profiles by name', options.profiles);
     for (const [name, p] of Object.entries(options.profiles)) {
       if (!isPlainObject(p)) fail(`profiles.${name}`, 'an execution profile object', p);
-      profile(`profiles.${name}.`, p);
+      profile(profileNames(`profiles.${name}.`), p);
     }
   }
   withMethod('reconnectionPolicy', options.reconnectionPolicy, 'newSchedule');

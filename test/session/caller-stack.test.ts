@@ -22,4 +22,22 @@ describe('caller stacks', () => {
     expect(err?.message).toBe('nope');
     expect(err?.stack).toMatch(/--- awaited at ---[\s\S]*aUserFunctionThatQueries/);
   });
+
+  it('the same for a prepared statement, on its first run (prepared then) and on later ones (cached)', async () => {
+    const server = await startServer();
+    server.when('SELECT bad', errorReply(errorInfo(ErrorCode.OVERLOADED, 'too busy')));
+    const client = await Client.connect({ contactPoints: [server.address], port: server.port, localDataCenter: 'datacenter1', retryPolicy: { onError: () => ({ action: 'rethrow' }) } });
+    defer(() => client.close());
+    async function aUserFunctionThatExecutes(): Promise<void> {
+      await client.execute('SELECT bad', [], { prepare: true });
+    }
+    for (let i = 0; i < 2; i++) {
+      const err = await aUserFunctionThatExecutes().then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(err?.message).toBe('too busy');
+      expect(err?.stack).toMatch(/--- awaited at ---[\s\S]*aUserFunctionThatExecutes/);
+    }
+  });
 });
