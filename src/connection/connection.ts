@@ -117,6 +117,8 @@ export class Connection {
   private readonly writer = new FrameWriter();
   /** Socket reads so far: timeouts expire only once the socket has been read (see DeadlineQueue). */
   private reads = 0;
+  /** `performance.now()` of the latest socket read: the time the answers in it were received. */
+  private readAt = 0;
   private readonly deadlines = new DeadlineQueue(
     (p) => this.giveUp(p, new RequestTimeoutError(this.hostId, p.timeoutMs)),
     () => this.reads,
@@ -233,8 +235,9 @@ export class Connection {
   /**
    * `send` without a promise: `listener` hears the outcome (once; synchronously when the
    * request cannot be sent at all). For the execution core's hot path.
+   * @param sentAt `performance.now()` the caller just read, to count the timeout from (saves a clock read)
    */
-  submit(request: Request, options: SendOptions | undefined, listener: ResponseListener): void {
+  submit(request: Request, options: SendOptions | undefined, listener: ResponseListener, sentAt?: number): void {
     if (this.state !== 'ready' && this.state !== 'connecting') {
       listener.onError(new ConnectionClosedError(this.hostId, 'connection is closed', this.closeError));
       return;
@@ -251,7 +254,7 @@ export class Connection {
       signal.addEventListener('abort', p.onAbort, { once: true });
     }
     if (timeoutMs > 0) {
-      p.deadline = performance.now() + timeoutMs;
+      p.deadline = (sentAt ?? performance.now()) + timeoutMs;
       this.deadlines.add(p, timeoutMs);
     }
     const stream = this.ids.acquire();
@@ -428,7 +431,9 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     this.reads++;
-    this.heartbeat?.touch(performance.now());
+    const now = performance.now();
+    this.readAt = now;
+    this.heartbeat?.touch(now);
     try {
       this.decoder.push(chunk);
       let frame: Frame | null;
@@ -511,7 +516,7 @@ export class Connection {
       if (env.message.opcode === Opcode.ERROR) {
         p.reject(toServerError(env.message, this.hostId));
       } else {
-        p.resolve(new HostResponse(env, this.hostId));
+        p.resolve(new HostResponse(env, this.hostId), this.readAt);
       }
     }
     this.pumpWaiting();
@@ -524,13 +529,13 @@ export class Connection {
     const header = frame.deferred === undefined ? undefined : peekRowsHeader(frame.version, frame.flags, frame.deferred.head);
     const decoded = offload.decode(frame, this.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
     if (header?.metadata.pagingState !== undefined) {
-      p.resolve(new HostResponse({ message: { opcode: Opcode.RESULT, result: new OffloadedRowsResult(header, decoded) } }, host));
+      p.resolve(new HostResponse({ message: { opcode: Opcode.RESULT, result: new OffloadedRowsResult(header, decoded) } }, host), this.readAt);
       return;
     }
     decoded.then(
       (env) => {
         if (env.message.opcode === Opcode.ERROR) p.reject(toServerError(env.message, host));
-        else p.resolve(new HostResponse(env, host));
+        else p.resolve(new HostResponse(env, host), performance.now());
       },
       (err: unknown) => {
         p.reject(CqlwireError.is(err) ? err : new ProtocolError(ProtocolErrorCode.MALFORMED, `cannot decode the response: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));

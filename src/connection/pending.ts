@@ -83,8 +83,12 @@ export class HostResponse implements ConnectionResponse {
  * (or close) path: it must not throw, and should not call back into the connection there.
  */
 export interface ResponseListener {
-  /** The answer (server ERRORs come to `onError`, typed). */
-  onResponse(response: ConnectionResponse): void;
+  /**
+   * The answer (server ERRORs come to `onError`, typed).
+   * @param receivedAt `performance.now()` of the socket read that brought it (one clock read per
+   *   read, shared by the answers in it), or of the worker's decode
+   */
+  onResponse(response: ConnectionResponse, receivedAt: number): void;
   /** Why the request failed, timed out, was aborted or could not be sent. */
   onError(error: Error): void;
 }
@@ -120,9 +124,9 @@ export class PendingRequest {
     readonly timeoutMs: number,
   ) {}
 
-  /** Hand the answer to the listener. */
-  resolve(response: ConnectionResponse): void {
-    this.listener.onResponse(response);
+  /** Hand the answer, read at `receivedAt`, to the listener. */
+  resolve(response: ConnectionResponse, receivedAt: number): void {
+    this.listener.onResponse(response, receivedAt);
   }
 
   /** Hand the failure to the listener. */

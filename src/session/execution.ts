@@ -235,9 +235,10 @@ export class RequestExecutor {
     const requestId = nextRequestId++;
     if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ requestId, kind: request.kind, query: request.text, host: host.id });
     const attempt = new FirstAttempt(this, plan, request, host, conn, requestId, performance.now());
-    const answered = new Promise<AnsweredRequest>(attempt.bind);
+    settling = attempt;
+    const answered = new Promise<AnsweredRequest>(settleFirstAttempt);
     try {
-      conn.submit(request.build(conn.version, request.settings.consistency), sendOptionsOf(request), attempt);
+      conn.submit(request.build(conn.version, request.settings.consistency), sendOptionsOf(request), attempt, attempt.started);
     } catch (error) {
       attempt.onError(asError(error));
     }
@@ -251,13 +252,13 @@ export class RequestExecutor {
     conn: Connection,
     request: ExecutionRequest,
     response: ConnectionResponse,
+    ended: number,
     attemptStarted: number,
     started: number,
     requestId: number,
     tried: readonly { readonly host: string; readonly error?: Error }[],
     race: Race | undefined,
   ): AnsweredRequest | Promise<AnsweredRequest> {
-    const ended = performance.now();
     host.metrics.recordSuccess((ended - attemptStarted) * 1000, ended);
     // A speculative execution that lost the race is not counted a second time.
     if (race === undefined || !race.settled) this.context.metrics.recordSuccess((ended - started) * 1000, ended);
@@ -359,7 +360,7 @@ export class RequestExecutor {
           op.coordinator = host.id;
           if (response.warnings !== undefined && response.warnings.length > 0) op.warnings = response.warnings;
         }
-        return await this.succeeded(host, conn, request, response, t0, started, requestId, tried, race);
+        return await this.succeeded(host, conn, request, response, performance.now(), t0, started, requestId, tried, race);
       } catch (err) {
         const e = asError(err);
         (attempts ??= []).push({ host: host.id, error: e });
@@ -509,6 +510,14 @@ function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/** The attempt whose promise is being made: one shared executor, no closure per request. */
+let settling: FirstAttempt | undefined;
+function settleFirstAttempt(resolve: (answer: AnsweredRequest | PromiseLike<AnsweredRequest>) => void, reject: (error: unknown) => void): void {
+  settling!.resolve = resolve;
+  settling!.reject = reject;
+  settling = undefined;
+}
+
 /**
  * The first attempt of a request sent by `firstAttempt`: the connection's listener and the
  * settler of the request's one promise, in one object (no promise of the connection's own, no
@@ -517,13 +526,8 @@ function asError(err: unknown): Error {
  * microtask.
  */
 class FirstAttempt implements ResponseListener {
-  private resolve!: (answer: AnsweredRequest | PromiseLike<AnsweredRequest>) => void;
-  private reject!: (error: unknown) => void;
-  /** The promise's executor: keeps its settle functions here. */
-  readonly bind = (resolve: (answer: AnsweredRequest | PromiseLike<AnsweredRequest>) => void, reject: (error: unknown) => void): void => {
-    this.resolve = resolve;
-    this.reject = reject;
-  };
+  resolve!: (answer: AnsweredRequest | PromiseLike<AnsweredRequest>) => void;
+  reject!: (error: unknown) => void;
 
   constructor(
     private readonly executor: RequestExecutor,
@@ -532,16 +536,16 @@ class FirstAttempt implements ResponseListener {
     private readonly host: HostPool,
     private readonly conn: Connection,
     private readonly requestId: number,
-    private readonly started: number,
+    readonly started: number,
   ) {}
 
-  onResponse(response: ConnectionResponse): void {
+  onResponse(response: ConnectionResponse, receivedAt: number): void {
     const m = response.message;
     if (m.opcode === Opcode.RESULT && m.result.kind === 'schemaChange') {
-      queueMicrotask(() => this.answer(response));
+      queueMicrotask(() => this.answer(response, performance.now()));
       return;
     }
-    this.answer(response);
+    this.answer(response, receivedAt);
   }
 
   onError(error: Error): void {
@@ -551,9 +555,9 @@ class FirstAttempt implements ResponseListener {
     });
   }
 
-  private answer(response: ConnectionResponse): void {
+  private answer(response: ConnectionResponse, receivedAt: number): void {
     try {
-      this.resolve(this.executor.succeeded(this.host, this.conn, this.request, response, this.started, this.started, this.requestId, this.host.firstAttemptOk, undefined));
+      this.resolve(this.executor.succeeded(this.host, this.conn, this.request, response, receivedAt, this.started, this.started, this.requestId, this.host.firstAttemptOk, undefined));
     } catch (err) {
       this.reject(err);
     }
