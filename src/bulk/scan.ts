@@ -5,7 +5,7 @@
 import { InvalidArgumentError, NoHostAvailableError } from '../errors/driver-errors.js';
 import { TokenRange } from '../cluster/token-ranges.js';
 import type { Host } from '../policies/index.js';
-import type { ResultPage, Row } from '../results/page.js';
+import { ResultPage, type Row } from '../results/page.js';
 import type { BulkSession } from './session.js';
 import type { ExecuteOptions, ScanCheckpoint, ScanOptions, ScanSplitState } from '../session/options.js';
 import type { PreparedStatement } from '../session/prepared.js';
@@ -46,7 +46,8 @@ interface QueuedPage {
   readonly fetchedWith: Buffer | undefined;
   /** Rows already delivered in an earlier run, left out of `rows`. */
   readonly skipped: number;
-  readonly rows: readonly unknown[];
+  /** Its rows are read (decoded one at a time) by the consumer, then the page is released. */
+  readonly page: ResultPage<Row>;
   readonly next: Buffer | null;
 }
 
@@ -124,11 +125,9 @@ class Scan<R> implements TableScan<R> {
           for (;;) {
             const page = await this.fetch(ps, split, state);
             if (stopped || failure !== undefined) return;
-            const all = page.rows as unknown[];
-            const rows = skip > 0 ? all.slice(skip) : all;
             while (queue.length >= capacity && !stopped) await new Promise<void>((r) => spaceWaiters.push(r));
             if (stopped) return;
-            queue.push({ split, fetchedWith: state, skipped: skip, rows, next: page.pagingState });
+            queue.push({ split, fetchedWith: state, skipped: skip, page, next: page.pagingState });
             notifyConsumer();
             skip = 0;
             if (page.pagingState === null) break;
@@ -156,12 +155,23 @@ class Scan<R> implements TableScan<R> {
         const split = page.split;
         split.state = page.fetchedWith;
         split.skip = page.skipped;
-        for (const row of page.rows) {
-          // Counted before the consumer has it: a checkpoint taken while it holds the row skips it.
-          split.skip++;
-          this.rowCount++;
-          yield row as R;
-          options.signal?.throwIfAborted();
+        // Rows decoded one at a time as they are delivered, not kept; the page's bytes go back
+        // when it is done (read through, or left by break, abort or error).
+        const read = ResultPage.rowReader(page.page);
+        const rows = read === null ? page.page.rows : null;
+        const count = rows !== null ? rows.length : page.page.rowCount;
+        try {
+          for (let i = 0; i < count; i++) {
+            const row = rows !== null ? rows[i] : read!();
+            if (i < page.skipped) continue; // delivered in an earlier run
+            // Counted before the consumer has it: a checkpoint taken while it holds the row skips it.
+            split.skip++;
+            this.rowCount++;
+            yield row as R;
+            options.signal?.throwIfAborted();
+          }
+        } finally {
+          if (read !== null) ResultPage.releaseRows(page.page);
         }
         if (page.next === null) {
           split.done = true;
@@ -231,7 +241,7 @@ class Scan<R> implements TableScan<R> {
     const up = split.replicas.filter((h) => h.isUp);
     const candidates = up.length > 0 ? up : split.replicas;
     // No replica known: let the load-balancing policy pick, as any request.
-    if (candidates.length === 0) return this.client.execute(ps, params, base);
+    if (candidates.length === 0) return this.client.executeLazily(ps, params, base);
     const attempts = (options.maxAttemptsPerPage ?? 3) * candidates.length;
     const errors = new Map<string, Error>();
     // Start on a different replica per split, so the load spreads over all of them.
@@ -240,7 +250,7 @@ class Scan<R> implements TableScan<R> {
       const host = candidates[(offset + i) % candidates.length]!;
       if (!host.isUp && candidates.some((h) => h.isUp)) continue;
       try {
-        return await this.client.execute(ps, params, { ...base, host: host.id });
+        return await this.client.executeLazily(ps, params, { ...base, host: host.id });
       } catch (err) {
         const e = err instanceof Error ? err : new Error(String(err));
         if (options.signal?.aborted === true || !retriable(e)) throw e;

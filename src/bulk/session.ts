@@ -11,6 +11,8 @@ import type { PreparedStatement } from '../session/prepared.js';
 export interface BulkSession {
   /** Run one statement, one page. */
   execute<R = Row>(query: string | PreparedStatement, params?: Params | null, options?: ExecuteOptions): Promise<ResultPage<R>>;
+  /** One page whose rows are read with `ResultPage.rowReader` and then released. */
+  executeLazily<R = Row>(query: string | PreparedStatement, params: Params | undefined, options: ExecuteOptions): Promise<ResultPage<R>>;
   /** Prepare (cached). */
   prepare(query: string, options?: PrepareOptions): Promise<PreparedStatement>;
   /** The hosts the client knows. */

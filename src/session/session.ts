@@ -227,6 +227,14 @@ export class Session {
   }
 
   /**
+   * @internal `execute` for bulk readers: the page's rows stay undecoded until read through
+   * `ResultPage.rowReader`, then `ResultPage.releaseRows` hands its bytes back (as `stream` does).
+   */
+  executeLazily<R = Row>(query: string | PreparedStatement, params: Params | undefined, options: ExecuteOptions): Promise<ResultPage<R>> {
+    return this.executePage<R>(query, params, options, options.pagingState, true, undefined, true);
+  }
+
+  /**
    * Iterate every row of a query lazily (`for await`), fetching pages as the consumer reads:
    * at most one page is buffered ahead (two with offload workers: the next page is asked for
    * while a worker decodes the previous one). `.eachPage()` iterates page by page.
