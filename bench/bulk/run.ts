@@ -10,7 +10,7 @@
 // async-cassandra needs bench/.venv (bench/python/setup.sh, run here on first use); without it
 // its rows are left out with the reason on stderr.
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -129,6 +129,7 @@ async function main(): Promise<void> {
     ...rowsOut.map((l) => `| ${l.case} | ${l.driver} ${l.version} | ${l.concurrency ?? ''} | ${Math.round(l.rowsPerSec).toLocaleString('en-US')} | ${l.cpuUsPerRow.toFixed(1)} | ${Math.round(l.peakRssMb)} | ${l.seconds.toFixed(1)} | ${l.loadBefore?.toFixed(1)} | ${l.loadDuring ? `${l.loadDuring.mean.toFixed(1)} / ${l.loadDuring.max.toFixed(1)}` : ''} |`),
   ].join('\n');
   const outDir = a.out.startsWith('/') ? a.out : join(ROOT, a.out);
+  mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'bulk.json'), JSON.stringify({ date: new Date().toISOString(), loadRows, scanRows, runs, lines }, null, 2) + '\n');
   writeFileSync(join(outDir, 'bulk.md'), md + '\n');
   process.stdout.write(md + '\n');
