@@ -414,7 +414,8 @@ export class Connection {
     const o = p.options;
     const frameOptions = o && (o.tracing || o.customPayload) ? { tracing: o.tracing, customPayload: o.customPayload } : undefined;
     try {
-      const written = this.writer.write(this.version, stream, p.request, frameOptions);
+      const written = this.writer.write(this.version, stream, p.request!, frameOptions);
+      p.request = undefined;
       if (o?.sizes !== undefined) o.sizes.bytesOut += written;
     } catch (err) {
       // Encoding failed (bad value): nothing was written for this stream; fail only this request,

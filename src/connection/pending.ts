@@ -118,7 +118,8 @@ export class PendingRequest {
   done = false;
   onAbort: (() => void) | null = null;
   constructor(
-    readonly request: Request,
+    /** The message; dropped once written (a request in flight holds no more than it must). */
+    public request: Request | undefined,
     readonly options: SendOptions | undefined,
     readonly listener: ResponseListener,
     readonly timeoutMs: number,
