@@ -154,12 +154,13 @@ export class RequestExecutor {
     const spec = request.settings.speculativeExecutionPolicy;
     const options = request.options;
     if (options.idempotent !== true || options.host !== undefined || spec.nextDelayMs(1) < 0) {
-      return op === undefined ? this.firstAttempt(plan, request) : this.runOnPlan(plan, undefined, request, op, 0);
+      return op === undefined ? this.firstAttempt(plan, request) : this.runOnPlan(plan[Symbol.iterator](), undefined, request, op, 0);
     }
     // Speculative executions (idempotent requests only): after each delay of the policy another
     // execution starts on the next host of the same plan; the first success wins, and the request
     // fails only when every execution failed (with the last one's error).
     const race: Race = { settled: false };
+    const shared = plan[Symbol.iterator]();
     return new Promise<AnsweredRequest>((resolve, reject) => {
       let running = 0;
       let started = 0;
@@ -170,7 +171,7 @@ export class RequestExecutor {
       };
       const start = (): void => {
         running++;
-        this.runOnPlan(plan, race, request, op, started).then(
+        this.runOnPlan(shared, race, request, op, started).then(
           (response) => {
             running--;
             if (race.settled) return;
@@ -203,11 +204,10 @@ export class RequestExecutor {
     });
   }
 
-  private queryPlan(request: ExecutionRequest): Iterator<HostPool | Host> {
+  private queryPlan(request: ExecutionRequest): Iterable<HostPool | Host> {
     const options = request.options;
-    if (options.host !== undefined) return [this.context.hosts.target(options.host)][Symbol.iterator]();
-    const plan = request.settings.loadBalancingPolicy.newQueryPlan(request.routing ?? { keyspace: options.keyspace ?? this.context.keyspace() });
-    return plan[Symbol.iterator]();
+    if (options.host !== undefined) return [this.context.hosts.target(options.host)];
+    return request.settings.loadBalancingPolicy.newQueryPlan(request.routing ?? { keyspace: options.keyspace ?? this.context.keyspace() });
   }
 
   /** The pool of the plan's next host that this client holds. */
@@ -226,15 +226,26 @@ export class RequestExecutor {
    * `runOnPlan`, a few hundred bytes per request); a failure, or anything less usual, continues
    * in `runOnPlan` with the same decisions.
    */
-  private firstAttempt(plan: Iterator<HostPool | Host>, request: ExecutionRequest): Promise<AnsweredRequest> {
-    const host = this.nextHost(plan);
-    if (host === undefined) return this.runOnPlan(plan, undefined, request, undefined, 0);
+  private firstAttempt(plan: Iterable<HostPool | Host>, request: ExecutionRequest): Promise<AnsweredRequest> {
+    // A plan that is an array (one host, the policy's own list): its first host without an
+    // iterator, made only if the request goes on to the next host.
+    let iterator: Iterator<HostPool | Host> | undefined;
+    let host: HostPool | undefined;
+    if (Array.isArray(plan)) {
+      const first = (plan as readonly (HostPool | Host)[])[0];
+      host = first === undefined ? undefined : this.context.hosts.pool(first);
+      if (host === undefined) return this.runOnPlan(plan[Symbol.iterator](), undefined, request, undefined, 0);
+    } else {
+      iterator = plan[Symbol.iterator]();
+      host = this.nextHost(iterator);
+      if (host === undefined) return this.runOnPlan(iterator, undefined, request, undefined, 0);
+    }
     const borrowed = host.borrow();
-    if (borrowed instanceof Promise) return this.runOnPlan(plan, undefined, request, undefined, 0, { host, borrowed });
+    if (borrowed instanceof Promise) return this.runOnPlan(afterFirst(plan, iterator), undefined, request, undefined, 0, { host, borrowed });
     const conn = borrowed;
     const requestId = nextRequestId++;
     if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ requestId, kind: request.kind, query: request.text, host: host.id });
-    const attempt = new FirstAttempt(this, plan, request, host, conn, requestId, performance.now());
+    const attempt = new FirstAttempt(this, plan, iterator, request, host, conn, requestId, performance.now());
     settling = attempt;
     const answered = new Promise<AnsweredRequest>(settleFirstAttempt);
     try {
@@ -510,6 +521,14 @@ function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/** The rest of `plan` after the host of the first attempt (`iterator`: where its iteration is, if it was iterated). */
+function afterFirst(plan: Iterable<HostPool | Host>, iterator: Iterator<HostPool | Host> | undefined): Iterator<HostPool | Host> {
+  if (iterator !== undefined) return iterator;
+  const rest = plan[Symbol.iterator]();
+  rest.next();
+  return rest;
+}
+
 /** The attempt whose promise is being made: one shared executor, no closure per request. */
 let settling: FirstAttempt | undefined;
 function settleFirstAttempt(resolve: (answer: AnsweredRequest | PromiseLike<AnsweredRequest>) => void, reject: (error: unknown) => void): void {
@@ -531,7 +550,8 @@ class FirstAttempt implements ResponseListener {
 
   constructor(
     private readonly executor: RequestExecutor,
-    private readonly plan: Iterator<HostPool | Host>,
+    private readonly plan: Iterable<HostPool | Host>,
+    private readonly iterator: Iterator<HostPool | Host> | undefined,
     private readonly request: ExecutionRequest,
     private readonly host: HostPool,
     private readonly conn: Connection,
@@ -551,7 +571,7 @@ class FirstAttempt implements ResponseListener {
   onError(error: Error): void {
     queueMicrotask(() => {
       const failed = { conn: this.conn, error, requestId: this.requestId, started: this.started };
-      this.resolve(this.executor.runOnPlan(this.plan, undefined, this.request, undefined, 0, { host: this.host, failed }));
+      this.resolve(this.executor.runOnPlan(afterFirst(this.plan, this.iterator), undefined, this.request, undefined, 0, { host: this.host, failed }));
     });
   }
 

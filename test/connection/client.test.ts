@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { DataTypes, ErrorCode, Opcode, type ServerErrorInfo } from '../../protocol/index.js';
 import { Client, type ClientOptions } from '../../src/index.js';
 import { AbortedError, ConnectionClosedError, NoHostAvailableError, RequestTimeoutError } from '../../src/errors/driver-errors.js';
-import { ConstantReconnectionPolicy } from '../../src/policies/index.js';
+import { ConstantReconnectionPolicy, type HostRegistry, type LoadBalancingPolicy } from '../../src/policies/index.js';
 import { ReadTimeoutError, ServerError, UnavailableError, WriteTimeoutError } from '../../src/errors/server-errors.js';
 import { errorInfo, errorReply, payloadText, rowsReply, type FakeServer, type ReceivedRequest } from '../../src/testing/index.js';
 import { defer, expectHandlesBackTo, handleCounts, rejectionOf, sleep, startServer, trackTimers } from './helpers.js';
@@ -126,6 +126,25 @@ describe('Client against fake servers', () => {
     expect(e).toBeInstanceOf(ServerError);
     expect(e.code).toBe('ERR_SERVER_OVERLOADED');
     expect(queriesOf(servers, 'UPDATE p')).toHaveLength(1);
+  });
+
+  it('a policy whose plan is an array: the request goes on to its second host after the first fails', async () => {
+    const servers = [await startServer(), await startServer()];
+    let registry: HostRegistry | undefined;
+    // Always the same order, as an array (the executor reads an array plan without an iterator).
+    const policy: LoadBalancingPolicy = {
+      init: (hosts) => void (registry = hosts),
+      newQueryPlan: () => [...registry!.all()].sort((a, b) => a.id.localeCompare(b.id)),
+    };
+    const c = await client(servers, { loadBalancingPolicy: policy });
+    const [first, second] = [...servers].sort((a, b) => a.contactPoint.localeCompare(b.contactPoint));
+    first!.when('UPDATE arr', errorReply(errorInfo(ErrorCode.OVERLOADED, 'Too many in flight')));
+    const page = await c.execute('UPDATE arr', undefined, { idempotent: true });
+    expect(page.info.coordinator).toBe(second!.contactPoint);
+    expect(page.info.attempts.map((a) => [a.host, a.error?.constructor.name])).toEqual([
+      [first!.contactPoint, 'OverloadedError'],
+      [second!.contactPoint, undefined],
+    ]);
   });
 
   it('sends Unavailable to the next host once, idempotent or not', async () => {
