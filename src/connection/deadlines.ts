@@ -1,8 +1,13 @@
 import type { PendingRequest } from './pending.js';
 
 const TICK_MS = 20;
-/** Poll phases to wait at most for the socket to go quiet before expiring anyway. */
-const MAX_READ_ROUNDS = 16;
+/**
+ * Poll phases to wait at most for the socket to go quiet before expiring anyway. What arrived
+ * while the loop was blocked sits in the kernel's buffer and is read in the first one or two
+ * (libuv reads up to 32 chunks per poll); waiting longer would let answers that came after
+ * the deadline, and after the block, count as in time.
+ */
+const MAX_READ_ROUNDS = 3;
 
 /**
  * Request deadlines of one connection, checked every 20 ms by one timer (not a timer per
