@@ -11,6 +11,20 @@ afterEach(async () => {
   for (const x of open.splice(0).reverse()) await x.close().catch(() => undefined);
 });
 
+/** The columns of system.peers_v2 as the fake server lists them, for handlers that answer it themselves. */
+const PEERS_V2_COLUMNS = [
+  { name: 'peer', type: DataTypes.inet },
+  { name: 'peer_port', type: DataTypes.int },
+  { name: 'data_center', type: DataTypes.text },
+  { name: 'host_id', type: DataTypes.uuid },
+  { name: 'native_address', type: DataTypes.inet },
+  { name: 'native_port', type: DataTypes.int },
+  { name: 'rack', type: DataTypes.text },
+  { name: 'release_version', type: DataTypes.text },
+  { name: 'schema_version', type: DataTypes.uuid },
+  { name: 'tokens', type: DataTypes.set(DataTypes.text) },
+];
+
 const hostIdOf = (i: number): string => `00000000-0000-4000-8000-00000000000${i}`;
 const tokenOf = (i: number): string => String(-4_000_000_000_000_000_000n + BigInt(i) * 3_000_000_000_000_000_000n);
 
@@ -97,18 +111,7 @@ describe('control connection', () => {
     servers[0]!.handler = (req) =>
       /FROM system\.peers_v2/.test(req.query ?? '')
         ? rowsReply(
-            [
-              { name: 'peer', type: DataTypes.inet },
-              { name: 'peer_port', type: DataTypes.int },
-              { name: 'data_center', type: DataTypes.text },
-              { name: 'host_id', type: DataTypes.uuid },
-              { name: 'native_address', type: DataTypes.inet },
-              { name: 'native_port', type: DataTypes.int },
-              { name: 'rack', type: DataTypes.text },
-              { name: 'release_version', type: DataTypes.text },
-              { name: 'schema_version', type: DataTypes.uuid },
-              { name: 'tokens', type: DataTypes.set(DataTypes.text) },
-            ],
+            PEERS_V2_COLUMNS,
             [[servers[1]!.address, 7000, 'dcx', hostIdOf(1), servers[1]!.address, servers[1]!.port, 'rack1', '5.0.9', '00000000-0000-0000-0000-000000000001', [tokenOf(1)]]],
             { keyspace: 'system', table: 'peers_v2' },
           )
@@ -127,18 +130,6 @@ describe('control connection', () => {
     const c = await connect(servers, 0);
     const restarting = servers[2]!;
     const stranger = '127.0.0.99';
-    const columns = [
-      { name: 'peer', type: DataTypes.inet },
-      { name: 'peer_port', type: DataTypes.int },
-      { name: 'data_center', type: DataTypes.text },
-      { name: 'host_id', type: DataTypes.uuid },
-      { name: 'native_address', type: DataTypes.inet },
-      { name: 'native_port', type: DataTypes.int },
-      { name: 'rack', type: DataTypes.text },
-      { name: 'release_version', type: DataTypes.text },
-      { name: 'schema_version', type: DataTypes.uuid },
-      { name: 'tokens', type: DataTypes.set(DataTypes.text) },
-    ];
     const complete = [servers[1]!.address, 7000, 'dcx', hostIdOf(1), servers[1]!.address, servers[1]!.port, 'rack1', '5.0.9', '00000000-0000-0000-0000-000000000001', [tokenOf(1)]];
     let refreshed = 0;
     // Node 0 now lists node 2 with no data center, and an unknown node with no host id.
@@ -146,7 +137,7 @@ describe('control connection', () => {
       if (!/FROM system\.peers_v2/.test(req.query ?? '')) return undefined;
       refreshed++;
       return rowsReply(
-        columns,
+        PEERS_V2_COLUMNS,
         [complete, [restarting.address, 7000, null, hostIdOf(2), restarting.address, restarting.port, null, null, null, null], [stranger, 7000, 'dcx', null, stranger, 9042, 'rack1', '5.0.9', null, null]],
         { keyspace: 'system', table: 'peers_v2' },
       );
@@ -172,18 +163,7 @@ describe('control connection', () => {
     servers[0]!.handler = (req) =>
       /FROM system\.peers_v2/.test(req.query ?? '')
         ? rowsReply(
-            [
-              { name: 'peer', type: DataTypes.inet },
-              { name: 'peer_port', type: DataTypes.int },
-              { name: 'data_center', type: DataTypes.text },
-              { name: 'host_id', type: DataTypes.uuid },
-              { name: 'native_address', type: DataTypes.inet },
-              { name: 'native_port', type: DataTypes.int },
-              { name: 'rack', type: DataTypes.text },
-              { name: 'release_version', type: DataTypes.text },
-              { name: 'schema_version', type: DataTypes.uuid },
-              { name: 'tokens', type: DataTypes.set(DataTypes.text) },
-            ],
+            PEERS_V2_COLUMNS,
             listed ? [peerRow(1, servers[1]!), peerRow(2, newcomer)] : [peerRow(1, servers[1]!)],
             { keyspace: 'system', table: 'peers_v2' },
           )
