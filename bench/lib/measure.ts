@@ -60,27 +60,8 @@ export function measure(op: () => unknown, opts: MeasureOptions): Measurement {
   let ops = 0;
   const cpu0 = process.cpuUsage();
   for (let r = 0; r < opts.repeats; r++) {
-    let n = 0;
-    const t0 = performance.now();
-    const end = t0 + opts.repeatMs;
-    let now = t0;
-    if (opts.latency) {
-      while (now < end) {
-        blackhole = op();
-        const t = performance.now();
-        latencies.push(t - now);
-        now = t;
-        n++;
-      }
-    } else {
-      // Check the clock every few ops: cheap ops would otherwise measure performance.now().
-      while (now < end) {
-        for (let i = 0; i < 64; i++) blackhole = op();
-        n += 64;
-        now = performance.now();
-      }
-    }
-    rates.push((n * 1000) / (now - t0));
+    const { n, elapsedMs } = timedLoop(op, opts.repeatMs, opts.latency ? latencies : null);
+    rates.push((n * 1000) / elapsedMs);
     ops += n;
   }
   const cpu = process.cpuUsage(cpu0);
@@ -98,6 +79,34 @@ export function measure(op: () => unknown, opts: MeasureOptions): Measurement {
   };
 }
 
+/**
+ * Run `op` for `ms`: how many times it ran and for how long. With `latencies`, each op's time is
+ * pushed there (one clock read per op); without, the clock is read every 64 ops (cheap ops would
+ * otherwise measure performance.now()).
+ */
+function timedLoop(op: () => unknown, ms: number, latencies: number[] | null): { n: number; elapsedMs: number } {
+  let n = 0;
+  const t0 = performance.now();
+  const end = t0 + ms;
+  let now = t0;
+  if (latencies !== null) {
+    while (now < end) {
+      blackhole = op();
+      const t = performance.now();
+      latencies.push(t - now);
+      now = t;
+      n++;
+    }
+  } else {
+    while (now < end) {
+      for (let i = 0; i < 64; i++) blackhole = op();
+      n += 64;
+      now = performance.now();
+    }
+  }
+  return { n, elapsedMs: now - t0 };
+}
+
 /** One timed repeat of {@link timeOnce}. */
 export interface Repeat {
   readonly opsPerSec: number;
@@ -111,31 +120,12 @@ export interface Repeat {
 /** Run `op` for `ms` once, as one repeat of {@link measure} does (for runs interleaved across contestants). */
 export function timeOnce(op: () => unknown, ms: number, latency = false): Repeat {
   const latencies: number[] = [];
-  let n = 0;
   const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const end = t0 + ms;
-  let now = t0;
-  if (latency) {
-    while (now < end) {
-      blackhole = op();
-      const t = performance.now();
-      latencies.push(t - now);
-      now = t;
-      n++;
-    }
-  } else {
-    // Check the clock every few ops: cheap ops would otherwise measure performance.now().
-    while (now < end) {
-      for (let i = 0; i < 64; i++) blackhole = op();
-      n += 64;
-      now = performance.now();
-    }
-  }
+  const { n, elapsedMs } = timedLoop(op, ms, latency ? latencies : null);
   const cpu = process.cpuUsage(cpu0);
   latencies.sort((a, b) => a - b);
   return {
-    opsPerSec: (n * 1000) / (now - t0),
+    opsPerSec: (n * 1000) / elapsedMs,
     cpuUsPerOp: (cpu.user + cpu.system) / n,
     p50Ms: latency ? quantile(latencies, 0.5) : null,
     p99Ms: latency ? quantile(latencies, 0.99) : null,
