@@ -1,5 +1,4 @@
-import { DeferredRejections } from './deferred-rejections.js';
-import { BatchType, Opcode, lz4Compressor, type BoundValue, type EncodedValues, type Consistency, type QueryParameters, type Request } from '../../protocol/index.js';
+import { BatchType, Opcode, lz4Compressor, type BoundValue, type Request } from '../../protocol/index.js';
 import { ControlConnection } from '../cluster/control-connection.js';
 import type { HostPoolOptions } from '../cluster/host-pool.js';
 import { Metadata } from '../cluster/metadata.js';
@@ -15,12 +14,14 @@ import { AdaptiveThrottle, DefaultLoadBalancingPolicy, ExponentialReconnectionPo
 import { buildPage, nextPagingState, type AnsweredRequest, type ResultEffects } from '../results/page-builder.js';
 import type { ResultPage, Row } from '../results/page.js';
 import { RowStream } from '../results/row-stream.js';
-import { bindPrepared, encodeSimpleValues, explicitRouting, preparedRouting, toMicros } from './binding.js';
+import { bindPrepared, encodeSimpleValues, explicitRouting, preparedRouting } from './binding.js';
+import { DeferredRejections } from './deferred-rejections.js';
 import { RequestExecutor, type ExecutionRequest } from './execution.js';
 import { DEFAULT_TIMEOUT_MS, Profiles, type BatchOptions, type BatchStatement, type ClientOptions, type ExecuteOptions, type Params, type PrepareOptions, type ResolvedOptions, type StreamOptions } from './options.js';
-import { NO_STATEMENTS, PreparedCache, type PreparedStatement } from './prepared.js';
+import { ExecuteRequest, queryRequest, type PageRequestFields } from './page-request.js';
+import { PreparedCache, type PreparedStatement } from './prepared.js';
 import { Preparation } from './preparation.js';
-import { MonotonicTimestampGenerator, type TimestampGenerator } from './timestamps.js';
+import { MonotonicTimestampGenerator, writeTimestamp, type TimestampGenerator } from './timestamps.js';
 import { checkDeclared, type DeclaredTable } from './schema-check.js';
 import { readTrace, type QueryTrace, type TraceReadOptions } from './trace.js';
 import { validateBatch, validateClientOptions, validateCqlText, validateExecuteOptions, validateParams, validateQuery, validateStreamOptions } from './validation.js';
@@ -329,7 +330,7 @@ export class Session {
           : first?.kind === 'prepared'
             ? this.routingOf(first.ps, statements[firstPrepared]!.params, options)
             : undefined;
-      const timestamp = this.timestampOf(options);
+      const timestamp = writeTimestamp(options.timestamp, this.timestamps);
       const answer = await this.executor.execute({
         kind: 'batch',
         text: `BATCH(${statements.length})`,
@@ -526,22 +527,10 @@ export class Session {
     pagingState: Buffer | undefined,
     page: number | undefined,
   ): ExecutionRequest {
-    const pageSize = settings.fetchSize > 0 ? settings.fetchSize : undefined;
-    const serialConsistency = settings.serialConsistency;
-    const defaultTimestamp = this.timestampOf(options);
-    const keyspace = options.keyspace;
-    const nowInSeconds = options.nowInSeconds;
-    if (ps !== undefined) {
-      return new ExecuteRequest(ps, bindPrepared(ps, params), settings, options, this.routingOf(ps, params, options), page, pageSize, pagingState, defaultTimestamp);
-    }
-    const text = query as string;
-    const message = {
-      opcode: Opcode.QUERY,
-      query: text,
-      params: { consistency: settings.consistency, values: encodeSimpleValues(params, options.hints), pageSize, pagingState, serialConsistency, defaultTimestamp, keyspace, nowInSeconds },
-    } as const;
+    const paging: PageRequestFields = { pageSize: settings.fetchSize > 0 ? settings.fetchSize : undefined, pagingState, defaultTimestamp: writeTimestamp(options.timestamp, this.timestamps), page };
+    if (ps !== undefined) return new ExecuteRequest(ps, bindPrepared(ps, params), settings, options, this.routingOf(ps, params, options), paging);
     const routing = options.routingKey === undefined ? undefined : explicitRouting(options, this.currentKeyspace);
-    return { kind: 'query', text, build: (_version, consistency) => (consistency === message.params.consistency ? message : { ...message, params: { ...message.params, consistency } }), settings, options, routing, prepared: NO_STATEMENTS, page };
+    return queryRequest(query as string, encodeSimpleValues(params, options.hints), settings, options, routing, paging);
   }
 
   /** The page of an answer, after the session applied what the result asks of it. */
@@ -588,13 +577,6 @@ export class Session {
     return undefined;
   }
 
-  /** The write timestamp of a request: the caller's, else a client-side one (unless turned off). */
-  private timestampOf(options: ExecuteOptions): bigint | number | undefined {
-    if (options.timestamp !== undefined) return toMicros(options.timestamp);
-    const g = this.timestamps;
-    return g instanceof MonotonicTimestampGenerator ? g.nextMicros() : g?.next();
-  }
-
   /** Token-aware routing of a prepared statement; none while one host is known or no ring is. */
   private routingOf(ps: PreparedStatement, params: Params | undefined, options: ExecuteOptions): RoutingInfo | undefined {
     // One known host: every plan is that host, so hashing the key would buy nothing.
@@ -602,7 +584,6 @@ export class Session {
     return preparedRouting(ps, params, options, this.currentKeyspace);
   }
 }
-
 
 /** Say which LZ4 codec the client uses and why: a native one that failed to load is a warning. */
 function logCodec(): void {
@@ -612,46 +593,4 @@ function logCodec(): void {
     return log('warn', 'codec.lz4', 'lz4-napi is installed but failed to load; LZ4 compression with the TypeScript codec', undefined, failure);
   }
   log('info', 'codec.lz4', 'LZ4 compression with the TypeScript codec (lz4-napi is not installed)');
-}
-
-/**
- * An EXECUTE of a prepared statement: one object per page requested, its message built per
- * attempt from its fields (no closure and no captured scope per request).
- */
-class ExecuteRequest implements ExecutionRequest {
-  readonly kind = 'execute';
-  readonly text: string;
-  readonly prepared: readonly PreparedStatement[];
-  constructor(
-    private readonly ps: PreparedStatement,
-    private readonly values: EncodedValues,
-    readonly settings: ResolvedOptions,
-    readonly options: ExecuteOptions,
-    readonly routing: RoutingInfo | undefined,
-    readonly page: number | undefined,
-    private readonly pageSize: number | undefined,
-    private readonly pagingState: Buffer | undefined,
-    private readonly defaultTimestamp: bigint | number | undefined,
-  ) {
-    this.text = ps.query;
-    this.prepared = ps.asList;
-  }
-
-  build(version: 4 | 5, consistency: Consistency): Request {
-    const ps = this.ps;
-    const v5 = version === 5;
-    const options = this.options;
-    const params: QueryParameters = {
-      consistency,
-      values: this.values,
-      skipMetadata: v5 && ps.resultMetadataId !== undefined,
-      pageSize: this.pageSize,
-      pagingState: this.pagingState,
-      serialConsistency: this.settings.serialConsistency,
-      defaultTimestamp: this.defaultTimestamp,
-      keyspace: options.keyspace,
-      nowInSeconds: options.nowInSeconds,
-    };
-    return { opcode: Opcode.EXECUTE, queryId: ps.id, resultMetadataId: v5 ? ps.resultMetadataId : undefined, params };
-  }
 }

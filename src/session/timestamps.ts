@@ -1,3 +1,5 @@
+import { toMicros } from './binding.js';
+
 /**
  * Makes the client-side write timestamp of each request (microseconds since the epoch). A
  * request is stamped once, so its retries and speculative executions carry the same
@@ -75,4 +77,13 @@ export class MonotonicTimestampGenerator implements TimestampGenerator {
 
 function warnOfDrift(driftMs: number): void {
   process.emitWarning(`client timestamps are ${Math.round(driftMs)} ms ahead of the clock (the clock stepped back, or more requests than microseconds); writes are stamped in the future until it catches up`, 'CqlwireTimestampDriftWarning');
+}
+
+/**
+ * The write timestamp of a request: the caller's (`timestamp`), else the generator's; undefined
+ * when client-side timestamps are off (the server stamps the write).
+ */
+export function writeTimestamp(timestamp: bigint | Date | undefined, generator: TimestampGenerator | null | undefined): bigint | number | undefined {
+  if (timestamp !== undefined) return toMicros(timestamp);
+  return generator instanceof MonotonicTimestampGenerator ? generator.nextMicros() : generator?.next();
 }
