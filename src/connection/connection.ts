@@ -504,6 +504,12 @@ export class Connection {
     if (p.done) {
       // Late answer to a timed-out / aborted request: the id is free again.
       this.ids.orphaned--;
+    } else if (p.deadline !== 0 && this.readAt > p.deadline && this.deadlines.keptUp(this.readAt)) {
+      // Read after its deadline while the loop kept up: a timeout, as a timer at the deadline
+      // would have said (the 20 ms checks only bound how late it is reported). An answer read
+      // after the loop was blocked is kept instead (see DeadlineQueue).
+      this.finish(p);
+      p.reject(new RequestTimeoutError(this.hostId, p.timeoutMs));
     } else {
       this.finish(p);
       let env: ResponseEnvelope;

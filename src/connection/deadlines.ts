@@ -59,6 +59,15 @@ export class DeadlineQueue {
     }
   }
 
+  /**
+   * Whether the deadline checks kept up until `now`: the last ran on time (not more than two
+   * ticks ago) and no expiry is waiting for the socket to be read after a blocked loop. An
+   * answer read past its deadline then is a timeout; after a blocked loop it is delivered.
+   */
+  keptUp(now: number): boolean {
+    return this.timer !== null && !this.expiryScheduled && now - this.lastCheckAt <= 2 * TICK_MS;
+  }
+
   /** Forget every deadline and stop the timer (the connection is closed). */
   clear(): void {
     if (this.timer !== null) clearInterval(this.timer);

@@ -34,6 +34,19 @@ describe('bursts and a busy event loop', () => {
     expect(conn.isOpen).toBe(true);
   });
 
+  it('an answer read past its deadline while the loop kept up is a timeout, though the 20 ms check has not run yet', async () => {
+    const server = await startServer();
+    server.addRule({ query: 'just late', action: { kind: 'delay', ms: 8 } });
+    const conn = await connect(server);
+    // Deadline at 2 ms, answer at ~8 ms, first deadline check at 20 ms.
+    const err = await rejectionOf(conn.send(query('just late'), { timeoutMs: 2 }));
+    expect(err.code).toBe('ERR_REQUEST_TIMEOUT');
+    // The answer was read: its stream id is free, nothing is owed.
+    expect(conn.orphaned).toBe(0);
+    expect(conn.inFlight).toBe(0);
+    expect((await conn.send(query('after'))).message.opcode).toBe(Opcode.RESULT);
+  });
+
   it('a request with no answer still times out while the loop is busy with other reads', async () => {
     const server = await startServer();
     server.addRule({ query: 'never', action: { kind: 'noReply' } });
