@@ -1,50 +1,7 @@
 // Fuzz targets: every decoder of protocol/ fed arbitrary and mutated bytes. Each input's first
 // byte is a mode byte (compressor, version, flags...) so one file reproduces a case exactly.
 import fc from 'fast-check';
-import {
-  BigDecimal,
-  DataTypes,
-  Duration,
-  LocalDate,
-  LocalTime,
-  FrameDecoder,
-  FrameFlag,
-  Opcode,
-  ProtocolError,
-  Reader,
-  SegmentDecoder,
-  Writer,
-  compileDecoder,
-  compressV4Body,
-  decompressV4Body,
-  decodeRequest,
-  decodeResponse,
-  decodeRows,
-  decodeRowsAsArrays,
-  decodeRowsRaw,
-  encodeFrame,
-  encodeSegments,
-  encodeValue,
-  formatCqlType,
-  lz4Compressor,
-  parseCqlType,
-  parseMarshalType,
-  readTypeOption,
-  rowsResultFromValues,
-  segmentCrc32,
-  toMarshalType,
-  writeRequestFrame,
-  writeResponseFrame,
-  writeTypeOption,
-  type ColumnSpec,
-  type DataType,
-  type Frame,
-  type Request,
-  type RequestFrameLike,
-  type Response,
-  type ResponseEnvelope,
-} from '../protocol/index.js';
-import { completeDeferredFrame } from '../protocol/internal.js';
+import { BigDecimal, DataTypes, Duration, FrameDecoder, FrameFlag, LocalDate, LocalTime, Opcode, ProtocolError, Reader, SegmentDecoder, Writer, compileDecoder, completeDeferredFrame, compressV4Body, decodeRequest, decodeResponse, decodeRows, decodeRowsAsArrays, decodeRowsRaw, decompressV4Body, encodeFrame, encodeSegments, encodeValue, formatCqlType, lz4Compressor, parseCqlType, parseMarshalType, readTypeOption, rowsResultFromValues, segmentCrc32, toMarshalType, writeRequestFrame, writeResponseFrame, writeTypeOption, type ColumnSpec, type DataType, type Frame, type Request, type RequestFrameLike, type Response, type ResponseEnvelope } from '../protocol/index.js';
 // Decoders below the package API, fuzzed directly.
 import { crc24 } from '../protocol/crc.js';
 import { lz4Decompress } from '../protocol/lz4.js';

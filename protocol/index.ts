@@ -2,8 +2,8 @@
  * cqlwire/protocol — a pure, synchronous codec for the CQL native protocol v4 and v5.
  * No sockets, timers or threads: usable by drivers, proxies, fake servers and tools.
  *
- * Every export is named here on purpose: this file is the published API. What only the driver
- * needs lives in `internal.ts`, which the package does not export.
+ * Every export is named here on purpose: this file is the published API and the only way into
+ * the codec, for the driver too (its deferred-frame, row-reader and cell-table helpers included).
  * @packageDocumentation
  */
 
@@ -64,7 +64,7 @@ export {
   writeCompressedV4Frame,
   writeFrameHeader,
 } from './frame.js';
-export type { Frame, FrameHeader } from './frame.js';
+export type { DeferredSegment, Frame, FrameHeader } from './frame.js';
 
 // --- v5 segments
 export {
@@ -84,7 +84,7 @@ export type { EncodeSegmentsOptions, SegmentHeader } from './segment.js';
 export { segmentCrc32 } from './crc.js';
 
 // --- incremental decoders (bytes in, whole frames out)
-export { FrameDecoder, SegmentDecoder } from './decoder.js';
+export { FrameDecoder, SegmentDecoder, completeDeferredFrame, verifyUncompressedDeferred } from './decoder.js';
 export type { FrameDecoderOptions, SegmentDecoderOptions } from './decoder.js';
 
 // --- messages: envelopes and the request / response dispatchers
@@ -124,6 +124,7 @@ export type {
   WriteFailureInfo,
   WriteTimeoutInfo,
 } from './messages/response/error.js';
+export { peekRowsHeader } from './messages/response/result.js';
 export { READY_RESPONSE } from './messages/response/ready.js';
 export type { ReadyResponse } from './messages/response/ready.js';
 export type { AuthenticateResponse } from './messages/response/authenticate.js';
@@ -143,7 +144,7 @@ export type {
   TableSpec,
   VoidResult,
 } from './messages/response/result.js';
-export { decodeRows, decodeRowsAsArrays, decodeRowsRaw, rowsResult, rowsResultFromValues } from './messages/response/rows.js';
+export { RowReader, cellTable, decodeRows, decodeRowsAsArrays, decodeRowsRaw, rowsResult, rowsResultFromValues } from './messages/response/rows.js';
 export type { RawCell, Row } from './messages/response/rows.js';
 export type {
   EventResponse,

@@ -12,8 +12,7 @@
 // - strings cloned from the worker: the text column decoded in the worker and posted as a
 //   string[] (clone), the rest from the cell table.
 import v8 from 'node:v8';
-import { decodeRows, rowsResultFromValues, type ColumnSpec, type DataType } from '../../protocol/index.js';
-import { cellTable } from '../../protocol/internal.js';
+import { cellTable, decodeRows, rowsResultFromValues, type ColumnSpec, type DataType } from '../../protocol/index.js';
 import { WorkerRows } from '../../src/offload/pool.js';
 import { decodeResultRows } from '../../src/results/page-rows.js';
 

@@ -1,7 +1,7 @@
 // The message codecs in one place, for the codec's own tests. It is not what the package
-// exposes: protocol/index.ts (public) and protocol/internal.ts (driver-only) name what they
-// take from the message modules themselves. Per-message read/write functions stay out of both;
-// requests and responses go through the dispatchers.
+// exposes: protocol/index.ts names what it takes from the message modules themselves.
+// Per-message read/write functions stay out of it; requests and responses go through the
+// dispatchers.
 export type { CustomPayload, ResponsePreamble } from './envelope.js';
 export {
   decodeRequest,

@@ -1,24 +1,6 @@
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';
-import {
-  CqlwireError,
-  FrameDecoder,
-  Opcode,
-  ProtocolError,
-  ProtocolErrorCode,
-  SegmentDecoder,
-  decodeResponse,
-  decompressV4Body,
-  DEFAULT_MAX_FRAME_SIZE,
-  FrameFlag,
-  quoteIdentifier,
-  type Compressor,
-  type Frame,
-  type Request,
-  type Response,
-  type ResponseEnvelope,
-} from '../../protocol/index.js';
-import { completeDeferredFrame, peekRowsHeader } from '../../protocol/internal.js';
+import { CqlwireError, DEFAULT_MAX_FRAME_SIZE, FrameDecoder, FrameFlag, Opcode, ProtocolError, ProtocolErrorCode, SegmentDecoder, completeDeferredFrame, decodeResponse, decompressV4Body, peekRowsHeader, quoteIdentifier, type Compressor, type Frame, type Request, type Response, type ResponseEnvelope } from '../../protocol/index.js';
 import { authenticate, type AuthProvider, type AuthReply } from './auth.js';
 import { channels } from '../observability/diagnostics.js';
 import { log } from '../observability/log.js';

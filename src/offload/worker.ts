@@ -3,17 +3,7 @@
 // of where each cell lies, from which the main thread builds the row objects (see pool.ts for
 // why rows are not sent as objects).
 import { parentPort } from 'node:worker_threads';
-import {
-  CqlwireError,
-  FrameFlag,
-  Opcode,
-  ProtocolErrorCode,
-  decodeResponse,
-  decompressV4Body,
-  lz4Compressor,
-  type Compressor,
-} from '../../protocol/index.js';
-import { cellTable, completeDeferredFrame, verifyUncompressedDeferred, type DeferredSegment } from '../../protocol/internal.js';
+import { CqlwireError, FrameFlag, Opcode, ProtocolErrorCode, cellTable, completeDeferredFrame, decodeResponse, decompressV4Body, lz4Compressor, verifyUncompressedDeferred, type Compressor, type DeferredSegment } from '../../protocol/index.js';
 import { loadLz4Napi } from '../native/lz4-napi.js';
 import type { OffloadJob, OffloadReply, OffloadRequest } from './messages.js';
 

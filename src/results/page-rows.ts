@@ -3,8 +3,7 @@
 // done (OffloadedRowsResult); and once read, what holds their bytes goes back (to the worker,
 // or to the body pool).
 import { bodyPool } from '../buffers/body-pool.js';
-import { decodeRows, type ColumnSpec, type DecodeOptions, type Row, type RowsResult } from '../../protocol/index.js';
-import { RowReader } from '../../protocol/internal.js';
+import { RowReader, decodeRows, type ColumnSpec, type DecodeOptions, type Row, type RowsResult } from '../../protocol/index.js';
 import { WorkerRows } from '../offload/pool.js';
 import type { PendingRows } from './page.js';
 

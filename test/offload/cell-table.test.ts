@@ -1,8 +1,7 @@
 // The codec's half of the offload stage: cellTable (what a worker computes) locates every cell of
 // a Rows result, and RowReader builds from it the same rows as decodeRows, with the same checks.
 import { describe, expect, test } from 'vitest';
-import { ProtocolError, decodeRows, rowsResultFromValues, type ColumnSpec, type RowsResult } from '../../protocol/index.js';
-import { RowReader, cellTable } from '../../protocol/internal.js';
+import { ProtocolError, RowReader, cellTable, decodeRows, rowsResultFromValues, type ColumnSpec, type RowsResult } from '../../protocol/index.js';
 
 const spec = (name: string, type: ColumnSpec['type']): ColumnSpec => ({ keyspace: 'ks', table: 't', name, type });
 const COLUMNS: readonly ColumnSpec[] = [spec('id', { kind: 'int' }), spec('name', { kind: 'text' }), spec('tags', { kind: 'list', element: { kind: 'text' } })];

@@ -3,21 +3,7 @@
 // SegmentDecoder `deferFramesFrom`: large multi-segment v5 frames come out with their segments
 // unverified in `frame.deferred`; completeDeferredFrame checks and joins them.
 import { describe, expect, test } from 'vitest';
-import {
-  FrameDecoder,
-  FrameFlag,
-  Opcode,
-  ProtocolError,
-  SegmentDecoder,
-  compressV4Body,
-  decompressV4Body,
-  encodeFrame,
-  encodeSegments,
-  lz4Compressor,
-  type Compressor,
-  type Frame,
-} from '../../protocol/index.js';
-import { completeDeferredFrame, verifyUncompressedDeferred } from '../../protocol/internal.js';
+import { FrameDecoder, FrameFlag, Opcode, ProtocolError, SegmentDecoder, completeDeferredFrame, compressV4Body, decompressV4Body, encodeFrame, encodeSegments, lz4Compressor, verifyUncompressedDeferred, type Compressor, type Frame } from '../../protocol/index.js';
 
 function compressedFrame(stream: number, body: Buffer): Buffer {
   return encodeFrame({ version: 4, isResponse: true, flags: FrameFlag.COMPRESSION, stream, opcode: Opcode.RESULT }, compressV4Body(lz4Compressor, body));

@@ -1,8 +1,7 @@
 // peekRowsHeader: what a connection reads of an offloaded frame before handing it to a worker —
 // the Rows metadata (paging state included) and row count, from the body's first bytes only.
 import { describe, expect, test } from 'vitest';
-import { FrameFlag, Opcode, encodeResponseBody, rowsResultFromValues, type ColumnSpec } from '../../protocol/index.js';
-import { peekRowsHeader } from '../../protocol/internal.js';
+import { FrameFlag, Opcode, encodeResponseBody, peekRowsHeader, rowsResultFromValues, type ColumnSpec } from '../../protocol/index.js';
 
 const columns: readonly ColumnSpec[] = [
   { keyspace: 'ks', table: 't', name: 'id', type: { kind: 'int' } },

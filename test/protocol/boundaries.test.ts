@@ -1,7 +1,6 @@
 // Static checks of the layering in DESIGN.md: protocol/ is a pure codec (no sockets, files,
-// threads, processes or timers, nothing from src/), and src/ reaches it only through its two
-// entries: protocol/index.ts (the published API, every name spelled out) and
-// protocol/internal.ts (driver-only names, each on INTERNAL_ALLOW_LIST below). Scans
+// threads, processes or timers, nothing from src/), and src/ reaches it only through its one
+// entry, protocol/index.ts (the published API, every name spelled out). Scans
 // import/export/require/import() specifiers in the sources.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -11,21 +10,6 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const PROTOCOL = join(ROOT, 'protocol');
 const SRC = join(ROOT, 'src');
 const INDEX = join(PROTOCOL, 'index');
-const INTERNAL = join(PROTOCOL, 'internal');
-
-/**
- * Every name src/ may take from protocol/internal.ts, which exports exactly these. A new
- * internal is added here on purpose, after asking whether it should be public instead.
- */
-const INTERNAL_ALLOW_LIST = [
-  'DeferredSegment',
-  'RowReader',
-  'cellTable',
-  'completeDeferredFrame',
-  'peekRowsHeader',
-  'verifyUncompressedDeferred',
-];
-
 /** Modules the codec must not use (with or without `node:`, and their subpaths). */
 const FORBIDDEN_MODULES = ['net', 'tls', 'dgram', 'worker_threads', 'timers', 'child_process', 'fs', 'cluster', 'http', 'https', 'http2'];
 /** Global timer functions the codec must not call. */
@@ -212,9 +196,8 @@ describe('protocol/ is a pure codec', () => {
   });
 });
 
-describe('protocol/ has two entries that name what they export', () => {
+describe('protocol/ has one entry that names what it exports', () => {
   const indexCode = readFileSync(`${INDEX}.ts`, 'utf8');
-  const internalCode = readFileSync(`${INTERNAL}.ts`, 'utf8');
   const exportsOf = (code: string): string[] =>
     fromClauses(code)
       .filter((c) => c.keyword === 'export')
@@ -225,26 +208,16 @@ describe('protocol/ has two entries that name what they export', () => {
     expect(fromClauses(indexCode).filter((c) => c.wholesale)).toEqual([]);
     expect(exportsOf(indexCode).length).toBeGreaterThan(100);
   });
-
-  test('protocol/internal.ts exports exactly the allow-list, by name, and nothing public', () => {
-    expect(stripComments(internalCode)).not.toMatch(/\bexport\s+(?:type\s+)?\*/);
-    expect(fromClauses(internalCode).filter((c) => c.wholesale)).toEqual([]);
-    // Only re-exports: an internal is defined next to the code it belongs to.
-    expect(stripComments(internalCode)).not.toMatch(/\bexport\s+(?:declare\s+)?(?:const|let|var|function|class|interface|type\s+\w+\s*=|enum|abstract)\b/);
-    expect([...exportsOf(internalCode)].sort()).toEqual([...INTERNAL_ALLOW_LIST].sort());
-    const publicNames = new Set(exportsOf(indexCode));
-    expect(INTERNAL_ALLOW_LIST.filter((n) => publicNames.has(n))).toEqual([]);
-  });
 });
 
-describe('src/ reaches the codec only through protocol/index and protocol/internal', () => {
+describe('src/ reaches the codec only through protocol/index', () => {
   const files = sourceFiles(SRC);
 
   test('there are driver sources to check', () => {
     expect(files.length).toBeGreaterThan(5);
   });
 
-  test('every import of protocol/ names protocol/index or protocol/internal', () => {
+  test('every import of protocol/ names protocol/index', () => {
     const violations: string[] = [];
     let viaIndex = 0;
     for (const f of files) {
@@ -254,33 +227,10 @@ describe('src/ reaches the codec only through protocol/index and protocol/intern
         const target = resolve(dirname(f), spec);
         if (target !== PROTOCOL && !target.startsWith(PROTOCOL + sep)) continue;
         if (isModule(target, INDEX)) viaIndex++;
-        else if (!isModule(target, INTERNAL)) violations.push(`${rel(f)} imports ${spec}`);
+        else violations.push(`${rel(f)} imports ${spec}`);
       }
     }
     expect(violations).toEqual([]);
     expect(viaIndex).toBeGreaterThan(0);
-  });
-
-  test('src/ takes from protocol/internal only names on the allow-list, one by one', () => {
-    const violations: string[] = [];
-    const used = new Set<string>();
-    for (const f of files) {
-      const code = readFileSync(f, 'utf8');
-      const internal = (spec: string): boolean => spec.startsWith('.') && isModule(resolve(dirname(f), spec), INTERNAL);
-      // import() and require() of it cannot be audited by name.
-      const named = fromClauses(code).filter((c) => internal(c.spec));
-      const all = moduleSpecifiers(code).filter(internal);
-      if (all.length !== named.length) violations.push(`${rel(f)} loads protocol/internal other than by named imports`);
-      for (const c of named) {
-        if (c.wholesale) violations.push(`${rel(f)} ${c.keyword}s protocol/internal wholesale (* or default)`);
-        for (const n of c.names) {
-          used.add(n);
-          if (!INTERNAL_ALLOW_LIST.includes(n)) violations.push(`${rel(f)} ${c.keyword}s ${n} from protocol/internal (not on INTERNAL_ALLOW_LIST)`);
-        }
-      }
-    }
-    expect(violations).toEqual([]);
-    // A name src/ stopped using leaves the list (and internal.ts), to keep the door narrow.
-    expect(INTERNAL_ALLOW_LIST.filter((n) => !used.has(n))).toEqual([]);
   });
 });
