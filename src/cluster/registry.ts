@@ -115,10 +115,14 @@ export class HostRegistry implements PolicyHostRegistry {
     void host.close().catch((err: unknown) => log('debug', 'host.close', `closing the pool of removed node ${host.id} failed`, host.id, err));
   }
 
-  /** Why each host that is down went down (for a request that found no host to try). */
+  /**
+   * Why each host that is down went down (for a request that found no host to try). Hosts the
+   * default policy ignores (a remote data center it may not use) are left out: they were never
+   * candidates, so their state does not explain the failure.
+   */
   downReasons(): Map<string, Error> {
     const reasons = new Map<string, Error>();
-    for (const h of this.byId.values()) if (!h.isUp && h.lastFailure !== undefined) reasons.set(h.id, h.lastFailure);
+    for (const h of this.byId.values()) if (!h.isUp && h.lastFailure !== undefined && this.wanted(h)) reasons.set(h.id, h.lastFailure);
     return reasons;
   }
 
