@@ -25,6 +25,8 @@ export interface LoadResult {
   p99Ms: number;
   p999Ms: number;
   cpuUsPerOp: number;
+  /** The kernel's share of `cpuUsPerOp` (system time): socket reads, writes and polling, which no driver code removes. */
+  systemUsPerOp: number;
   rssMb: number;
   eventLoopP99Ms: number;
   /** CPUs the process was allowed to run on, read back from /proc (null where there is none). */
@@ -194,6 +196,7 @@ async function main(): Promise<void> {
     p99Ms: percentile(sorted, 0.99),
     p999Ms: percentile(sorted, 0.999),
     cpuUsPerOp: r.ops > 0 ? (cpu.user + cpu.system) / r.ops : 0,
+    systemUsPerOp: r.ops > 0 ? cpu.system / r.ops : 0,
     rssMb: process.resourceUsage().maxRSS / 1024,
     eventLoopP99Ms: Math.max(0, loop.percentile(99) / 1e6 - 1),
     cpusAllowed: cpusAllowed(),

@@ -21,8 +21,9 @@ export type LoadDriver = 'cqlwire' | 'cassandra-driver' | 'async-cassandra' | 'p
 export const LOAD_DRIVERS: readonly LoadDriver[] = ['cqlwire', 'cassandra-driver', 'async-cassandra', 'python-driver'];
 
 /** One JSON line of a load process: bench/client/load.ts `LoadResult` (the Python ones have no event-loop figure). */
-export type LoadLine = Omit<LoadResult, 'eventLoopP99Ms' | 'cpusAllowed' | 'tuned' | 'loadSamples'> & {
+export type LoadLine = Omit<LoadResult, 'eventLoopP99Ms' | 'cpusAllowed' | 'tuned' | 'loadSamples' | 'systemUsPerOp'> & {
   eventLoopP99Ms: number | null;
+  systemUsPerOp?: number;
   cpusAllowed?: string | null;
   tuned?: string | null;
   loadSamples?: LoadResult['loadSamples'];

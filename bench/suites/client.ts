@@ -98,7 +98,7 @@ const suite: Suite = {
           maxOtherCores: ctx.maxOtherCores,
           maxAttempts: ctx.maxAttempts,
           describe: (_who, l) =>
-            `v${l.protocolVersion} ${Math.round(l.opsPerSec).toString().padStart(7)} ops/s  cpu ${l.cpuUsPerOp.toFixed(2).padStart(6)} µs/op  p99 ${l.p99Ms.toFixed(2).padStart(7)} ms${l.errors ? `  errors ${l.errors}` : ''}`,
+            `v${l.protocolVersion} ${Math.round(l.opsPerSec).toString().padStart(7)} ops/s  cpu ${l.cpuUsPerOp.toFixed(2).padStart(6)} µs/op${l.systemUsPerOp === undefined ? '' : ` (kernel ${l.systemUsPerOp.toFixed(2)})`}  p99 ${l.p99Ms.toFixed(2).padStart(7)} ms${l.errors ? `  errors ${l.errors}` : ''}`,
           log: ctx.log,
         });
         records.push(...recs);
