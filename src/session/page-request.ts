@@ -2,7 +2,7 @@
 // or a QUERY of CQL text, each building its message per attempt (the connection's protocol
 // version, the consistency a retry asks for). Hot path: plain fields, no spreads, no closure
 // per request for EXECUTE.
-import { Opcode, type Consistency, type EncodedValues, type QueryParameters, type Request } from '../../protocol/index.js';
+import { Opcode, type Consistency, type EncodedValues, type ExecuteRequest as ExecuteMessage, type QueryParameters, type Request } from '../../protocol/index.js';
 import type { RoutingInfo } from '../policies/index.js';
 import type { ExecutionRequest } from './execution.js';
 import type { ExecuteOptions, ResolvedOptions } from './options.js';
@@ -21,44 +21,75 @@ export interface PageRequestFields {
 }
 
 /**
- * An EXECUTE of a prepared statement: one object per page requested, its message built per
- * attempt from its fields (no closure and no captured scope per request).
+ * An EXECUTE of a prepared statement, one object per page requested. It is also the message
+ * (and its query parameters) of its first attempt: every attempt on the same protocol version
+ * at the same consistency sends it as it is, so the usual request allocates no message; an
+ * attempt that differs gets a message of its own, and the first one is never changed (it may
+ * still be queued for a stream id).
  */
-export class ExecuteRequest implements ExecutionRequest {
+export class ExecuteRequest implements ExecutionRequest, ExecuteMessage, QueryParameters, PageRequestFields {
   readonly kind = 'execute';
+  readonly opcode = Opcode.EXECUTE;
   readonly text: string;
   readonly prepared: readonly PreparedStatement[];
-  readonly page: number | undefined;
+  readonly queryId: Buffer;
+  resultMetadataId: Buffer | undefined = undefined;
+  readonly params: QueryParameters = this;
+  consistency: Consistency;
+  skipMetadata = false;
+  readonly pageSize: number | undefined;
+  readonly serialConsistency: Consistency | undefined;
+  readonly keyspace: string | undefined;
+  readonly nowInSeconds: number | undefined;
+  /** The protocol version the message was built for; 0 until the first attempt. */
+  private builtFor: 0 | 4 | 5 = 0;
+
   constructor(
     private readonly ps: PreparedStatement,
-    private readonly values: EncodedValues,
+    readonly values: EncodedValues,
     readonly settings: ResolvedOptions,
     readonly options: ExecuteOptions,
     readonly routing: RoutingInfo | undefined,
-    private readonly paging: PageRequestFields,
+    readonly pagingState: Buffer | undefined,
+    readonly defaultTimestamp: bigint | number | undefined,
+    readonly page: number | undefined,
   ) {
     this.text = ps.query;
     this.prepared = ps.asList;
-    this.page = paging.page;
+    this.queryId = ps.id;
+    this.consistency = settings.consistency;
+    this.pageSize = settings.fetchSize > 0 ? settings.fetchSize : undefined;
+    this.serialConsistency = settings.serialConsistency;
+    this.keyspace = options.keyspace;
+    this.nowInSeconds = options.nowInSeconds;
   }
 
   build(version: 4 | 5, consistency: Consistency): Request {
     const ps = this.ps;
     const v5 = version === 5;
-    const options = this.options;
-    const paging = this.paging;
+    const resultMetadataId = v5 ? ps.resultMetadataId : undefined;
+    const skipMetadata = v5 && ps.resultMetadataId !== undefined;
+    if (this.builtFor === 0 && this.queryId === ps.id) {
+      this.builtFor = version;
+      this.consistency = consistency;
+      this.resultMetadataId = resultMetadataId;
+      this.skipMetadata = skipMetadata;
+      return this;
+    }
+    // The statement may have been re-prepared since (a new result metadata id): compare it too.
+    if (this.builtFor === version && this.consistency === consistency && this.resultMetadataId === resultMetadataId && this.queryId === ps.id) return this;
     const params: QueryParameters = {
       consistency,
       values: this.values,
-      skipMetadata: v5 && ps.resultMetadataId !== undefined,
-      pageSize: paging.pageSize,
-      pagingState: paging.pagingState,
-      serialConsistency: this.settings.serialConsistency,
-      defaultTimestamp: paging.defaultTimestamp,
-      keyspace: options.keyspace,
-      nowInSeconds: options.nowInSeconds,
+      skipMetadata,
+      pageSize: this.pageSize,
+      pagingState: this.pagingState,
+      serialConsistency: this.serialConsistency,
+      defaultTimestamp: this.defaultTimestamp,
+      keyspace: this.keyspace,
+      nowInSeconds: this.nowInSeconds,
     };
-    return { opcode: Opcode.EXECUTE, queryId: ps.id, resultMetadataId: v5 ? ps.resultMetadataId : undefined, params };
+    return { opcode: Opcode.EXECUTE, queryId: ps.id, resultMetadataId, params };
   }
 }
 

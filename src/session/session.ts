@@ -527,8 +527,9 @@ export class Session {
     pagingState: Buffer | undefined,
     page: number | undefined,
   ): ExecutionRequest {
-    const paging: PageRequestFields = { pageSize: settings.fetchSize > 0 ? settings.fetchSize : undefined, pagingState, defaultTimestamp: writeTimestamp(options.timestamp, this.timestamps), page };
-    if (ps !== undefined) return new ExecuteRequest(ps, bindPrepared(ps, params), settings, options, this.routingOf(ps, params, options), paging);
+    const defaultTimestamp = writeTimestamp(options.timestamp, this.timestamps);
+    if (ps !== undefined) return new ExecuteRequest(ps, bindPrepared(ps, params), settings, options, this.routingOf(ps, params, options), pagingState, defaultTimestamp, page);
+    const paging: PageRequestFields = { pageSize: settings.fetchSize > 0 ? settings.fetchSize : undefined, pagingState, defaultTimestamp, page };
     const routing = options.routingKey === undefined ? undefined : explicitRouting(options, this.currentKeyspace);
     return queryRequest(query as string, encodeSimpleValues(params, options.hints), settings, options, routing, paging);
   }
