@@ -40,6 +40,27 @@ export interface ExecutionRequest {
   readonly page?: number;
 }
 
+/**
+ * What the request's promise resolves with, made from the answer: the execution core applies it
+ * where the answer arrives, so no second promise is chained onto the core's for it.
+ */
+export interface AnswerSink<T> {
+  /**
+   * The result made from the answer; on the usual request this runs in the socket's read path.
+   * What it throws rejects the request's promise.
+   */
+  complete(answer: AnsweredRequest): T | Promise<T>;
+}
+
+/** The answer itself. */
+const ANSWER: AnswerSink<AnsweredRequest> = { complete: (answer) => answer };
+
+/** `answered` put through `sink` (on the paths that are not the usual request; a closure is fine there). */
+function finish<T>(answered: Promise<AnsweredRequest>, sink: AnswerSink<T>): Promise<T> {
+  if (sink === (ANSWER as AnswerSink<unknown>)) return answered as Promise<unknown> as Promise<T>;
+  return answered.then((answer) => sink.complete(answer));
+}
+
 /** What the execution core needs of the session: narrow, so it never sees the client. */
 export interface ExecutionContext {
   /** The hosts and their pools. */
@@ -104,20 +125,27 @@ export class RequestExecutor {
 
   /** Run `request` until a host answers it or the plan and retries run out. */
   execute(request: ExecutionRequest): Promise<AnsweredRequest> {
+    return this.executeTo(request, ANSWER);
+  }
+
+  /** {@link execute}, settling the caller's promise with what `sink` makes of the answer. */
+  executeTo<T>(request: ExecutionRequest, sink: AnswerSink<T>): Promise<T> {
+    const traced = tracing.operation.hasSubscribers || tracing.attempt.hasSubscribers;
+    if (!traced && this.context.throttle === undefined) return this.run(request, undefined, sink);
     // Tracing: one context per operation, made only when someone listens (no cost otherwise);
     // the operation covers the throttle's wait too.
-    if (!tracing.operation.hasSubscribers && !tracing.attempt.hasSubscribers) return this.throttled(request, undefined);
+    if (!traced) return finish(this.throttled(request, undefined), sink);
     const op = this.operationOf(request);
-    return tracing.operation.hasSubscribers ? traceOperation(op, () => this.throttled(request, op)) : this.throttled(request, op);
+    return finish(tracing.operation.hasSubscribers ? traceOperation(op, () => this.throttled(request, op)) : this.throttled(request, op), sink);
   }
 
   private throttled(request: ExecutionRequest, op: OperationContext | undefined): Promise<AnsweredRequest> {
     const throttle = this.context.throttle;
-    if (throttle === undefined) return this.run(request, op);
+    if (throttle === undefined) return this.run(request, op, ANSWER);
     // The permit covers the whole request (retries and speculative executions included).
     const permit = throttle.acquire(request.options.signal);
     const run = (): Promise<AnsweredRequest> =>
-      this.run(request, op).then(
+      this.run(request, op, ANSWER).then(
         (answer) => {
           throttle.release(true);
           return answer;
@@ -149,13 +177,17 @@ export class RequestExecutor {
     };
   }
 
-  private run(request: ExecutionRequest, op: OperationContext | undefined): Promise<AnsweredRequest> {
+  private run<T>(request: ExecutionRequest, op: OperationContext | undefined, sink: AnswerSink<T>): Promise<T> {
     const plan = this.queryPlan(request);
     const spec = request.settings.speculativeExecutionPolicy;
     const options = request.options;
     if (options.idempotent !== true || options.host !== undefined || spec.nextDelayMs(1) < 0) {
-      return op === undefined ? this.firstAttempt(plan, request) : this.runOnPlan(plan[Symbol.iterator](), undefined, request, op, 0);
+      return op === undefined ? this.firstAttempt(plan, request, sink) : finish(this.runOnPlan(plan[Symbol.iterator](), undefined, request, op, 0), sink);
     }
+    return finish(this.race(plan, request, op, spec), sink);
+  }
+
+  private race(plan: Iterable<HostPool | Host>, request: ExecutionRequest, op: OperationContext | undefined, spec: ResolvedOptions['speculativeExecutionPolicy']): Promise<AnsweredRequest> {
     // Speculative executions (idempotent requests only): after each delay of the policy another
     // execution starts on the next host of the same plan; the first success wins, and the request
     // fails only when every execution failed (with the last one's error).
@@ -226,7 +258,7 @@ export class RequestExecutor {
    * `runOnPlan`, a few hundred bytes per request); a failure, or anything less usual, continues
    * in `runOnPlan` with the same decisions.
    */
-  private firstAttempt(plan: Iterable<HostPool | Host>, request: ExecutionRequest): Promise<AnsweredRequest> {
+  private firstAttempt<T>(plan: Iterable<HostPool | Host>, request: ExecutionRequest, sink: AnswerSink<T>): Promise<T> {
     // A plan that is an array (one host, the policy's own list): its first host without an
     // iterator, made only if the request goes on to the next host.
     let iterator: Iterator<HostPool | Host> | undefined;
@@ -234,20 +266,20 @@ export class RequestExecutor {
     if (Array.isArray(plan)) {
       const first = (plan as readonly (HostPool | Host)[])[0];
       host = first === undefined ? undefined : this.context.hosts.pool(first);
-      if (host === undefined) return this.runOnPlan(plan[Symbol.iterator](), undefined, request, undefined, 0);
+      if (host === undefined) return finish(this.runOnPlan(plan[Symbol.iterator](), undefined, request, undefined, 0), sink);
     } else {
       iterator = plan[Symbol.iterator]();
       host = this.nextHost(iterator);
-      if (host === undefined) return this.runOnPlan(iterator, undefined, request, undefined, 0);
+      if (host === undefined) return finish(this.runOnPlan(iterator, undefined, request, undefined, 0), sink);
     }
     const borrowed = host.borrow();
-    if (borrowed instanceof Promise) return this.runOnPlan(afterFirst(plan, iterator), undefined, request, undefined, 0, { host, borrowed });
+    if (borrowed instanceof Promise) return finish(this.runOnPlan(afterFirst(plan, iterator), undefined, request, undefined, 0, { host, borrowed }), sink);
     const conn = borrowed;
     const requestId = nextRequestId++;
     if (channels.requestStart.hasSubscribers) channels.requestStart.publish({ requestId, kind: request.kind, query: request.text, host: host.id });
-    const attempt = new FirstAttempt(this, plan, iterator, request, host, conn, requestId, performance.now());
-    settling = attempt;
-    const answered = new Promise<AnsweredRequest>(settleFirstAttempt);
+    const attempt = new FirstAttempt<T>(this, plan, iterator, request, sink, host, conn, requestId, performance.now());
+    settling = attempt as FirstAttempt<unknown>;
+    const answered = new Promise<T>(settleFirstAttempt as (resolve: (value: T | PromiseLike<T>) => void) => void);
     try {
       conn.submit(request.build(conn.version, request.settings.consistency), sendOptionsOf(request), attempt, attempt.started);
     } catch (error) {
@@ -530,10 +562,9 @@ function afterFirst(plan: Iterable<HostPool | Host>, iterator: Iterator<HostPool
 }
 
 /** The attempt whose promise is being made: one shared executor, no closure per request. */
-let settling: FirstAttempt | undefined;
-function settleFirstAttempt(resolve: (answer: AnsweredRequest | PromiseLike<AnsweredRequest>) => void, reject: (error: unknown) => void): void {
+let settling: FirstAttempt<unknown> | undefined;
+function settleFirstAttempt(resolve: (result: unknown) => void): void {
   settling!.resolve = resolve;
-  settling!.reject = reject;
   settling = undefined;
 }
 
@@ -544,15 +575,16 @@ function settleFirstAttempt(resolve: (answer: AnsweredRequest | PromiseLike<Answ
  * that may reach a connection again (a retry on another host, schema agreement) is left to a
  * microtask.
  */
-class FirstAttempt implements ResponseListener {
-  resolve!: (answer: AnsweredRequest | PromiseLike<AnsweredRequest>) => void;
-  reject!: (error: unknown) => void;
+class FirstAttempt<T> implements ResponseListener {
+  /** Settles the request's promise: with a result, or with a promise of one that may reject. */
+  resolve!: (result: T | PromiseLike<T>) => void;
 
   constructor(
     private readonly executor: RequestExecutor,
     private readonly plan: Iterable<HostPool | Host>,
     private readonly iterator: Iterator<HostPool | Host> | undefined,
     private readonly request: ExecutionRequest,
+    private readonly sink: AnswerSink<T>,
     private readonly host: HostPool,
     private readonly conn: Connection,
     private readonly requestId: number,
@@ -571,15 +603,18 @@ class FirstAttempt implements ResponseListener {
   onError(error: Error): void {
     queueMicrotask(() => {
       const failed = { conn: this.conn, error, requestId: this.requestId, started: this.started };
-      this.resolve(this.executor.runOnPlan(afterFirst(this.plan, this.iterator), undefined, this.request, undefined, 0, { host: this.host, failed }));
+      this.resolve(finish(this.executor.runOnPlan(afterFirst(this.plan, this.iterator), undefined, this.request, undefined, 0, { host: this.host, failed }), this.sink));
     });
   }
 
   private answer(response: ConnectionResponse, receivedAt: number): void {
+    let result: T | Promise<T>;
     try {
-      this.resolve(this.executor.succeeded(this.host, this.conn, this.request, response, receivedAt, this.started, this.started, this.requestId, this.host.firstAttemptOk, undefined));
+      const answered = this.executor.succeeded(this.host, this.conn, this.request, response, receivedAt, this.started, this.started, this.requestId, this.host.firstAttemptOk, undefined);
+      result = answered instanceof Promise ? finish(answered, this.sink) : this.sink.complete(answered);
     } catch (err) {
-      this.reject(err);
+      result = Promise.reject(err);
     }
+    this.resolve(result);
   }
 }

@@ -3,9 +3,12 @@
 // version, the consistency a retry asks for). Hot path: plain fields, no spreads, no closure
 // per request for EXECUTE.
 import { Opcode, type Consistency, type EncodedValues, type ExecuteRequest as ExecuteMessage, type QueryParameters, type Request } from '../../protocol/index.js';
+import { withCallerStack } from '../errors/caller-stack.js';
 import type { RoutingInfo } from '../policies/index.js';
-import type { ExecutionRequest } from './execution.js';
-import type { ExecuteOptions, ResolvedOptions } from './options.js';
+import { nextPagingState, type AnsweredRequest } from '../results/page-builder.js';
+import type { ResultPage } from '../results/page.js';
+import type { AnswerSink, ExecutionRequest } from './execution.js';
+import type { ExecuteOptions, Params, ResolvedOptions } from './options.js';
 import { NO_STATEMENTS, type PreparedStatement } from './prepared.js';
 
 /** What one page's request carries besides the statement and its values. */
@@ -126,4 +129,42 @@ export function queryRequest(
     prepared: NO_STATEMENTS,
     page: paging.page,
   };
+}
+
+/** What a page's sink needs of the session (one object per session). */
+export interface PageSource {
+  /** The page of an answer, after the session applied what the result asks of it. */
+  pageOf<R>(answer: AnsweredRequest, ps: PreparedStatement | undefined, fetchNext: ((state: Buffer) => Promise<ResultPage<R>>) | null, undecoded: boolean): ResultPage<R> | Promise<ResultPage<R>>;
+  /** Request the page at `pagingState` of the same statement. */
+  executePage<R>(query: string | PreparedStatement, params: Params | undefined, options: ExecuteOptions, pagingState: Buffer): Promise<ResultPage<R>>;
+}
+
+/**
+ * Makes the page of an answered request where the answer arrives (the execution core's promise
+ * resolves with the page itself).
+ */
+export class PageSink<R> implements AnswerSink<ResultPage<R>> {
+  constructor(
+    private readonly source: PageSource,
+    private readonly query: string | PreparedStatement,
+    private readonly params: Params | undefined,
+    private readonly options: ExecuteOptions,
+    private readonly ps: PreparedStatement | undefined,
+    /** For a stream: rows left undecoded until read (see `buildPage`). */
+    private readonly undecoded: boolean,
+  ) {}
+
+  complete(answer: AnsweredRequest): ResultPage<R> | Promise<ResultPage<R>> {
+    const fetchNext = nextPagingState(answer) === null ? null : (state: Buffer): Promise<ResultPage<R>> => this.source.executePage<R>(this.query, this.params, this.options, state);
+    return this.source.pageOf<R>(answer, this.ps, fetchNext, this.undecoded);
+  }
+}
+
+/**
+ * Rethrows with the caller's stack: a rejection handler (one function, nothing per request)
+ * chained onto the request's promise, whose own promise is the one the caller awaits, so V8's
+ * async stack trace leads from it to the caller.
+ */
+export function rethrowWithCallerStack(error: unknown): never {
+  throw withCallerStack(error);
 }

@@ -18,7 +18,7 @@ import { bindPrepared, encodeSimpleValues, explicitRouting, preparedRouting } fr
 import { DeferredRejections } from './deferred-rejections.js';
 import { RequestExecutor, type ExecutionRequest } from './execution.js';
 import { DEFAULT_TIMEOUT_MS, Profiles, type BatchOptions, type BatchStatement, type ClientOptions, type ExecuteOptions, type Params, type PrepareOptions, type ResolvedOptions, type StreamOptions } from './options.js';
-import { ExecuteRequest, queryRequest, type PageRequestFields } from './page-request.js';
+import { ExecuteRequest, PageSink, queryRequest, rethrowWithCallerStack, type PageRequestFields, type PageSource } from './page-request.js';
 import { PreparedCache, type PreparedStatement } from './prepared.js';
 import { Preparation } from './preparation.js';
 import { MonotonicTimestampGenerator, writeTimestamp, type TimestampGenerator } from './timestamps.js';
@@ -41,6 +41,11 @@ export class Session {
   private readonly registry: HostRegistry;
   private readonly control: ControlConnection | null;
   private readonly executor: RequestExecutor;
+  /** What a page request's sink calls back (made once, not per request). */
+  private readonly pages: PageSource = {
+    pageOf: (answer, ps, fetchNext, undecoded) => this.pageOf(answer, ps, fetchNext, undecoded),
+    executePage: (query, params, options, pagingState) => this.executePage(query, params, options, pagingState, false),
+  };
   private readonly prepared: PreparedCache;
   private readonly profiles: Profiles;
   private readonly offload: OffloadPool | null;
@@ -478,7 +483,9 @@ export class Session {
     } catch (err) {
       return Promise.reject(fromCaller ? withCallerStack(err) : err);
     }
-    return this.awaitPage<R>(this.executor.execute(request), query, params, options, ps, undecoded, fromCaller);
+    const answered = this.executor.executeTo(request, new PageSink<R>(this.pages, query, params, options, ps, undecoded));
+    // A stream's pages get the consumer's stack where it awaits them (RowStream), not here.
+    return fromCaller ? answered.then(undefined, rethrowWithCallerStack) : answered;
   }
 
   /** `executePage` of a statement to prepare first. */
@@ -490,28 +497,6 @@ export class Session {
     } catch (err) {
       throw fromCaller ? withCallerStack(err) : err;
     }
-  }
-
-  /**
-   * The answer of a request made into its page. Not async (a `then` costs less than an async
-   * frame); an error still gets the caller's stack: V8's async stack walks from this reaction
-   * through the promise it settles to the caller's `await`.
-   */
-  private awaitPage<R>(answered: Promise<AnsweredRequest>, query: string | PreparedStatement, params: Params | undefined, options: ExecuteOptions, ps: PreparedStatement | undefined, undecoded: boolean, fromCaller: boolean): Promise<ResultPage<R>> {
-    return answered.then(
-      (answer) => {
-        const fetchNext = nextPagingState(answer) === null ? null : (state: Buffer): Promise<ResultPage<R>> => this.executePage<R>(query, params, options, state, false);
-        try {
-          return this.pageOf<R>(answer, ps, fetchNext, undecoded);
-        } catch (err) {
-          throw fromCaller ? withCallerStack(err) : err;
-        }
-      },
-      (err: unknown) => {
-        // A stream's pages get the consumer's stack where it awaits them (RowStream), not here.
-        throw fromCaller ? withCallerStack(err) : err;
-      },
-    );
   }
 
   /**

@@ -1,8 +1,8 @@
 // An error raised on the event loop (a server ERROR read from the socket) carries the caller's
 // async stack: the user's function that awaited execute() shows in it.
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../protocol/index.js';
-import { Client } from '../../src/index.js';
+import { ErrorCode, Opcode } from '../../protocol/index.js';
+import { Client, UnexpectedResponseError } from '../../src/index.js';
 import { errorInfo, errorReply } from '../../src/testing/index.js';
 import { defer, startServer } from '../connection/helpers.js';
 
@@ -39,5 +39,23 @@ describe('caller stacks', () => {
       expect(err?.message).toBe('too busy');
       expect(err?.stack).toMatch(/--- awaited at ---[\s\S]*aUserFunctionThatExecutes/);
     }
+  });
+
+  it('an answer that cannot be made into a page (a READY to a QUERY) rejects with the caller\'s stack too', async () => {
+    const server = await startServer();
+    server.addRule({ query: 'SELECT odd', action: { kind: 'rawBody', body: Buffer.alloc(0), opcode: Opcode.READY } });
+    const client = await Client.connect({ contactPoints: [server.address], port: server.port, localDataCenter: 'datacenter1' });
+    defer(() => client.close());
+    async function aUserFunctionThatGetsAnOddAnswer(): Promise<void> {
+      await client.execute('SELECT odd');
+    }
+    const err = await aUserFunctionThatGetsAnOddAnswer().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err).toBeInstanceOf(UnexpectedResponseError);
+    expect(err?.stack).toMatch(/--- awaited at ---[\s\S]*aUserFunctionThatGetsAnOddAnswer/);
+    // The client goes on.
+    await expect(client.execute('SELECT 1')).resolves.toBeDefined();
   });
 });
