@@ -10,6 +10,7 @@ import type { RequestMetrics } from '../observability/metrics.js';
 import type { Host, RequestThrottle, RoutingInfo } from '../policies/index.js';
 import type { AnsweredRequest } from '../results/page-builder.js';
 import type { ExecutionInfo } from '../results/page.js';
+import { ANSWER, finish, type AnswerSink } from './answer-sink.js';
 import { withExecuteAs } from './binding.js';
 import type { ExecuteOptions, ResolvedOptions } from './options.js';
 import type { PreparedStatement } from './prepared.js';
@@ -38,27 +39,6 @@ export interface ExecutionRequest {
   readonly prepared: readonly PreparedStatement[];
   /** 1-based number of the page within a `stream()`, for diagnostics; undefined otherwise. */
   readonly page?: number;
-}
-
-/**
- * What the request's promise resolves with, made from the answer: the execution core applies it
- * where the answer arrives, so no second promise is chained onto the core's for it.
- */
-export interface AnswerSink<T> {
-  /**
-   * The result made from the answer; on the usual request this runs in the socket's read path.
-   * What it throws rejects the request's promise.
-   */
-  complete(answer: AnsweredRequest): T | Promise<T>;
-}
-
-/** The answer itself. */
-const ANSWER: AnswerSink<AnsweredRequest> = { complete: (answer) => answer };
-
-/** `answered` put through `sink` (on the paths that are not the usual request; a closure is fine there). */
-function finish<T>(answered: Promise<AnsweredRequest>, sink: AnswerSink<T>): Promise<T> {
-  if (sink === (ANSWER as AnswerSink<unknown>)) return answered as Promise<unknown> as Promise<T>;
-  return answered.then((answer) => sink.complete(answer));
 }
 
 /** What the execution core needs of the session: narrow, so it never sees the client. */

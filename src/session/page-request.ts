@@ -7,7 +7,8 @@ import { withCallerStack } from '../errors/caller-stack.js';
 import type { RoutingInfo } from '../policies/index.js';
 import { nextPagingState, type AnsweredRequest } from '../results/page-builder.js';
 import type { ResultPage } from '../results/page.js';
-import type { AnswerSink, ExecutionRequest } from './execution.js';
+import type { AnswerSink } from './answer-sink.js';
+import type { ExecutionRequest } from './execution.js';
 import type { ExecuteOptions, Params, ResolvedOptions } from './options.js';
 import { NO_STATEMENTS, type PreparedStatement } from './prepared.js';
 
