@@ -1,7 +1,8 @@
 // `stream` suite: one query returning 1M rows (bench.stream_rows: p int, c int, id bigint,
 // payload text of ~60 bytes; 100k with --quick), every page (fetch size 5000) consumed through
 // each driver's streaming API: rows/s, CPU µs per row, peak RSS and event-loop p99, one process
-// per run, 3 runs per driver (1 with --quick), the median by rows/s.
+// per run, 3 runs per driver interleaved across drivers (1 with --quick), the median by rows/s,
+// and cqlwire's run-by-run ratio to cassandra-driver.
 // - cqlwire (`client.stream`) and cassandra-driver (`client.stream` readable):
 //   bench/stream/stream-load.ts.
 // - async-cassandra (`execute_stream` + StreamConfig(fetch_size), asyncio; loop lag from a 1 ms
@@ -99,24 +100,36 @@ const suite: Suite = {
     // The full table, then its first tenth: peak RSS should not grow with the row count.
     for (const rows of [count, count / 10]) {
       let expected: { driver: string; checksum: number } | undefined;
+      const drivers = DRIVERS.filter((d) => python || !isPython(d));
       for (const driver of DRIVERS) {
-        if (!python && isPython(driver)) {
-          out.push(resultRow({ suite: 'stream', scenario: `stream ${rows} rows`, driver, compression: 'none', note: pythonMissingNote() }));
-          continue;
-        }
-        const lines: StreamLine[] = [];
-        for (let i = 0; i < (ctx.quick ? 1 : 3); i++) {
+        if (!drivers.includes(driver)) out.push(resultRow({ suite: 'stream', scenario: `stream ${rows} rows`, driver, compression: 'none', note: pythonMissingNote() }));
+      }
+      // Runs interleaved across drivers: the node's drift (compaction, caches) hits each alike.
+      const lines = new Map<StreamDriver, StreamLine[]>(drivers.map((d) => [d, []]));
+      for (let i = 0; i < (ctx.quick ? 1 : 3); i++) {
+        for (const driver of drivers) {
           const line = await streamOnce(driver, host, port, dist, rows === count ? undefined : rows);
           if (line.rows !== rows) throw new Error(`${driver} streamed ${line.rows} rows, expected ${rows}`);
           expected ??= { driver, checksum: line.checksum };
           if (line.checksum !== expected.checksum) throw new Error(`${driver} read rows with checksum ${line.checksum}, ${expected.driver} ${expected.checksum}`);
-          lines.push(line);
+          ctx.log(`  ${rows} rows, run ${i + 1}, ${driver}: ${Math.round(line.rowsPerSec)} rows/s, ${line.cpuUsPerOp.toFixed(2)} µs/row, peak RSS ${Math.round(line.rssMb)} MB`);
+          lines.get(driver)!.push(line);
         }
-        const m = medianByRowsPerSec(lines);
+      }
+      for (const driver of drivers) {
+        const mine = lines.get(driver)!;
+        const m = medianByRowsPerSec(mine);
         const loop = m.eventLoopP99Ms === null ? 'no event loop' : `loop p99 ${m.eventLoopP99Ms.toFixed(1)} ms`;
-        ctx.log(`  ${rows} rows, ${driver}: ${Math.round(m.rowsPerSec)} rows/s, ${m.cpuUsPerOp.toFixed(2)} µs/row, peak RSS ${Math.round(m.rssMb)} MB, ${loop}`);
+        ctx.log(`  ${rows} rows, ${driver} (median): ${Math.round(m.rowsPerSec)} rows/s, ${m.cpuUsPerOp.toFixed(2)} µs/row, peak RSS ${Math.round(m.rssMb)} MB, ${loop}`);
         // Every driver with its defaults: for cqlwire, no offload workers (decoded inline).
-        out.push(streamResultRow({ suite: 'stream', scenario: `stream ${rows} rows`, driver, compression: 'none', workers: driver === 'cqlwire' ? 0 : null }, lines));
+        out.push(streamResultRow({ suite: 'stream', scenario: `stream ${rows} rows`, driver, compression: 'none', workers: driver === 'cqlwire' ? 0 : null }, mine));
+      }
+      // Run-by-run ratios of cqlwire to cassandra-driver (the runs next to each other).
+      const a = lines.get('cqlwire');
+      const b = lines.get('cassandra-driver');
+      if (a && b && a.length === b.length) {
+        const ratios = a.map((x, i) => x.rowsPerSec / b[i]!.rowsPerSec).sort((x, y) => x - y);
+        ctx.log(`  ${rows} rows: cqlwire/cassandra-driver rows/s run by run ${ratios.map((r) => r.toFixed(2)).join(', ')} (median ${ratios[Math.floor(ratios.length / 2)]!.toFixed(2)})`);
       }
     }
     return out;
