@@ -203,6 +203,15 @@ export async function measureLoadInterleaved(suite: string, scenario: string, sc
       }
     }
   }
+  // cqlwire against cassandra-driver run by run: each pair ran next to each other.
+  const a = scenarios.findIndex((s) => s.driver === 'cqlwire');
+  const b = scenarios.findIndex((s) => s.driver === 'cassandra-driver');
+  if (a >= 0 && b >= 0 && lines[a]!.length === lines[b]!.length && lines[a]!.length > 0) {
+    const pairs = lines[a]!.map((x, i) => [x, lines[b]![i]!] as const);
+    const ops = pairs.map(([x, y]) => (x.opsPerSec / y.opsPerSec).toFixed(2)).join(', ');
+    const cpu = pairs.map(([x, y]) => (x.cpuUsPerOp / y.cpuUsPerOp).toFixed(2)).join(', ');
+    log(`  ${scenario}: cqlwire/cassandra-driver run by run: ops/s ${ops}; CPU/op ${cpu}`);
+  }
   return scenarios.map((s, d) => failed[d] ?? summarise(suite, scenario, s, lines[d]!, log));
 }
 
