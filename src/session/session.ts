@@ -463,8 +463,8 @@ export class Session {
     page?: number,
     fromCaller = false,
   ): Promise<ResultPage<R>> {
-    // Not async: the request is checked and built here, and only `awaitPage`, whose frame is
-    // small, waits for the answer (an async function's frame holds all of its registers).
+    // Not async (an async function's frame holds all of its registers): the request is checked
+    // and built here, and the execution core resolves its promise with the page (PageSink).
     let request: ExecutionRequest;
     let ps: PreparedStatement | undefined;
     try {
