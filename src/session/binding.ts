@@ -91,12 +91,6 @@ export function preparedRouting(ps: PreparedStatement, params: Params | undefine
   return { keyspace, routingKey: compositeKey(parts) };
 }
 
-/** Microseconds since the epoch. */
-export function toMicros(t: bigint | Date | undefined): bigint | undefined {
-  if (t === undefined) return undefined;
-  return t instanceof Date ? BigInt(t.getTime()) * 1000n : t;
-}
-
 /** The custom payload with DSE proxy execution: the user to run as, under "ProxyExecute". */
 export function withExecuteAs(payload: Readonly<Record<string, Uint8Array | null>> | undefined, executeAs: string | undefined): Readonly<Record<string, Uint8Array | null>> | undefined {
   if (executeAs === undefined) return payload;

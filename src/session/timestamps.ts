@@ -1,5 +1,3 @@
-import { toMicros } from './binding.js';
-
 /**
  * Makes the client-side write timestamp of each request (microseconds since the epoch). A
  * request is stamped once, so its retries and speculative executions carry the same
@@ -86,4 +84,9 @@ function warnOfDrift(driftMs: number): void {
 export function writeTimestamp(timestamp: bigint | Date | undefined, generator: TimestampGenerator | null | undefined): bigint | number | undefined {
   if (timestamp !== undefined) return toMicros(timestamp);
   return generator instanceof MonotonicTimestampGenerator ? generator.nextMicros() : generator?.next();
+}
+
+/** Microseconds since the epoch. */
+function toMicros(t: bigint | Date): bigint {
+  return t instanceof Date ? BigInt(t.getTime()) * 1000n : t;
 }
