@@ -29,10 +29,13 @@ beforeAll(async () => {
   await createKeyspace(client, KS);
   await client.execute(`CREATE KEYSPACE ${KS_RF3} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}`, undefined, { timeoutMs: 60_000 });
   await ddl(client, `CREATE TABLE ${KS}.t (k int, c int, v text, PRIMARY KEY (k, c))`, `CREATE TABLE ${KS_RF3}.t (k int PRIMARY KEY, v text)`);
-  // A ~6 MB partition: reading it whole takes the node far longer than a few ms.
+  // A ~12 MB partition (a first page of ~10 MB): reading it takes the node far longer than a
+  // few ms, and more than the driver reads in the three poll phases it may wait after a late
+  // deadline check (an answer that completes within them is delivered, as after a blocked loop:
+  // on a starved CI machine a 6 MB answer sometimes did).
   const insert = await client.prepare(`INSERT INTO ${KS}.t (k, c, v) VALUES (?, ?, ?)`);
   const text = 'x'.repeat(2000);
-  await Promise.all(Array.from({ length: 3000 }, (_, c) => client.execute(insert, [1, c, text])));
+  for (let from = 0; from < 6000; from += 1000) await Promise.all(Array.from({ length: 1000 }, (_, i) => client.execute(insert, [1, from + i, text])));
   await client.execute(`INSERT INTO ${KS}.t (k, c, v) VALUES (2, 0, 'small')`);
 });
 
