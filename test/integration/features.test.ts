@@ -31,9 +31,11 @@ beforeAll(async () => {
   await ddl(client, `CREATE TABLE ${KS}.t (k int, c int, v text, PRIMARY KEY (k, c))`, `CREATE TABLE ${KS}.big (k int, c int, v text, PRIMARY KEY (k, c))`);
   const insert = await client.prepare(`INSERT INTO ${KS}.t (k, c, v) VALUES (?, ?, ?)`);
   await Promise.all(Array.from({ length: 30 }, (_, i) => client.execute(insert, [i % 3, i, `v${i}`])));
-  // A ~4 MB partition: reading it takes the node far longer than the 1 ms timeouts below.
+  // A ~12 MB partition (a first page of ~10 MB): reading it takes the node far longer than the
+  // 1 ms timeouts below, and is more than the driver reads in the poll phases it may wait after
+  // a late deadline check (see errors.test.ts).
   const insertBig = await client.prepare(`INSERT INTO ${KS}.big (k, c, v) VALUES (1, ?, ?)`);
-  await Promise.all(Array.from({ length: 2000 }, (_, c) => client.execute(insertBig, [c, 'y'.repeat(2000)])));
+  for (let from = 0; from < 6000; from += 1000) await Promise.all(Array.from({ length: 1000 }, (_, i) => client.execute(insertBig, [from + i, 'y'.repeat(2000)])));
 });
 
 afterAll(async () => {
