@@ -9,6 +9,8 @@ import { ResultPage, type Row } from '../results/page.js';
 import type { BulkSession } from './session.js';
 import type { ExecuteOptions, ScanCheckpoint, ScanOptions, ScanSplitState } from '../session/options.js';
 import type { PreparedStatement } from '../session/prepared.js';
+import { RowIterator, type PageFeed } from '../results/row-iterator.js';
+import { DEFAULT_STREAM_YIELD_AFTER_MS } from '../results/row-stream.js';
 import { validateScanOptions } from '../session/validation.js';
 
 /** A table scan: iterate it once with `for await`; `checkpoint()` at any time. */
@@ -57,7 +59,12 @@ export function scanTable<R>(client: BulkSession, keyspace: string, table: strin
 }
 
 class Scan<R> implements TableScan<R> {
-  rowCount = 0;
+  /** Rows delivered from pages before the current one. */
+  private rowsBefore = 0;
+  /** The page the consumer reads, and the iterator that hands its rows out. */
+  private current: QueuedPage | null = null;
+  private currentRows = 0;
+  private rowsOfPage: RowIterator<Row> | null = null;
   retries = 0;
   private splitList: Split[] = [];
   private fetchSize: number;
@@ -76,7 +83,14 @@ class Scan<R> implements TableScan<R> {
     return { total: this.splitList.length, done: this.splitList.filter((s) => s.done).length };
   }
 
+  get rowCount(): number {
+    const page = this.current;
+    return page === null || this.rowsOfPage === null ? this.rowsBefore : this.rowsBefore + this.rowsOfPage.delivered - page.skipped;
+  }
+
   checkpoint(): ScanCheckpoint {
+    // Counted when handed out: a checkpoint taken while the consumer holds a row skips it.
+    if (this.current !== null && this.rowsOfPage !== null) this.current.split.skip = this.rowsOfPage.delivered;
     const splits: ScanSplitState[] = this.splitList.map((s) =>
       s.done ? { range: s.text, done: true } : s.state === undefined && s.skip === 0 ? { range: s.text, done: false } : { range: s.text, done: false, pagingState: s.state?.toString('base64'), skip: s.skip },
     );
@@ -86,27 +100,21 @@ class Scan<R> implements TableScan<R> {
   [Symbol.asyncIterator](): AsyncIterator<R> {
     if (this.started) throw new InvalidArgumentError('a scan is iterated once; start another with client.scan(..., { resumeFrom })');
     this.started = true;
-    return this.rows();
+    const rows = new RowIterator<Row>(this.feed(), this.options.yieldAfterMs ?? DEFAULT_STREAM_YIELD_AFTER_MS, this.options.signal);
+    this.rowsOfPage = rows;
+    return rows as unknown as AsyncIterator<R>;
   }
 
-  private async *rows(): AsyncGenerator<R> {
+  /** The pages of every split, read by `parallelism` readers into a bounded queue. */
+  private feed(): PageFeed<Row> {
     const { keyspace, table, options } = this;
-    validateScanOptions(keyspace, table, options);
-    const meta = this.client.metadata.table(keyspace, table);
-    if (meta === undefined) throw new InvalidArgumentError(`table ${keyspace}.${table} is not in the metadata (unknown, or the control connection is off)`);
-    const key = meta.partitionKey.map((c) => ident(c.name)).join(', ');
-    const columns = options.columns === undefined ? '*' : options.columns.map(ident).join(', ');
-    const where = options.where === undefined ? '' : ` AND (${options.where})`;
-    const cql = `SELECT ${columns} FROM ${ident(keyspace)}.${ident(table)} WHERE token(${key}) > ? AND token(${key}) <= ?${where}${options.allowFiltering === true ? ' ALLOW FILTERING' : ''}`;
-    const ps = await this.client.prepare(cql);
-    this.splitList = this.makeSplits();
-    const parallelism = Math.min(options.parallelism ?? 8, Math.max(1, this.splitList.length));
     // Bounded: readers wait while this many pages wait for the consumer (backpressure).
     const queue: QueuedPage[] = [];
-    const capacity = parallelism;
+    let capacity = 0;
     let failure: unknown;
     let stopped = false;
-    let readersLeft = parallelism;
+    let readersLeft = 0;
+    let readers: Promise<void>[] = [];
     let wakeConsumer: (() => void) | undefined;
     const spaceWaiters: (() => void)[] = [];
     const notifyConsumer = (): void => {
@@ -114,12 +122,10 @@ class Scan<R> implements TableScan<R> {
       wakeConsumer = undefined;
       w?.();
     };
-    const pending = this.splitList.filter((s) => !s.done);
-    let nextSplit = 0;
-    const reader = async (): Promise<void> => {
+    const reader = async (ps: PreparedStatement, pending: readonly Split[], next: { i: number }): Promise<void> => {
       try {
-        while (!stopped && failure === undefined && nextSplit < pending.length) {
-          const split = pending[nextSplit++]!;
+        while (!stopped && failure === undefined && next.i < pending.length) {
+          const split = pending[next.i++]!;
           let state = split.state;
           let skip = split.skip;
           for (;;) {
@@ -141,51 +147,68 @@ class Scan<R> implements TableScan<R> {
         notifyConsumer();
       }
     };
-    const readers = Array.from({ length: parallelism }, () => reader());
-    try {
-      for (;;) {
-        if (failure !== undefined) throw failure;
-        const page = queue.shift();
-        if (page === undefined) {
-          if (readersLeft === 0) break;
-          await new Promise<void>((r) => (wakeConsumer = r));
-          continue;
-        }
-        spaceWaiters.shift()?.();
-        const split = page.split;
-        split.state = page.fetchedWith;
-        split.skip = page.skipped;
-        // Rows decoded one at a time as they are delivered, not kept; the page's bytes go back
-        // when it is done (read through, or left by break, abort or error).
-        const read = ResultPage.rowReader(page.page);
-        const rows = read === null ? page.page.rows : null;
-        const count = rows !== null ? rows.length : page.page.rowCount;
-        try {
-          for (let i = 0; i < count; i++) {
-            const row = rows !== null ? rows[i] : read!();
-            if (i < page.skipped) continue; // delivered in an earlier run
-            // Counted before the consumer has it: a checkpoint taken while it holds the row skips it.
-            split.skip++;
-            this.rowCount++;
-            yield row as R;
-            options.signal?.throwIfAborted();
-          }
-        } finally {
-          if (read !== null) ResultPage.releaseRows(page.page);
-        }
-        if (page.next === null) {
-          split.done = true;
-        } else {
-          split.state = page.next;
-          split.skip = 0;
-        }
+    const start = async (): Promise<void> => {
+      validateScanOptions(keyspace, table, options);
+      const meta = this.client.metadata.table(keyspace, table);
+      if (meta === undefined) throw new InvalidArgumentError(`table ${keyspace}.${table} is not in the metadata (unknown, or the control connection is off)`);
+      const key = meta.partitionKey.map((c) => ident(c.name)).join(', ');
+      const columns = options.columns === undefined ? '*' : options.columns.map(ident).join(', ');
+      const where = options.where === undefined ? '' : ` AND (${options.where})`;
+      const cql = `SELECT ${columns} FROM ${ident(keyspace)}.${ident(table)} WHERE token(${key}) > ? AND token(${key}) <= ?${where}${options.allowFiltering === true ? ' ALLOW FILTERING' : ''}`;
+      const ps = await this.client.prepare(cql);
+      this.splitList = this.makeSplits();
+      const parallelism = Math.min(options.parallelism ?? 8, Math.max(1, this.splitList.length));
+      capacity = parallelism;
+      readersLeft = parallelism;
+      const pending = this.splitList.filter((s) => !s.done);
+      const next = { i: 0 };
+      readers = Array.from({ length: parallelism }, () => reader(ps, pending, next));
+    };
+    let started: Promise<void> | null = null;
+    /** The page the consumer has been reading, now read through: its split moves on. */
+    const finishCurrent = (): void => {
+      const page = this.current;
+      if (page === null) return;
+      this.rowsBefore += this.currentRows - page.skipped;
+      this.current = null;
+      if (page.next === null) {
+        page.split.done = true;
+      } else {
+        page.split.state = page.next;
+        page.split.skip = 0;
       }
-      if (failure !== undefined) throw failure;
-    } finally {
-      stopped = true;
-      for (const w of spaceWaiters.splice(0)) w();
-      await Promise.allSettled(readers);
-    }
+    };
+    return {
+      nextPage: async () => {
+        if (started === null) started = start();
+        await started;
+        finishCurrent();
+        for (;;) {
+          if (failure !== undefined) throw failure;
+          const page = queue.shift();
+          if (page === undefined) {
+            if (readersLeft === 0) return null;
+            await new Promise<void>((r) => (wakeConsumer = r));
+            continue;
+          }
+          spaceWaiters.shift()?.();
+          page.split.state = page.fetchedWith;
+          page.split.skip = page.skipped;
+          this.current = page;
+          // Kept: the page's count is gone once its rows are released.
+          this.currentRows = page.page.rowCount;
+          return { page: page.page, from: page.skipped };
+        }
+      },
+      close: async () => {
+        // A page left by break, abort or error stays current: the checkpoint keeps where in it
+        // the consumer was (the last page read through was finished by the call that found none).
+        stopped = true;
+        for (const w of spaceWaiters.splice(0)) w();
+        for (const q of queue.splice(0)) ResultPage.releaseRows(q.page);
+        await Promise.allSettled(readers);
+      },
+    };
   }
 
   /** The splits: from the checkpoint, or the ring cut into about hosts × splitsPerHost parts. */

@@ -1,6 +1,7 @@
 import { withCallerStack } from '../errors/caller-stack.js';
 import { AbortedError, InvalidArgumentError } from '../errors/driver-errors.js';
 import { ResultPage, type Row } from './page.js';
+import { RowIterator, type PageFeed } from './row-iterator.js';
 
 /** Progress reported after each page of a stream. */
 export interface PageProgress {
@@ -33,8 +34,6 @@ export interface StreamControl {
 
 /** Default {@link StreamControl.yieldAfterMs}. */
 export const DEFAULT_STREAM_YIELD_AFTER_MS = 1;
-
-const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Every row of a query, fetched page by page as the consumer reads. Backpressure: the next
@@ -179,36 +178,18 @@ export class RowStream<R = Row> implements AsyncIterable<R> {
    * Iterate every row of every page. Rows are decoded one at a time as they are reached and
    * not kept, and the iteration lets the event loop turn every `yieldAfterMs`.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<R, void, undefined> {
-    const signal = this.control.signal;
-    const yieldAfterMs = this.control.yieldAfterMs ?? DEFAULT_STREAM_YIELD_AFTER_MS;
-    const yields = yieldAfterMs !== Infinity;
-    let sliceEnd = yields ? performance.now() + yieldAfterMs : Infinity;
-    let sinceCheck = 0;
-    for await (const page of this.pageIterator(false)) {
-      const read = ResultPage.rowReader(page);
-      const count = read === null ? page.rows.length : page.rowCount;
-      const rows = read === null ? page.rows : null;
-      try {
-        for (let i = 0; i < count; i++) {
-          // An abort takes effect at the next row, not only at the next page.
-          if (signal?.aborted) throw new AbortedError(signal.reason);
-          if (yields && ++sinceCheck >= 4) {
-            sinceCheck = 0;
-            if (performance.now() >= sliceEnd) {
-              await nextTurn();
-              if (signal?.aborted) throw new AbortedError(signal.reason);
-              sliceEnd = performance.now() + yieldAfterMs;
-            }
-          }
-          yield rows !== null ? rows[i]! : read!();
-        }
-      } finally {
-        // Done with this page (read through, or left by break, abort or error): the rows handed
-        // out are independent copies, so what held the page's bytes can go.
-        if (read !== null) ResultPage.releaseRows(page);
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterableIterator<R> {
+    const pages = this.pageIterator(false);
+    const feed: PageFeed<R> = {
+      nextPage: async () => {
+        const r = await pages.next();
+        return r.done === true ? null : { page: r.value, from: 0 };
+      },
+      close: async () => {
+        await pages.return(undefined);
+      },
+    };
+    return new RowIterator(feed, this.control.yieldAfterMs ?? DEFAULT_STREAM_YIELD_AFTER_MS, this.control.signal);
   }
 
   /** Read every remaining row into an array (mind memory for big results). */

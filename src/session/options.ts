@@ -375,7 +375,7 @@ export interface ConcurrentProgress {
 }
 
 /** Options of `scan`: which rows and columns, how parallel, where to resume. */
-export interface ScanOptions extends Pick<ExecuteOptions, 'consistency' | 'timeoutMs' | 'fetchSize' | 'signal' | 'profile' | 'executeAs'> {
+export interface ScanOptions extends Pick<ExecuteOptions, 'consistency' | 'timeoutMs' | 'fetchSize' | 'signal' | 'profile' | 'executeAs'>, Pick<StreamControl, 'yieldAfterMs'> {
   /** Columns to read (default every column). */
   readonly columns?: readonly string[];
   /** A condition on non-key columns, appended with AND (e.g. `"status = ?"`). */

@@ -136,7 +136,11 @@ export function validateStreamOptions(options: StreamOptions): void {
   validateExecuteOptions(options);
   int('options.maxPages', options.maxPages, 1, Number.MAX_SAFE_INTEGER);
   fn('options.onPage', options.onPage);
-  if (options.yieldAfterMs !== undefined && !(typeof options.yieldAfterMs === 'number' && options.yieldAfterMs >= 0)) fail('options.yieldAfterMs', 'a number >= 0 (Infinity never yields)', options.yieldAfterMs);
+  yieldAfter(options.yieldAfterMs);
+}
+
+function yieldAfter(v: unknown): void {
+  if (v !== undefined && !(typeof v === 'number' && v >= 0)) fail('options.yieldAfterMs', 'a number >= 0 (Infinity never yields)', v);
 }
 
 /** Check a batch's statements and options. */
@@ -268,6 +272,7 @@ export function validateScanOptions(keyspace: unknown, table: unknown, options: 
   int('options.parallelism', options.parallelism, 1, 4096);
   int('options.splitsPerHost', options.splitsPerHost, 1, 1 << 16);
   int('options.maxAttemptsPerPage', options.maxAttemptsPerPage, 1, 1000);
+  yieldAfter(options.yieldAfterMs);
   const r = options.resumeFrom;
   if (r !== undefined) {
     if (!isPlainObject(r) || r.version !== 1 || !Array.isArray(r.splits) || typeof r.fetchSize !== 'number') fail('options.resumeFrom', 'a checkpoint from scan.checkpoint()', r);
