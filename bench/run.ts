@@ -24,7 +24,7 @@ const available = readdirSync(SUITES_DIR)
   .sort();
 
 const USAGE = `usage: npm run bench -- [--suite NAME[,NAME]] [--quick] [--json FILE]
-  [--runs N] [--seconds S] [--concurrency 1,64,256] [--drivers cqlwire,cassandra-driver,python-driver,async-cassandra]
+  [--runs N] [--seconds S] [--concurrency 1,64,256] [--drivers cqlwire,cassandra-driver,python-driver,async-cassandra,bare-socket]
   [--max-other-load CORES] [--max-attempts N] [--rev COMMIT]
 suites: ${available.join(', ')}
 --runs/--seconds/--concurrency/--drivers: the client suite (runs/seconds also codec); defaults as in README.

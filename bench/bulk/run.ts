@@ -5,12 +5,12 @@
 // Python one for async-cassandra), runs interleaved, the median by rows/s; the load average is
 // sampled every second during each run. Writes bench/results/bulk/bulk.json and bulk.md.
 //
-//   node --import tsx bench/bulk/run.ts [--load-rows 200000] [--scan-rows 500000] [--runs 1] [--host H --port P] [--out DIR]
+//   node --import tsx bench/bulk/run.ts [--load-rows 200000] [--scan-rows 500000] [--runs 1] [--cases load,scan] [--host H --port P] [--out DIR]
 //
 // async-cassandra needs bench/.venv (bench/python/setup.sh, run here on first use); without it
 // its rows are left out with the reason on stderr.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,6 +24,8 @@ const { values: a } = parseArgs({
     'load-rows': { type: 'string', default: '200000' },
     'scan-rows': { type: 'string', default: '500000' },
     runs: { type: 'string', default: '1' },
+    // Which cases to run: `scan` alone repeats the three scans quickly (the load runs take minutes).
+    cases: { type: 'string', default: 'load,scan' },
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '9042' },
     // Where bulk.json and bulk.md go (a trial run elsewhere keeps the recorded results).
@@ -44,23 +46,55 @@ interface Line {
   peakRssMb: number;
   checksum: number;
   concurrency?: number;
+  /** Which of the `--runs` repeats (0-based): the run-by-run ratios pair lines of one repeat. */
+  run?: number;
   loadBefore?: number;
+  /** CPU of the local Cassandra process per row during the run, when it runs here. */
+  nodeCpuUsPerRow?: number;
   /** Mean and peak of the 1-minute load average sampled during the run. */
   loadDuring?: { mean: number; max: number };
 }
 
 const PYTHON = join(ROOT, 'bench/.venv/bin/python');
 
+/** The local Cassandra's pid (the launcher's node), when one runs here: its CPU is read per run. */
+async function cassandraPid(): Promise<number | null> {
+  try {
+    const { stdout } = await run('pgrep', ['-f', 'org.apache.cassandra.service.CassandraDaemon']);
+    const pids = stdout.trim().split('\n').filter((x) => x !== '');
+    return pids.length === 1 ? Number(pids[0]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** User + system CPU seconds of a process so far (/proc/PID/stat, in clock ticks of 1/100 s). */
+function cpuSecondsOf(pid: number | null): number | null {
+  if (pid === null) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** Runs a child (bulk-run.ts, or async_load.py with `python`), sampling the load average meanwhile. */
 async function once(args: string[], python = false): Promise<Line> {
   const load = loadavg()[0]!;
+  const pid = await cassandraPid();
+  const node0 = cpuSecondsOf(pid);
   const samples: number[] = [];
   const timer = setInterval(() => samples.push(loadavg()[0]!), 1000);
   try {
     const [cmd, script] = python ? [PYTHON, [join(ROOT, 'bench/bulk/async_load.py')]] : [process.execPath, ['--import', 'tsx', join(ROOT, 'bench/bulk/bulk-run.ts')]];
     const { stdout } = await run(cmd, [...script, '--host', host, '--port', port, ...args], { cwd: ROOT, timeout: 30 * 60_000, maxBuffer: 1 << 22 });
     const during = samples.length > 0 ? { mean: samples.reduce((x, y) => x + y, 0) / samples.length, max: Math.max(...samples) } : { mean: load, max: load };
-    return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as Line), loadBefore: load, loadDuring: during };
+    const line = JSON.parse(stdout.trim().split('\n').pop()!) as Line;
+    const node1 = cpuSecondsOf(pid);
+    // The node's CPU over the child's whole life (start-up and connecting included: a slight overestimate).
+    const nodeCpu = node0 !== null && node1 !== null ? { nodeCpuUsPerRow: ((node1 - node0) * 1e6) / line.rows } : {};
+    return { ...line, ...nodeCpu, loadBefore: load, loadDuring: during };
   } finally {
     clearInterval(timer);
   }
@@ -81,6 +115,8 @@ async function main(): Promise<void> {
   const loadRows = Number(a['load-rows']);
   const scanRows = Number(a['scan-rows']);
   const runs = Number(a.runs);
+  const cases = new Set(a.cases.split(','));
+  for (const c of cases) if (c !== 'load' && c !== 'scan') throw new Error(`--cases: unknown case ${c} (load, scan)`);
   await using client = await Client.connect({ contactPoints: [`${host}:${port}`], timeoutMs: 120_000 });
   await client.execute("CREATE KEYSPACE IF NOT EXISTS bench WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
   await client.execute('CREATE TABLE IF NOT EXISTS bench.bulk_load (id int PRIMARY KEY, v text, n bigint)');
@@ -100,33 +136,53 @@ async function main(): Promise<void> {
   const lines: Line[] = [];
   const log = (l: Line): void => {
     lines.push(l);
-    process.stderr.write(`${l.case} ${l.driver}${l.concurrency ? ` c=${l.concurrency}` : ''}: ${Math.round(l.rowsPerSec)} rows/s, ${l.cpuUsPerRow.toFixed(1)} µs CPU/row, ${Math.round(l.peakRssMb)} MB peak RSS, ${l.seconds.toFixed(0)} s (load avg before ${l.loadBefore?.toFixed(1)}, during ${l.loadDuring?.mean.toFixed(1)} mean / ${l.loadDuring?.max.toFixed(1)} max)\n`);
+    process.stderr.write(`${l.case} ${l.driver}${l.concurrency ? ` c=${l.concurrency}` : ''}: ${Math.round(l.rowsPerSec)} rows/s, ${l.cpuUsPerRow.toFixed(1)} µs CPU/row${l.nodeCpuUsPerRow !== undefined ? ` (node ${l.nodeCpuUsPerRow.toFixed(1)})` : ""}, ${Math.round(l.peakRssMb)} MB peak RSS, ${l.seconds.toFixed(0)} s (load avg before ${l.loadBefore?.toFixed(1)}, during ${l.loadDuring?.mean.toFixed(1)} mean / ${l.loadDuring?.max.toFixed(1)} max)\n`);
   };
-  const noPython = await pythonReady();
+  const noPython = cases.has('load') ? await pythonReady() : null;
   if (noPython !== null) process.stderr.write(`async-cassandra left out: ${noPython}\n`);
   const loadDrivers = ['cqlwire', 'cassandra-driver', ...(noPython === null ? ['async-cassandra'] : [])];
   for (let i = 0; i < runs; i++) {
-    for (const concurrency of [128, 512]) {
+    for (const concurrency of cases.has('load') ? [128, 512] : []) {
       for (const driver of loadDrivers) {
         await client.execute('TRUNCATE bench.bulk_load', [], { timeoutMs: 120_000 });
         const args = ['--rows', String(loadRows), '--concurrency', String(concurrency)];
         const line = driver === 'async-cassandra' ? await once(args, true) : await once(['--case', 'load', '--driver', driver, ...args]);
-        log({ ...line, concurrency });
+        log({ ...line, concurrency, run: i });
       }
     }
-    for (const driver of ['cqlwire-scan', 'cqlwire-select', 'cassandra-driver-ranges']) log(await once(['--case', 'scan', '--driver', driver]));
+    for (const driver of cases.has('scan') ? ['cqlwire-scan', 'cqlwire-select', 'cassandra-driver-ranges'] : []) log({ ...(await once(['--case', 'scan', '--driver', driver])), run: i });
   }
   const scanChecksums = new Set(lines.filter((l) => l.case === 'scan').map((l) => `${l.rows}/${l.checksum}`));
   if (scanChecksums.size > 1) process.stderr.write(`WARNING: the scans disagree: ${[...scanChecksums].join(', ')}\n`);
   const median = (xs: Line[]): Line => [...xs].sort((p, q) => p.rowsPerSec - q.rowsPerSec)[Math.floor(xs.length / 2)]!;
   const keys = [...new Set(lines.map((l) => `${l.case}|${l.driver}|${l.concurrency ?? ''}`))];
   const rowsOut = keys.map((k) => median(lines.filter((l) => `${l.case}|${l.driver}|${l.concurrency ?? ''}` === k)));
+  // Ratios within one repeat (the runs of a repeat follow one another): rows/s and CPU per row.
+  const ratio = (num: string, den: string, c?: number): string[] => {
+    const out: string[] = [];
+    for (let i = 0; i < runs; i++) {
+      const pick = (d: string): Line | undefined => lines.find((l) => l.run === i && l.driver === d && l.concurrency === c);
+      const x = pick(num);
+      const y = pick(den);
+      if (x && y) out.push(`${(x.rowsPerSec / y.rowsPerSec).toFixed(2)}× rows/s at ${(x.cpuUsPerRow / y.cpuUsPerRow).toFixed(2)}× CPU/row`);
+    }
+    return out;
+  };
+  const ratioLines = [
+    ...[128, 512].map((c) => [`load c${c}: cqlwire vs cassandra-driver`, ratio('cqlwire', 'cassandra-driver', c)] as const),
+    [`scan: cqlwire scan vs one paged SELECT`, ratio('cqlwire-scan', 'cqlwire-select')] as const,
+    [`scan: cqlwire scan vs cassandra-driver eachRow per range`, ratio('cqlwire-scan', 'cassandra-driver-ranges')] as const,
+  ]
+    .filter(([, r]) => r.length > 0)
+    .map(([what, r]) => `- ${what}, run by run: ${r.join('; ')}`);
   const md = [
-    `Load ${loadRows.toLocaleString('en-US')} rows, scan ${scanRows.toLocaleString('en-US')} rows; ${runs} run(s) per case, median by rows/s; 1-minute load average before each run and during it (mean / max of 1 s samples). ${new Date().toISOString()}.`,
+    `${cases.has('load') ? `Load ${loadRows.toLocaleString('en-US')} rows` : ''}${cases.size === 2 ? ', ' : ''}${cases.has('scan') ? `scan ${scanRows.toLocaleString('en-US')} rows` : ''}; ${runs} run(s) per case, interleaved, median by rows/s; 1-minute load average before each run and during it (mean / max of 1 s samples). ${new Date().toISOString()}.`,
     '',
-    '| case | driver | concurrency | rows/s | CPU µs/row | peak RSS MB | seconds | load before | load during |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rowsOut.map((l) => `| ${l.case} | ${l.driver} ${l.version} | ${l.concurrency ?? ''} | ${Math.round(l.rowsPerSec).toLocaleString('en-US')} | ${l.cpuUsPerRow.toFixed(1)} | ${Math.round(l.peakRssMb)} | ${l.seconds.toFixed(1)} | ${l.loadBefore?.toFixed(1)} | ${l.loadDuring ? `${l.loadDuring.mean.toFixed(1)} / ${l.loadDuring.max.toFixed(1)}` : ''} |`),
+    '| case | driver | concurrency | rows/s | CPU µs/row | node CPU µs/row | peak RSS MB | seconds | load before | load during |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rowsOut.map((l) => `| ${l.case} | ${l.driver} ${l.version} | ${l.concurrency ?? ''} | ${Math.round(l.rowsPerSec).toLocaleString('en-US')} | ${l.cpuUsPerRow.toFixed(1)} | ${l.nodeCpuUsPerRow?.toFixed(1) ?? '–'} | ${Math.round(l.peakRssMb)} | ${l.seconds.toFixed(1)} | ${l.loadBefore?.toFixed(1)} | ${l.loadDuring ? `${l.loadDuring.mean.toFixed(1)} / ${l.loadDuring.max.toFixed(1)}` : ''} |`),
+    '',
+    ...ratioLines,
   ].join('\n');
   const outDir = a.out.startsWith('/') ? a.out : join(ROOT, a.out);
   mkdirSync(outDir, { recursive: true });

@@ -1,9 +1,10 @@
 // One load run of one driver against one server, in its own process so CPU and RSS are the
 // driver's alone. Prints one JSON line (LoadResult) on stdout.
 //
-//   node --import tsx bench/client/load.ts --driver cqlwire|cassandra-driver --host 127.0.0.1 --port P
+//   node --import tsx bench/client/load.ts --driver cqlwire|cassandra-driver|bare-socket --host 127.0.0.1 --port P
 //     --op select|insert --concurrency C --seconds S [--warmup-seconds W] [--protocol 4|5] [--compression none|lz4]
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { createRequire } from 'node:module';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -116,6 +117,99 @@ async function cassandraDriverTarget(): Promise<Target> {
   return { version, protocolVersion: pv, tuned: raise ? `pooling.maxRequestsPerConnection raised from ${CD_DEFAULT_MAX_REQUESTS} to 32768` : null, run, close: () => client.shutdown() };
 }
 
+/**
+ * No driver: a floor to read the drivers' figures against. One `net.Socket`, protocol v4, the
+ * statement prepared once; each request is a copy of one pre-built EXECUTE frame (the key not
+ * even bound anew) with its stream id patched, and an answer is matched to its request by the
+ * stream id in its header, nothing decoded; the frames of one tick are written together. What a request costs here is the event loop and
+ * the kernel's; what a driver costs beyond it is its own.
+ */
+async function bareSocketTarget(): Promise<Target> {
+  const socket = net.connect(Number(a.port), a.host);
+  socket.setNoDelay(true);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const frame = (opcode: number, stream: number, body: Buffer): Buffer => {
+    const h = Buffer.alloc(9);
+    h[0] = 4;
+    h.writeInt16BE(stream, 2);
+    h[4] = opcode;
+    h.writeInt32BE(body.length, 5);
+    return Buffer.concat([h, body]);
+  };
+  const shortString = (x: string): Buffer => {
+    const b = Buffer.from(x);
+    const l = Buffer.alloc(2);
+    l.writeUInt16BE(b.length);
+    return Buffer.concat([l, b]);
+  };
+  const longString = (x: string): Buffer => {
+    const b = Buffer.from(x);
+    const l = Buffer.alloc(4);
+    l.writeInt32BE(b.length);
+    return Buffer.concat([l, b]);
+  };
+  // Answers in order: [stream id] -> resolve; set-up answers come through the same path.
+  const waiting: ((body: Buffer) => void)[] = [];
+  let buffered: Buffer = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    let at = 0;
+    while (buffered.length - at >= 9) {
+      const length = buffered.readInt32BE(at + 5);
+      if (buffered.length - at < 9 + length) break;
+      const stream = buffered.readInt16BE(at + 2);
+      const done = waiting[stream]!;
+      waiting[stream] = undefined as unknown as (body: Buffer) => void;
+      done(buffered.subarray(at + 9, at + 9 + length));
+      at += 9 + length;
+    }
+    buffered = at === buffered.length ? Buffer.alloc(0) : buffered.subarray(at);
+  });
+  const ask = (f: Buffer, stream: number): Promise<Buffer> =>
+    new Promise((resolve) => {
+      waiting[stream] = resolve;
+      socket.write(f);
+    });
+  // STARTUP (READY), then PREPARE: the RESULT body is [int kind=4][short bytes id]...
+  await ask(frame(0x01, 0, Buffer.concat([Buffer.from([0, 1]), shortString('CQL_VERSION'), shortString('3.0.0')])), 0);
+  const prepared = await ask(frame(0x09, 0, longString(a.op === 'select' ? selectCql : insertCql)), 0);
+  const id = prepared.subarray(6, 6 + prepared.readUInt16BE(4));
+  const idBytes = Buffer.concat([Buffer.from([0, id.length]), id]);
+  // [consistency ONE][flags: values | skip metadata][1 or 2 values]
+  const key = Buffer.from([0, 0, 0, 4, 0, 0, 0, 7]);
+  const values = a.op === 'select' ? Buffer.concat([Buffer.from([0, 1]), key]) : Buffer.concat([Buffer.from([0, 2]), key, Buffer.from([0, 0, 0, VALUE.length]), VALUE]);
+  const template = frame(0x0a, 0, Buffer.concat([idBytes, Buffer.from([0, 1, 0x03]), values]));
+  const free: number[] = Array.from({ length: 32768 }, (_, i) => 32767 - i);
+  // The frames of one tick go out in one write, as the drivers coalesce theirs.
+  const size = template.length;
+  let out = Buffer.allocUnsafe(size * 64);
+  let used = 0;
+  const flush = (): void => {
+    socket.write(out.subarray(0, used));
+    out = Buffer.allocUnsafe(out.length);
+    used = 0;
+  };
+  const run = (): Promise<unknown> => {
+    const stream = free.pop()!;
+    if (used + size > out.length) {
+      const bigger = Buffer.allocUnsafe(out.length * 2);
+      out.copy(bigger, 0, 0, used);
+      out = bigger;
+    }
+    if (used === 0) process.nextTick(flush);
+    template.copy(out, used);
+    out.writeInt16BE(stream, used + 2);
+    used += size;
+    return new Promise<void>((resolve) => {
+      waiting[stream] = () => {
+        free.push(stream);
+        resolve();
+      };
+    });
+  };
+  return { version: process.version, protocolVersion: 4, tuned: null, run, close: async () => void socket.destroy() };
+}
+
 /** This process's CPU affinity as the kernel has it (shows whether taskset pinning took effect). */
 function cpusAllowed(): string | null {
   try {
@@ -165,7 +259,7 @@ async function drive(t: Target, concurrency: number, seconds: number, record: bo
 }
 
 async function main(): Promise<void> {
-  const target = a.driver === 'cassandra-driver' ? await cassandraDriverTarget() : await cqlwireTarget();
+  const target = a.driver === 'cassandra-driver' ? await cassandraDriverTarget() : a.driver === 'bare-socket' ? await bareSocketTarget() : await cqlwireTarget();
   const concurrency = Number(a.concurrency);
   await drive(target, concurrency, Number(a['warmup-seconds']), false);
   // Sampled every 1 ms; Node's histogram includes the sampling interval, subtracted below.

@@ -17,8 +17,12 @@ export const ROOT = new URL('../../', import.meta.url).pathname;
 export const PYTHON = join(ROOT, 'bench/.venv/bin/python');
 
 /** Drivers of the load suites, as the issue names them. */
-export type LoadDriver = 'cqlwire' | 'cassandra-driver' | 'async-cassandra' | 'python-driver';
-export const LOAD_DRIVERS: readonly LoadDriver[] = ['cqlwire', 'cassandra-driver', 'async-cassandra', 'python-driver'];
+/**
+ * `bare-socket` is no driver: one socket sending a pre-built EXECUTE and matching answers by
+ * stream id (bench/client/load.ts), the floor under every Node driver's figures.
+ */
+export type LoadDriver = 'cqlwire' | 'cassandra-driver' | 'async-cassandra' | 'python-driver' | 'bare-socket';
+export const LOAD_DRIVERS: readonly LoadDriver[] = ['cqlwire', 'cassandra-driver', 'async-cassandra', 'python-driver', 'bare-socket'];
 
 /** One JSON line of a load process: bench/client/load.ts `LoadResult` (the Python ones have no event-loop figure). */
 export type LoadLine = Omit<LoadResult, 'eventLoopP99Ms' | 'cpusAllowed' | 'tuned' | 'loadSamples' | 'systemUsPerOp'> & {
@@ -98,7 +102,7 @@ export function pythonMissingNote(): string {
 
 /** Versions of the load drivers that are installed. */
 export async function loadDriverVersions(): Promise<Record<string, string | null>> {
-  const out: Record<string, string | null> = { 'cassandra-driver': benchPackageVersion('cassandra-driver') };
+  const out: Record<string, string | null> = { 'cassandra-driver': benchPackageVersion('cassandra-driver'), 'bare-socket': `node:net on Node ${process.version}` };
   if (existsSync(PYTHON)) {
     try {
       const { stdout } = await run(PYTHON, ['-c', 'import importlib.metadata as m, sys; print(m.version("cassandra-driver")); print(m.version("async-cassandra")); print(sys.version.split()[0])']);
