@@ -2,6 +2,7 @@
 // page by page from one of its replicas (the next replica when that fails), pages handed to the
 // consumer through a bounded queue (backpressure), and a checkpoint that records, per split,
 // the paging state of the page being read and how many of its rows were delivered.
+import { withCallerStack } from '../errors/caller-stack.js';
 import { InvalidArgumentError, NoHostAvailableError } from '../errors/driver-errors.js';
 import { TokenRange } from '../cluster/token-ranges.js';
 import type { Host } from '../policies/index.js';
@@ -184,7 +185,8 @@ class Scan<R> implements TableScan<R> {
         await started;
         finishCurrent();
         for (;;) {
-          if (failure !== undefined) throw failure;
+          // A reader's error, with the consumer's stack (which awaits this) added to it.
+          if (failure !== undefined) throw withCallerStack(failure);
           const page = queue.shift();
           if (page === undefined) {
             if (readersLeft === 0) return null;

@@ -45,6 +45,7 @@ export class RowIterator<R> implements AsyncIterableIterator<R> {
   private readonly yields: boolean;
   private sliceEnd: number;
   private sinceCheck = 0;
+  private readonly nextFn = (): Promise<IteratorResult<R>> => this.next();
 
   constructor(
     private readonly feed: PageFeed<R>,
@@ -65,7 +66,7 @@ export class RowIterator<R> implements AsyncIterableIterator<R> {
   }
 
   next(): Promise<IteratorResult<R>> {
-    if (this.busy !== null) return this.busy.then(() => this.next());
+    if (this.busy !== null) return this.busy.then(this.nextFn, this.nextFn);
     if (this.finished) return Promise.resolve(DONE);
     if (this.index >= this.count) return this.wait(this.advance());
     // An abort takes effect at the next row, not only at the next page.
@@ -73,12 +74,7 @@ export class RowIterator<R> implements AsyncIterableIterator<R> {
     if (this.yields && ++this.sinceCheck >= 4) {
       this.sinceCheck = 0;
       if (performance.now() >= this.sliceEnd) {
-        return this.wait(
-          nextTurn().then(() => {
-            this.sliceEnd = performance.now() + this.yieldAfterMs;
-            return this.nextRow();
-          }),
-        );
+        return this.wait(this.afterTurn());
       }
     }
     return this.nextRow();
@@ -103,17 +99,40 @@ export class RowIterator<R> implements AsyncIterableIterator<R> {
     return Promise.resolve({ value, done: false });
   }
 
+  /**
+   * Marks `p` as the operation later calls wait for; `p` clears the mark itself when done. (No
+   * `.then` on it here: V8 follows an async stack trace from a promise to its awaiter only while
+   * the promise has that one reaction, and errors must keep the consumer's frames.)
+   */
   private wait(p: Promise<IteratorResult<R>>): Promise<IteratorResult<R>> {
     this.busy = p;
-    const clear = (): void => {
-      if (this.busy === p) this.busy = null;
-    };
-    p.then(clear, clear);
     return p;
+  }
+
+  private async afterTurn(): Promise<IteratorResult<R>> {
+    try {
+      await nextTurn();
+    } finally {
+      this.busy = null;
+    }
+    this.sliceEnd = performance.now() + this.yieldAfterMs;
+    return await this.nextRow();
   }
 
   /** The current page is read through: the next one with rows, or the end. */
   private async advance(): Promise<IteratorResult<R>> {
+    try {
+      await this.nextPageWithRows();
+    } finally {
+      // Cleared before the row is handed out below, which may start another wait.
+      this.busy = null;
+    }
+    if (this.finished) return DONE;
+    return await this.next();
+  }
+
+  /** Releases the page read through and takes the next with rows to hand out, or finishes. */
+  private async nextPageWithRows(): Promise<void> {
     for (;;) {
       this.releasePage();
       let fed: FedPage<R> | null;
@@ -125,7 +144,7 @@ export class RowIterator<R> implements AsyncIterableIterator<R> {
       }
       if (fed === null) {
         await this.finish();
-        return DONE;
+        return;
       }
       const page = fed.page;
       this.page = page;
@@ -143,10 +162,7 @@ export class RowIterator<R> implements AsyncIterableIterator<R> {
         await this.finish();
         throw err;
       }
-      if (this.index < this.count) {
-        this.busy = null;
-        return this.next();
-      }
+      if (this.index < this.count) return;
     }
   }
 

@@ -1,6 +1,7 @@
 // RowIterator (the hand-written row iteration under streams and scans) without a server: pages
 // come from a scripted feed whose undecoded pages count reads and releases.
 import { describe, expect, it } from 'vitest';
+import { withCallerStack } from '../../src/errors/caller-stack.js';
 import { AbortedError } from '../../src/errors/driver-errors.js';
 import { ResultPage, type ExecutionInfo, type PendingRows } from '../../src/results/page.js';
 import { RowIterator, type FedPage, type PageFeed } from '../../src/results/row-iterator.js';
@@ -126,6 +127,27 @@ describe('RowIterator', () => {
     expect((errB as Error).message).toBe('row 1 is corrupt');
     expect(seenB).toStrictEqual([0]);
     expect(b.log.released).toStrictEqual([0]);
+  });
+
+  it("a feed's error taken after an await still has the consumer's frames in its async stack", async () => {
+    const { feed: f } = feed([2]);
+    const failing: PageFeed<{ i: number }> = {
+      nextPage: async () => {
+        const first = await f.nextPage();
+        if (first !== null) {
+          await new Promise((r) => setTimeout(r, 1));
+          throw withCallerStack(new Error('server said no'));
+        }
+        return first;
+      },
+      close: f.close,
+    };
+    async function consumerOfRows(): Promise<void> {
+      for await (const _ of new RowIterator(failing, 1, undefined));
+    }
+    const err = (await consumerOfRows().catch((e: unknown) => e)) as Error;
+    expect(err.message).toBe('server said no');
+    expect(err.stack).toContain('consumerOfRows');
   });
 
   it('lets the event loop turn within a page after yieldAfterMs, and never with Infinity', async () => {
