@@ -5,7 +5,11 @@
 // Python one for async-cassandra), runs interleaved, the median by rows/s; the load average is
 // sampled every second during each run. Writes bench/results/bulk/bulk.json and bulk.md.
 //
-//   node --import tsx bench/bulk/run.ts [--load-rows 200000] [--scan-rows 500000] [--runs 1] [--cases load,scan] [--host H --port P] [--out DIR]
+//   node --import tsx bench/bulk/run.ts [--load-rows 200000] [--scan-rows 500000] [--runs 1] [--cases load,scan]
+//     [--load-drivers cqlwire,cassandra-driver,async-cassandra] [--host H --port P] [--out DIR]
+//
+// Before each run it waits (up to 5 min) until the node has no compaction or other SSTable task
+// running (system_views.sstable_tasks): a run should not pay for the one before it.
 //
 // async-cassandra needs bench/.venv (bench/python/setup.sh, run here on first use); without it
 // its rows are left out with the reason on stderr.
@@ -26,6 +30,8 @@ const { values: a } = parseArgs({
     runs: { type: 'string', default: '1' },
     // Which cases to run: `scan` alone repeats the three scans quickly (the load runs take minutes).
     cases: { type: 'string', default: 'load,scan' },
+    // async-cassandra's loads take ~5 min each at 1M rows: leave it out to repeat the others.
+    'load-drivers': { type: 'string', default: 'cqlwire,cassandra-driver,async-cassandra' },
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '9042' },
     // Where bulk.json and bulk.md go (a trial run elsewhere keeps the recorded results).
@@ -138,19 +144,40 @@ async function main(): Promise<void> {
     lines.push(l);
     process.stderr.write(`${l.case} ${l.driver}${l.concurrency ? ` c=${l.concurrency}` : ''}: ${Math.round(l.rowsPerSec)} rows/s, ${l.cpuUsPerRow.toFixed(1)} µs CPU/row${l.nodeCpuUsPerRow !== undefined ? ` (node ${l.nodeCpuUsPerRow.toFixed(1)})` : ""}, ${Math.round(l.peakRssMb)} MB peak RSS, ${l.seconds.toFixed(0)} s (load avg before ${l.loadBefore?.toFixed(1)}, during ${l.loadDuring?.mean.toFixed(1)} mean / ${l.loadDuring?.max.toFixed(1)} max)\n`);
   };
-  const noPython = cases.has('load') ? await pythonReady() : null;
+  const wanted = a['load-drivers'].split(',');
+  for (const d of wanted) if (!['cqlwire', 'cassandra-driver', 'async-cassandra'].includes(d)) throw new Error(`--load-drivers: unknown driver ${d}`);
+  const noPython = cases.has('load') && wanted.includes('async-cassandra') ? await pythonReady() : null;
   if (noPython !== null) process.stderr.write(`async-cassandra left out: ${noPython}\n`);
-  const loadDrivers = ['cqlwire', 'cassandra-driver', ...(noPython === null ? ['async-cassandra'] : [])];
+  const loadDrivers = wanted.filter((d) => d !== 'async-cassandra' || noPython === null);
+  /** Waits until the node runs no SSTable task (compaction, flush-triggered rewrites), up to 5 min. */
+  const quiet = async (): Promise<void> => {
+    const until = Date.now() + 5 * 60_000;
+    let said = false;
+    for (;;) {
+      const tasks = (await client.execute('SELECT keyspace_name, table_name, kind FROM system_views.sstable_tasks')).rows;
+      if (tasks.length === 0 || Date.now() > until) {
+        if (tasks.length > 0) process.stderr.write(`node still busy after 5 min (${tasks.length} SSTable tasks): running anyway\n`);
+        return;
+      }
+      if (!said) process.stderr.write(`waiting for the node's ${tasks.map((t) => `${String(t['kind'])} of ${String(t['keyspace_name'])}.${String(t['table_name'])}`).join(', ')} ...\n`);
+      said = true;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  };
   for (let i = 0; i < runs; i++) {
     for (const concurrency of cases.has('load') ? [128, 512] : []) {
       for (const driver of loadDrivers) {
         await client.execute('TRUNCATE bench.bulk_load', [], { timeoutMs: 120_000 });
+        await quiet();
         const args = ['--rows', String(loadRows), '--concurrency', String(concurrency)];
         const line = driver === 'async-cassandra' ? await once(args, true) : await once(['--case', 'load', '--driver', driver, ...args]);
         log({ ...line, concurrency, run: i });
       }
     }
-    for (const driver of cases.has('scan') ? ['cqlwire-scan', 'cqlwire-select', 'cassandra-driver-ranges'] : []) log({ ...(await once(['--case', 'scan', '--driver', driver])), run: i });
+    for (const driver of cases.has('scan') ? ['cqlwire-scan', 'cqlwire-select', 'cassandra-driver-ranges'] : []) {
+      await quiet();
+      log({ ...(await once(['--case', 'scan', '--driver', driver])), run: i });
+    }
   }
   const scanChecksums = new Set(lines.filter((l) => l.case === 'scan').map((l) => `${l.rows}/${l.checksum}`));
   if (scanChecksums.size > 1) process.stderr.write(`WARNING: the scans disagree: ${[...scanChecksums].join(', ')}\n`);
@@ -176,7 +203,7 @@ async function main(): Promise<void> {
     .filter(([, r]) => r.length > 0)
     .map(([what, r]) => `- ${what}, run by run: ${r.join('; ')}`);
   const md = [
-    `${cases.has('load') ? `Load ${loadRows.toLocaleString('en-US')} rows` : ''}${cases.size === 2 ? ', ' : ''}${cases.has('scan') ? `scan ${scanRows.toLocaleString('en-US')} rows` : ''}; ${runs} run(s) per case, interleaved, median by rows/s; 1-minute load average before each run and during it (mean / max of 1 s samples). ${new Date().toISOString()}.`,
+    `${cases.has('load') ? `Load ${loadRows.toLocaleString('en-US')} rows` : ''}${cases.size === 2 ? ', ' : ''}${cases.has('scan') ? `scan ${scanRows.toLocaleString('en-US')} rows` : ''}; ${runs} run(s) per case, interleaved, median by rows/s; 1-minute load average before each run and during it (mean / max of 1 s samples); each run started once the node ran no SSTable task (system_views.sstable_tasks empty, waited up to 5 min). ${new Date().toISOString()}.`,
     '',
     '| case | driver | concurrency | rows/s | CPU µs/row | node CPU µs/row | peak RSS MB | seconds | load before | load during |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
