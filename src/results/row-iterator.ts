@@ -69,8 +69,6 @@ export class RowIterator<R> implements AsyncIterableIterator<R> {
     if (this.busy !== null) return this.busy.then(this.nextFn, this.nextFn);
     if (this.finished) return Promise.resolve(DONE);
     if (this.index >= this.count) return this.wait(this.advance());
-    // An abort takes effect at the next row, not only at the next page.
-    if (this.signal?.aborted === true) return this.fail(new AbortedError(this.signal.reason));
     if (this.yields && ++this.sinceCheck >= 4) {
       this.sinceCheck = 0;
       if (performance.now() >= this.sliceEnd) {
@@ -88,6 +86,7 @@ export class RowIterator<R> implements AsyncIterableIterator<R> {
   }
 
   private nextRow(): Promise<IteratorResult<R>> {
+    // An abort takes effect at the next row, not only at the next page (checked once, here).
     if (this.signal?.aborted === true) return this.fail(new AbortedError(this.signal.reason));
     let value: R;
     try {
