@@ -75,6 +75,36 @@ describe.skipIf(!dc.available)('two data centers', () => {
     for (const client of clients) await client.close().catch(() => undefined);
   });
 
+  /**
+   * Waits until the four nodes agree on the ring: every node knows every other by the generation
+   * that node itself reports (a node restarted just before another can hold the other's previous
+   * generation, see it UP, then learn the new one and briefly treat it as down), and each, as
+   * coordinator, sees all four replicas alive (a read at ALL succeeds; RF 2+2 puts every key on
+   * every node). The launcher's ring check reads the logs, which show the stale UP too.
+   */
+  const ringSettled = async (): Promise<void> => {
+    const all = [...dc1, ...dc2];
+    const settled = async (): Promise<boolean> => {
+      const views = new Map<string, Map<string, number>>();
+      for (const id of all) {
+        const rows = await c.execute('SELECT address, generation FROM system_views.gossip_info', undefined, { host: id, timeoutMs: 5000 }).catch(() => undefined);
+        if (!rows) return false;
+        views.set(addressOf(id), new Map(rows.rows.map((r) => [String(r['address']), Number(r['generation'])])));
+      }
+      for (const [address, own] of views) {
+        const generation = own.get(address);
+        for (const view of views.values()) if (view.get(address) !== generation) return false;
+      }
+      for (const id of all) {
+        if ((await failureOf(c.execute(select, [0], { consistency: 'ALL', host: id, timeoutMs: 5000 }))) !== undefined) return false;
+      }
+      return true;
+    };
+    const t0 = Date.now();
+    await expect.poll(settled, { timeout: 120_000, interval: 500 }).toBe(true);
+    process.stderr.write(`[dc] ring settled ${((Date.now() - t0) / 1000).toFixed(1)} s after the restarts\n`);
+  };
+
   it('discovers the four nodes with their data centers', () => {
     expect(dc1).toHaveLength(2);
     expect(dc2).toHaveLength(2);
@@ -224,6 +254,7 @@ describe.skipIf(!dc.available)('two data centers', () => {
     } finally {
       await restart(...dc2);
     }
+    await ringSettled();
     expect(await c.waitForSchemaAgreement()).toBe(true);
     // Back: QUORUM works again (hints or not, every node answers).
     await expect.poll(async () => (await failureOf(c.execute(select, [2000], { consistency: 'QUORUM' }))) === undefined, { timeout: 60_000, interval: 500 }).toBe(true);
@@ -268,6 +299,7 @@ describe.skipIf(!dc.available)('two data centers', () => {
     } finally {
       await restart(...dc1);
     }
+    await ringSettled();
     expect(await remote.waitForSchemaAgreement()).toBe(true);
     // dc1 is back: both clients' requests go to dc1 again.
     const dc1Again = async (client: Client): Promise<boolean> => {
