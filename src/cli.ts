@@ -7,8 +7,11 @@ const commands: Record<string, () => Promise<(argv: readonly string[]) => Promis
   import: async () => (await import('./commands/bulk.js')).runImport,
 };
 const load = command !== undefined && Object.hasOwn(commands, command) ? commands[command] : undefined;
-if (load === undefined) {
-  process.stderr.write(`usage: cqlwire <command> [options]\ncommands: ${Object.keys(commands).join(', ')}\n`);
+const usage = `usage: cqlwire <command> [options]  (cqlwire <command> --help for its options)\ncommands: ${Object.keys(commands).join(', ')}\n`;
+if (command === '--help' || command === '-h' || command === 'help') {
+  process.stdout.write(usage);
+} else if (load === undefined) {
+  process.stderr.write(command === undefined ? usage : `cqlwire: unknown command '${command}'\n${usage}`);
   process.exitCode = 2;
 } else {
   const result = await (await load())(args);

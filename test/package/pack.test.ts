@@ -114,6 +114,19 @@ describe('npm pack → npm install into an empty project', () => {
     expect(pointing).toEqual([]);
   });
 
+  test('npx cqlwire runs the installed command: --help lists export, import and generate; an unknown command exits 2', () => {
+    const help = spawnSync(NPM, ['exec', '--no', '--', 'cqlwire', '--help'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+    expect({ status: help.status, stderr: help.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(help.stdout).toMatch(/usage: cqlwire <command>/);
+    expect(help.stdout).toMatch(/commands: generate, export, import/);
+    const exportHelp = spawnSync(NPM, ['exec', '--no', '--', 'cqlwire', 'export', '--help'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+    expect(exportHelp.status).toBe(0);
+    expect(exportHelp.stderr).toContain('cqlwire export <keyspace.table>');
+    const unknown = spawnSync(NPM, ['exec', '--no', '--', 'cqlwire', 'exprot'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'exprot'");
+  });
+
   test('LICENSE (Apache-2.0) is shipped', () => {
     expect(pack.files.map((f) => f.path)).toContain('LICENSE');
     expect(readFileSync(join(project, 'node_modules', 'cqlwire', 'LICENSE'), 'utf8')).toContain('Apache License');

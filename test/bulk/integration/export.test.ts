@@ -1,6 +1,8 @@
 // The export / import CLI on the real node: CSV and NDJSON round trips of awkward values
 // (quotes, commas and line breaks in text, bigints, blobs, timestamps, lists, nulls), and an
-// export interrupted after a checkpoint, resumed by appending, without duplicates or gaps.
+// export interrupted after a checkpoint, resumed by appending, without duplicates or gaps; and the
+// `cqlwire` command itself, in a process of its own, piping a table out and back in.
+import { spawn } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,11 +33,30 @@ async function cli(args: string[], stdin = ''): Promise<{ code: number; out: str
 
 const sorted = (text: string): string[] => text.split('\n').filter(Boolean).sort();
 
+/**
+ * Runs the `cqlwire` command (src/cli.ts, the package's bin once built) in a process of its own,
+ * through tsx: dist/ may be rebuilt meanwhile by the packaging tests, which check the built bin.
+ */
+async function bin(args: string[], stdin = ''): Promise<{ code: number | null; out: string; err: string }> {
+  const cli = new URL('../../../src/cli.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args, '--contact-points', contactPoints().join(',')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  child.stdin.end(stdin);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  return { code, out, err };
+}
+
 describe('export / import', () => {
   beforeAll(async () => {
     client = await connect();
     await createKeyspace(client, ks);
-    await ddl(client, `CREATE TABLE ${ks}.src ${COLS}`, `CREATE TABLE ${ks}.csv ${COLS}`, `CREATE TABLE ${ks}.json ${COLS}`);
+    await ddl(client, `CREATE TABLE ${ks}.src ${COLS}`, `CREATE TABLE ${ks}.csv ${COLS}`, `CREATE TABLE ${ks}.json ${COLS}`, `CREATE TABLE ${ks}.bin ${COLS}`);
     const rows = Array.from({ length: 3000 }, (_, i) => [i, i % 3 === 0 ? `a,"b"\nc${i}` : i % 3 === 1 ? null : `x${i}`, BigInt(i) ** 4n, Buffer.from([i & 255, 0, 7]), new Date(1_700_000_000_000 + i), i % 5 === 0 ? null : [i, -i]]);
     const r = await client.executeConcurrent(`INSERT INTO ${ks}.src (id, name, n, b, ts, l) VALUES (?, ?, ?, ?, ?, ?)`, rows);
     expect(r.failed).toBe(0);
@@ -62,6 +83,25 @@ describe('export / import', () => {
       const back = await cli(['export', `${ks}.${format === 'csv' ? 'csv' : 'json'}`, '--format', 'ndjson']);
       expect(sorted(back.out)).toEqual(sorted(original.out));
     }
+  }, 120_000);
+
+  it('the cqlwire command exports to stdout and imports from stdin (in a process of its own)', async () => {
+    const original = await cli(['export', `${ks}.src`, '--format', 'ndjson']);
+    const exported = await bin(['export', `${ks}.src`, '--format', 'csv']);
+    expect(exported.err).toMatch(/^exported 3,000 rows in [\d.]+ s \([\d,]+ rows\/s\)\n$/); // not a terminal: one closing line
+    expect(exported.code).toBe(0);
+    const inProcess = await cli(['export', `${ks}.src`, '--format', 'csv']);
+    expect(exported.out.slice(0, exported.out.indexOf('\n'))).toBe(inProcess.out.slice(0, inProcess.out.indexOf('\n'))); // the same header
+    expect(exported.out.length).toBe(inProcess.out.length); // and as much after it (rows come in scan order)
+    const imported = await bin(['import', `${ks}.bin`, '--format', 'csv'], exported.out);
+    expect(imported.code).toBe(0);
+    expect(imported.err).toContain('imported 3,000 rows'); // stderr is not a terminal: one closing line
+    const back = await bin(['export', `${ks}.bin`, '--format', 'ndjson']);
+    expect(back.code).toBe(0);
+    expect(sorted(back.out)).toEqual(sorted(original.out));
+    const unknown = await bin(['exprot', `${ks}.src`]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain("unknown command 'exprot'");
   }, 120_000);
 
   it('import reports bad records with their positions and exits 1', async () => {
