@@ -2,6 +2,7 @@
 import { inject } from 'vitest';
 import { killNode, restartNode } from '../cassandra/launcher.js';
 import { splitHostPort } from '../cassandra/contact-points.js';
+import { waitGossipAgreement } from '../cassandra/gossip.js';
 
 export interface ClusterTestEnv {
   /** False when no cluster could be started (never with CI=true). */
@@ -47,11 +48,16 @@ export async function kill(address: string): Promise<void> {
   await killNode(cluster.instance, n);
 }
 
-/** Start the node at `address` again and wait until it serves CQL and sees the ring. */
+/**
+ * Start the node at `address` again and wait until it serves CQL, sees the ring, and the nodes
+ * that run agree on each other's gossip generation (the logs alone can show a stale UP).
+ */
 export async function restart(address: string): Promise<void> {
   const n = nodeIndexOf(address);
   if (n === undefined) throw new Error(`${address} is not a node of launcher instance '${cluster.instance}'`);
   await restartNode(cluster.instance, n, { timeoutMs: Number(process.env.CQLWIRE_START_TIMEOUT_MS) || 300_000 });
+  const restarted = cluster.contactPoints.filter((p) => splitHostPort(p).host === address);
+  await waitGossipAgreement({ contactPoints: cluster.contactPoints, localDataCenter: cluster.localDataCenter }, restarted);
 }
 
 /** Unique keyspace name for a test file. */

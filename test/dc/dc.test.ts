@@ -76,25 +76,13 @@ describe.skipIf(!dc.available)('two data centers', () => {
   });
 
   /**
-   * Waits until the four nodes agree on the ring: every node knows every other by the generation
-   * that node itself reports (a node restarted just before another can hold the other's previous
-   * generation, see it UP, then learn the new one and briefly treat it as down), and each, as
-   * coordinator, sees all four replicas alive (a read at ALL succeeds; RF 2+2 puts every key on
-   * every node). The launcher's ring check reads the logs, which show the stale UP too.
+   * Waits until each node, as coordinator, sees all four replicas alive: a read at ALL succeeds
+   * (RF 2+2 puts every key on every node). `restart` has waited for the nodes to agree on each
+   * other's gossip generation; each node's failure detector may still lag behind that.
    */
   const ringSettled = async (): Promise<void> => {
     const all = [...dc1, ...dc2];
     const settled = async (): Promise<boolean> => {
-      const views = new Map<string, Map<string, number>>();
-      for (const id of all) {
-        const rows = await c.execute('SELECT address, generation FROM system_views.gossip_info', undefined, { host: id, timeoutMs: 5000 }).catch(() => undefined);
-        if (!rows) return false;
-        views.set(addressOf(id), new Map(rows.rows.map((r) => [String(r['address']), Number(r['generation'])])));
-      }
-      for (const [address, own] of views) {
-        const generation = own.get(address);
-        for (const view of views.values()) if (view.get(address) !== generation) return false;
-      }
       for (const id of all) {
         if ((await failureOf(c.execute(select, [0], { consistency: 'ALL', host: id, timeoutMs: 5000 }))) !== undefined) return false;
       }
@@ -102,7 +90,7 @@ describe.skipIf(!dc.available)('two data centers', () => {
     };
     const t0 = Date.now();
     await expect.poll(settled, { timeout: 120_000, interval: 500 }).toBe(true);
-    process.stderr.write(`[dc] ring settled ${((Date.now() - t0) / 1000).toFixed(1)} s after the restarts\n`);
+    process.stderr.write(`[dc] every node sees every replica alive ${((Date.now() - t0) / 1000).toFixed(1)} s after the restarts\n`);
   };
 
   it('discovers the four nodes with their data centers', () => {

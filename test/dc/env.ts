@@ -3,6 +3,7 @@
 import { inject } from 'vitest';
 import { killNode, restartNode } from '../cassandra/launcher.js';
 import { splitHostPort } from '../cassandra/contact-points.js';
+import { waitGossipAgreement } from '../cassandra/gossip.js';
 
 export interface DcTestEnv {
   /** False when no cluster could be started (never with CI=true). */
@@ -49,9 +50,16 @@ export async function kill(...ids: string[]): Promise<void> {
   for (const id of ids) await killNode(dc.instance, index(id));
 }
 
-/** Start these nodes again, one after the other; each waits until it serves CQL and sees the nodes that are up. */
+/**
+ * Start these nodes again, one after the other; each waits until it serves CQL, sees the nodes
+ * that are up, and those agree on each other's gossip generation (the logs alone can show a
+ * stale UP).
+ */
 export async function restart(...ids: string[]): Promise<void> {
-  for (const id of ids) await restartNode(dc.instance, index(id), { timeoutMs: Number(process.env.CQLWIRE_START_TIMEOUT_MS) || 300_000 });
+  for (const id of ids) {
+    await restartNode(dc.instance, index(id), { timeoutMs: Number(process.env.CQLWIRE_START_TIMEOUT_MS) || 300_000 });
+    await waitGossipAgreement({ contactPoints: dc.contactPoints, localDataCenter: dc.dataCenters[dc.contactPoints.indexOf(id)]! }, [id]);
+  }
 }
 
 function index(id: string): number {
